@@ -1,0 +1,87 @@
+"""Pasar Desa: a marketplace for the processed goods of village producers."""
+import os
+
+from flask import Flask
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def create_app(test_config=None):
+    """Build the marketplace application."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=os.path.join(ROOT, "templates"), static_folder=os.path.join(ROOT, "static"))
+    from .config import load_config
+
+    load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    _import_models()
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)
+    return app
+
+
+def _import_models():
+    """Every table, so that migrations and create_all() see the whole schema."""
+    from .accounts import models as _accounts  # noqa: F401
+    from .catalogue import models as _catalogue  # noqa: F401
+    from .moderation import models as _moderation  # noqa: F401
+    from .shops import models as _shops  # noqa: F401
+
+
+def _init_extensions(app):
+    from . import i18n
+    from .accounts.service import load_user_from_session
+    from .database import configure_sqlite
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .security import add_security_headers
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale,
+                   default_translation_directories=os.path.join(HERE, "translations"),
+                   default_timezone=app.config["DISPLAY_TIMEZONE"])
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.user_loader(load_user_from_session)
+    i18n.init_i18n(app)
+    app.after_request(add_security_headers)
+
+
+def _register_blueprints(app):
+    from .accounts.views import bp as accounts_bp
+    from .catalogue.views import bp as catalogue_bp
+    from .health import bp as health_bp
+    from .media.views import bp as media_bp
+    from .moderation.views import bp as moderation_bp
+    from .orders.views import bp as orders_bp
+    from .payments.views import bp as payments_bp
+    from .search.views import bp as search_bp
+    from .shops.views import bp as shops_bp
+
+    for blueprint in (health_bp, accounts_bp, catalogue_bp, shops_bp, media_bp, search_bp, orders_bp,
+                      payments_bp, moderation_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app):
+    from .accounts.cli import create_admin_command
+    from .catalogue.cli import catalogue_cli
+    from .demo import seed_demo_command
+    from .media.cli import media_cli
+    from .moderation.cli import moderation_cli
+    from .orders.cli import orders_cli
+    from .search.cli import search_cli
+
+    for command in (create_admin_command, seed_demo_command, catalogue_cli, media_cli, moderation_cli,
+                    orders_cli, search_cli):
+        app.cli.add_command(command)

@@ -1,0 +1,116 @@
+"""Account rules: registration, authentication, password changes, sessions."""
+import hmac
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..errors import InvalidInput, NotAllowed
+from ..extensions import db
+from .models import User, new_session_token
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+SELF_SERVICE_ROLES = ("buyer", "producer")
+# Verified against when the email is unknown, so both paths cost the same time.
+_DUMMY_HASH = None
+
+
+def _hasher():
+    cfg = current_app.config
+    return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_KIB"],
+                          parallelism=1, type=Type.ID)
+
+
+def hash_password(password):
+    """Hash a password with argon2id at the configured cost."""
+    return _hasher().hash(password)
+
+
+def normalise_email(email):
+    """Emails are compared case-insensitively and without surrounding spaces."""
+    return (email or "").strip().lower()
+
+
+def check_password_rules(password):
+    """Refuse passwords that are too short or absurdly long."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(_("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD_LENGTH))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(_("Kata sandi maksimal %(n)d karakter.", n=MAX_PASSWORD_LENGTH))
+
+
+def find_user_by_email(email):
+    """The user with this email, or None."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def register_user(*, email, name, phone, password, role="buyer"):
+    """Create a buyer, producer or admin account."""
+    if role not in SELF_SERVICE_ROLES + ("admin",):
+        raise InvalidInput(_("Peran tidak dikenal."))
+    check_password_rules(password)
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise InvalidInput(_("Email ini sudah terdaftar. Silakan masuk."))
+    user = User(email=email, name=name.strip(), phone=(phone or "").strip(), role=role,
+                password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email, password):
+    """The user whose email and password match, or None."""
+    global _DUMMY_HASH
+    user = find_user_by_email(email)
+    hasher = _hasher()
+    if user is None:
+        _DUMMY_HASH = _DUMMY_HASH or hasher.hash("pasar-desa-timing-guard")
+        _verify(hasher, _DUMMY_HASH, password)
+        return None
+    if not _verify(hasher, user.password_hash, password):
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return user
+
+
+def _verify(hasher, password_hash, password):
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def change_password(user, current_password, new_password):
+    """Set a new password and log out every other copy of the user's session."""
+    if not _verify(_hasher(), user.password_hash, current_password):
+        raise NotAllowed(_("Kata sandi saat ini salah."))
+    check_password_rules(new_password)
+    user.password_hash = hash_password(new_password)
+    rotate_session_token(user)
+
+
+def rotate_session_token(user):
+    """Invalidate every session cookie that carries the old token."""
+    user.session_token = new_session_token()
+    db.session.flush()
+
+
+def load_user_from_session(stored_id):
+    """Flask-Login's loader: the user only if the stored token is still current."""
+    user_id, _sep, token = (stored_id or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def count_users():
+    """How many accounts exist."""
+    return db.session.scalar(select(func.count(User.id)))

@@ -1,0 +1,1 @@
+"""Categories, products, product photos and the public catalogue."""

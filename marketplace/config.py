@@ -1,0 +1,61 @@
+"""Settings read from the environment (see the settings table in the README)."""
+import os
+import secrets
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable marketplace."""
+
+
+def _bool(value):
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(app, test_config=None):
+    """Fill app.config from defaults, the environment and an optional test mapping."""
+    env = os.environ
+    instance = app.instance_path
+    production = env.get("FLASK_ENV") == "production" or _bool(env.get("PRODUCTION", ""))
+    app.config.update(
+        PRODUCTION=production,
+        SQLALCHEMY_DATABASE_URI=env.get("DATABASE_URL", f"sqlite:///{os.path.join(instance, 'marketplace.db')}"),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SECRET_KEY=env.get("SECRET_KEY"),
+        MEDIA_ROOT=env.get("MEDIA_ROOT", os.path.join(instance, "media")),
+        SEARCH_INDEX_DIR=env.get("SEARCH_INDEX_DIR", os.path.join(instance, "search-index")),
+        MAIL_OUTBOX_DIR=os.path.join(instance, "mail"),
+        STRIPE_SECRET_KEY=env.get("STRIPE_SECRET_KEY"),
+        STRIPE_WEBHOOK_SECRET=env.get("STRIPE_WEBHOOK_SECRET", "whsec_pasardesa_development"),
+        STRIPE_API_BASE=env.get("STRIPE_API_BASE"),
+        PLATFORM_FEE_PERCENT=int(env.get("PLATFORM_FEE_PERCENT", "5")),
+        RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        RATELIMIT_HEADERS_ENABLED=True,
+        SITE_NAME=env.get("SITE_NAME", "Pasar Desa"),
+        DISPLAY_TIMEZONE=env.get("DISPLAY_TIMEZONE", "Asia/Makassar"),
+        BABEL_DEFAULT_LOCALE="id",
+        LANGUAGES=("id", "en"),
+        # 15 MB photo plus the rest of the form.
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=production,
+        WTF_CSRF_TIME_LIMIT=None,
+        # OWASP ASVS 5 argon2id: 19 MiB memory, 2 iterations, 1 lane.
+        ARGON2_MEMORY_KIB=int(env.get("ARGON2_MEMORY_KIB", "19456")),
+        ARGON2_TIME_COST=int(env.get("ARGON2_TIME_COST", "2")),
+    )
+    if test_config:
+        app.config.update(test_config)
+    _check_secret_key(app)
+
+
+def _check_secret_key(app):
+    if app.config["SECRET_KEY"]:
+        return
+    if app.config["PRODUCTION"]:
+        raise ConfigError("SECRET_KEY must be set in production.")
+    # Development: sessions last as long as the process.
+    app.config["SECRET_KEY"] = secrets.token_hex(32)

@@ -1,0 +1,100 @@
+"""Domain errors raised by services, and the one place that maps them to HTTP."""
+from flask import render_template, request, jsonify
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from .extensions import db
+
+
+class DomainError(Exception):
+    """A business rule refused an operation; the message is shown to the user."""
+
+    status_code = 422
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    """The input cannot be accepted (bad file, bad value)."""
+
+    status_code = 422
+
+
+class NotAllowed(DomainError):
+    """The actor may not do this."""
+
+    status_code = 403
+
+
+class InvalidState(DomainError):
+    """The object is not in a state that allows this."""
+
+    status_code = 409
+
+
+class OutOfStock(DomainError):
+    """Not enough stock to reserve."""
+
+    status_code = 409
+
+
+def _wants_json():
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _render(status, title, message):
+    if _wants_json():
+        return jsonify(error=message), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_error_handlers(app):
+    """Install the error pages and the domain-error mapping on the app."""
+
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        db.session.rollback()
+        return _render(error.status_code, _("Permintaan ditolak"), error.message)
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return _render(400, _("Permintaan tidak valid"),
+                       _("Permintaan ini tidak dapat diproses. Periksa isian Anda lalu coba lagi."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return _render(400, _("Formulir kedaluwarsa"),
+                       _("Formulir ini sudah kedaluwarsa atau tidak lengkap. Muat ulang halaman lalu kirim lagi."))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return _render(403, _("Akses ditolak"), _("Anda tidak memiliki izin untuk membuka halaman ini."))
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _render(404, _("Halaman tidak ditemukan"),
+                       _("Halaman yang Anda cari tidak ada atau sudah dipindahkan."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return _render(405, _("Metode tidak diizinkan"), _("Alamat ini tidak menerima permintaan seperti itu."))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return _render(413, _("Berkas terlalu besar"),
+                       _("Ukuran kiriman melebihi batas %(mb)d MB. Perkecil foto lalu coba lagi.", mb=limit_mb))
+
+    @app.errorhandler(429)
+    def too_many_requests(error):
+        return _render(429, _("Terlalu banyak percobaan"),
+                       _("Terlalu banyak percobaan dalam waktu singkat. Tunggu satu menit lalu coba lagi."))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return _render(500, _("Terjadi kesalahan"),
+                       _("Maaf, terjadi kesalahan di server. Silakan coba lagi sebentar lagi."))

@@ -1,0 +1,61 @@
+"""Language choice and the formatting filters (rupiah, WITA)."""
+from datetime import timezone
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.numbers import format_currency
+from flask import current_app, g, has_request_context, request
+from flask_babel import get_locale
+
+LANG_COOKIE = "lang"
+
+
+def select_locale():
+    """?lang= wins, then the language cookie, then Accept-Language, then Indonesian."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    asked = request.args.get("lang", "")
+    if asked in languages:
+        g.set_lang_cookie = asked
+        return asked
+    cookie = request.cookies.get(LANG_COOKIE, "")
+    if cookie in languages:
+        return cookie
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def remember_language(response):
+    """Store a language chosen with ?lang= in a cookie for a year."""
+    lang = g.pop("set_lang_cookie", None)
+    if lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def rupiah(amount_idr):
+    """Whole rupiah as Indonesians write it: Rp15.000."""
+    if amount_idr is None:
+        return ""
+    return format_currency(int(amount_idr), "IDR", locale="id_ID", format="¤#,##0", currency_digits=False)
+
+
+def wita(moment, pattern="d MMM yyyy, HH.mm"):
+    """A stored UTC time shown in the display zone (WITA in Kutai Kartanegara)."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    zone_name = current_app.config["DISPLAY_TIMEZONE"]
+    local = moment.astimezone(ZoneInfo(zone_name))
+    suffix = " WITA" if zone_name == "Asia/Makassar" else ""
+    return format_datetime(local, pattern, locale=str(get_locale())) + suffix
+
+
+def init_i18n(app):
+    """Register the filters and the language cookie hook."""
+    app.add_template_filter(rupiah)
+    app.add_template_filter(wita)
+    app.after_request(remember_language)
+    app.context_processor(lambda: {"current_locale": lambda: str(get_locale())})

@@ -1,0 +1,1 @@
+"""Review queue, moderation decisions, reports, suspensions, audit log."""

@@ -1,0 +1,4 @@
+"""HTTP views of the moderation feature."""
+from flask import Blueprint
+
+bp = Blueprint("moderation", __name__)

@@ -1,0 +1,1 @@
+"""Cart, checkout, orders, stock reservation and fulfilment."""

@@ -1,0 +1,4 @@
+"""HTTP views of the orders feature."""
+from flask import Blueprint
+
+bp = Blueprint("orders", __name__)

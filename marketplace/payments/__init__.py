@@ -1,0 +1,1 @@
+"""Stripe gateway, webhook handling and the local Stripe stand-in."""

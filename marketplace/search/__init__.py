@@ -1,0 +1,1 @@
+"""Search: Whoosh schema, Indonesian analysis, indexing through an outbox, queries."""

@@ -1,0 +1,4 @@
+"""HTTP views of the search feature."""
+from flask import Blueprint
+
+bp = Blueprint("search", __name__)

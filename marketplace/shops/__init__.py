@@ -1,0 +1,1 @@
+"""Producer shops: profile, public page, producer dashboard."""

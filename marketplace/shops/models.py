@@ -1,0 +1,60 @@
+"""The shop table."""
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .. import regions
+from ..extensions import db
+from ..models_base import UTCDateTime, utcnow
+
+SHOP_STATUSES = ("active", "suspended")
+
+
+class Shop(db.Model):
+    """One producer's shop window."""
+
+    __tablename__ = "shop"
+    __table_args__ = (
+        CheckConstraint("shipping_fee_idr >= 0", name="shipping_fee_not_negative"),
+        CheckConstraint("status IN ('active', 'suspended')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    story: Mapped[str] = mapped_column(Text, default="")
+    district_code: Mapped[str] = mapped_column(String(13), index=True)
+    village_code: Mapped[str] = mapped_column(String(13))
+    whatsapp: Mapped[str] = mapped_column(String(16))
+    logo_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    shipping_fee_idr: Mapped[int] = mapped_column(Integer, default=0)
+    pickup_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    suspension_reason: Mapped[str] = mapped_column(Text, default="")
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    owner = relationship("User")
+
+    @property
+    def is_active(self):
+        """True when the shop may sell."""
+        return self.status == "active"
+
+    @property
+    def district_name(self):
+        """The district's name."""
+        return regions.name(self.district_code)
+
+    @property
+    def village_name(self):
+        """The village's name."""
+        return regions.name(self.village_code)
+
+    @property
+    def whatsapp_digits(self):
+        """The number as wa.me wants it: digits only."""
+        return self.whatsapp.lstrip("+")

@@ -1,0 +1,81 @@
+"""Account rules through the real service and database."""
+import pytest
+from argon2 import PasswordHasher
+
+from marketplace.accounts import service
+from marketplace.accounts.models import User
+from marketplace.errors import InvalidInput, NotAllowed
+from marketplace.extensions import db
+from tests.conftest import TEST_PASSWORD
+
+
+def test_register_hashes_with_argon2id_and_normalises_email(app):
+    user = service.register_user(email="  Ibu.Sari@Example.COM ", name=" Sari ", phone="0812",
+                                 password=TEST_PASSWORD, role="producer")
+    assert user.email == "ibu.sari@example.com"
+    assert user.name == "Sari"
+    assert user.password_hash.startswith("$argon2id$")
+    assert TEST_PASSWORD not in user.password_hash
+
+
+
+@pytest.mark.parametrize("password", ["short", "123456789", "x" * 257])
+def test_register_refuses_bad_passwords(app, password):
+    with pytest.raises(InvalidInput):
+        service.register_user(email="a@example.com", name="A", phone="", password=password)
+    assert service.find_user_by_email("a@example.com") is None
+
+
+def test_register_refuses_duplicate_email_any_case(app, make_user):
+    make_user(email="dup@example.com")
+    with pytest.raises(InvalidInput):
+        service.register_user(email="DUP@example.com", name="B", phone="", password=TEST_PASSWORD)
+    assert db.session.query(User).filter_by(email="dup@example.com").count() == 1
+
+
+def test_register_refuses_unknown_role(app):
+    with pytest.raises(InvalidInput):
+        service.register_user(email="r@example.com", name="R", phone="", password=TEST_PASSWORD, role="root")
+
+
+def test_authenticate(app, make_user):
+    user = make_user(email="login@example.com")
+    assert service.authenticate("LOGIN@example.com", TEST_PASSWORD) is user
+    assert service.authenticate("login@example.com", TEST_PASSWORD + "x") is None
+    assert service.authenticate("nobody@example.com", TEST_PASSWORD) is None
+
+
+def test_authenticate_upgrades_weaker_hashes(app, make_user):
+    user = make_user()
+    old_hash = user.password_hash
+    app.config.update(ARGON2_MEMORY_KIB=2048)
+    assert service.authenticate(user.email, TEST_PASSWORD) is user
+    assert user.password_hash != old_hash and "m=2048" in user.password_hash
+
+
+def test_change_password_rotates_session_token(app, make_user):
+    user = make_user()
+    token = user.session_token
+    with pytest.raises(NotAllowed):
+        service.change_password(user, "wrong password", "a new long password")
+    assert user.session_token == token
+    service.change_password(user, TEST_PASSWORD, "a new long password")
+    assert user.session_token != token
+    assert service.authenticate(user.email, "a new long password") is user
+
+
+def test_session_loader_checks_token(app, make_user):
+    user = make_user()
+    assert service.load_user_from_session(user.get_id()) is user
+    assert service.load_user_from_session(f"{user.id}:forged") is None
+    assert service.load_user_from_session(str(user.id)) is None
+    assert service.load_user_from_session("abc:def") is None
+    assert service.load_user_from_session("") is None
+
+def test_production_cost_meets_owasp_asvs(app):
+    """The default settings (not the cheap test ones) give argon2id m=19 MiB, t=2, p=1."""
+    from marketplace import create_app
+
+    production_like = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    with production_like.app_context():
+        assert "$argon2id$v=19$m=19456,t=2,p=1$" in service.hash_password(TEST_PASSWORD)

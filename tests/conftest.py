@@ -1,0 +1,224 @@
+"""Fixtures: a real database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set), one rolled-back
+transaction per test, factories that return callables."""
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from flask import g
+from flask.testing import FlaskClient
+
+from marketplace import create_app
+from marketplace.extensions import db
+
+TEST_PASSWORD = "correct horse battery"
+
+
+def _create_server_database(base_url):
+    """A fresh database on the server so that two runs never collide; returns its URL."""
+    url = make_url(base_url)
+    name = f"pasardesa_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name), name
+
+
+def _drop_server_database(base_url, name):
+    admin = sa.create_engine(make_url(base_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def server_database():
+    """A factory of throw-away databases: SQLite files, or databases on TEST_DATABASE_URL's server."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    created = []
+
+    def make(tmp_dir):
+        if not base:
+            return f"sqlite:///{tmp_dir}/test-{uuid.uuid4().hex[:8]}.db"
+        url, name = _create_server_database(base)
+        created.append(name)
+        return url.render_as_string(hide_password=False)
+
+    yield make
+    for name in created:
+        _drop_server_database(base, name)
+
+
+@pytest.fixture(scope="session")
+def database_url(server_database, tmp_path_factory):
+    """The suite's database, with every table created once."""
+    url = server_database(tmp_path_factory.mktemp("db"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        db.create_all()
+        from marketplace.catalogue.categories import ensure_categories
+
+        ensure_categories()
+        db.session.commit()
+        db.engine.dispose()
+    return url
+
+
+def app_settings(tmp_path, database_url):
+    """Settings for a test app: the shared database, files in tmp_path, cheap but real argon2id."""
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "ARGON2_MEMORY_KIB": 1024,
+        "ARGON2_TIME_COST": 1,
+    }
+
+
+class FreshRequestClient(FlaskClient):
+    """The test keeps an app context open for its service calls; Flask would reuse it, and its `g`
+    (logged-in user, CSRF token, locale), for every request. Each request starts with an empty `g`,
+    as it does in production, where every request has its own app context."""
+
+    def open(self, *args, **kwargs):
+        vars(g).clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            vars(g).clear()
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
+    """The app, with every database change of the test rolled back at the end."""
+    app = create_app(app_settings(tmp_path, database_url))
+    app.test_client_class = FreshRequestClient
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original_session = db.session
+        db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.session = original_session
+            outer.rollback()
+            connection.close()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client with CSRF on, as in production."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for the app's commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user: make_user(role="buyer", email=None, password=TEST_PASSWORD)."""
+    from marketplace.accounts import service
+
+    def make(role="buyer", email=None, password=TEST_PASSWORD, name="Tester"):
+        email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.com"
+        user = service.register_user(email=email, name=name, phone="081234567890", password=password, role=role)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def csrf_token(client, path="/login"):
+    """The CSRF token of the form on `path`, read from the page as a browser would."""
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class Auth:
+    """Log in and out through the real forms."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email, password=TEST_PASSWORD):
+        token = csrf_token(self.client, "/login")
+        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+    def logout(self):
+        token = csrf_token(self.client, "/")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    """Log in and out through the real forms."""
+    return Auth(client)
+
+
+@pytest.fixture
+def make_shop(app, make_user):
+    """Open a shop: make_shop(owner=None, name=None, district_code="64.02.06", **details)."""
+    from marketplace import regions
+    from marketplace.shops import service
+
+    def make(owner=None, name=None, district_code="64.02.06", **details):
+        owner = owner or make_user("producer")
+        fields = dict(name=name or f"Toko {uuid.uuid4().hex[:6]}", story="Cerita toko.",
+                      district_code=district_code, village_code=regions.children(district_code)[0][0],
+                      whatsapp="0812 3456 7890", shipping_fee_idr=10000, pickup_allowed=True)
+        fields.update(details)
+        shop = service.open_shop(owner, service.ShopDetails(**fields))
+        db.session.commit()
+        return shop
+
+    return make
+
+
+@pytest.fixture
+def make_product(app, make_shop, make_user):
+    """Create a listing: make_product(shop=None, status="approved", title=..., category="madu", **fields).
+
+    `status` is reached through the real service functions (submit, approve, reject, archive)."""
+    from sqlalchemy import select
+
+    from marketplace.catalogue import service
+    from marketplace.catalogue.models import Category
+    from marketplace.moderation import service as moderation
+
+    def make(shop=None, status="approved", title=None, category="madu", **fields):
+        shop = shop or make_shop()
+        category_id = db.session.scalar(select(Category.id).where(Category.slug == category))
+        details = dict(title=title or f"Madu kelulut {uuid.uuid4().hex[:6]}", description="Madu asli.",
+                       category_id=category_id, price_idr=50000, stock=10, unit="250 ml", weight_g=300)
+        details.update(fields)
+        product = service.create_product(shop, service.ProductDetails(**details))
+        if status != "draft":
+            service.submit_product(product)
+        if status in ("approved", "rejected", "archived"):
+            admin = make_user("admin")
+            if status == "rejected":
+                moderation.reject_product(product, admin, "Foto kurang jelas")
+            else:
+                moderation.approve_product(product, admin)
+        if status == "archived":
+            service.archive_product(product)
+        db.session.commit()
+        return product
+
+    return make
