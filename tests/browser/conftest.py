@@ -1,0 +1,115 @@
+"""Browser fixtures: the marketplace served for real on 127.0.0.1, and Debian's Chromium driven by Playwright.
+
+Journeys live in tests/browser/test_<feature>_journey.py and are marked `@pytest.mark.browser`. They get:
+
+- `live_server`: the app served by werkzeug in a background thread on a free port, on its own throw-away
+  database (SQLite file, or a fresh PostgreSQL database when TEST_DATABASE_URL is set) with every table and
+  the categories; requests commit for real. It exposes `.url`, `.app`, and helpers that commit through the
+  real services: `.make_user(role="buyer", email=None, password=TEST_PASSWORD)` and `.run(fn, *args)`
+  (calls fn inside an app context and commits). The server is shared by the whole session: use unique
+  emails and names (uuid) in every journey.
+- pytest-playwright's `page`, `context`, `new_context(...)`, `browser`, with `base_url` pointing at the live
+  server, so `page.goto("/login")` works, and an Indonesian browser (locale id-ID, Asia/Makassar); pass
+  `new_context(locale="en-US")` for an English-speaking visitor.
+
+Rate limits are off on the live server: every browser request comes from 127.0.0.1, and the journeys of all
+features together would soon exceed "5 registrations a minute". The limits themselves are tested through
+the test client (tests/accounts/test_views.py).
+"""
+import threading
+import uuid
+
+import pytest
+from werkzeug.serving import make_server
+
+from marketplace import create_app
+from marketplace.extensions import db
+from tests.conftest import TEST_PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+
+
+class LiveServer:
+    """The marketplace served over real HTTP in a background thread."""
+
+    def __init__(self, app):
+        self.app = app
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="live-server", daemon=True)
+
+    def start(self):
+        """Start answering requests."""
+        self._thread.start()
+
+    def stop(self):
+        """Stop answering and release the database connections."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+        with self.app.app_context():
+            db.engine.dispose()
+
+    def run(self, fn, *args, **kwargs):
+        """Call fn inside an app context of the served app, commit, and return its result."""
+        with self.app.app_context():
+            result = fn(*args, **kwargs)
+            db.session.commit()
+            return result
+
+    def make_user(self, role="buyer", email=None, password=TEST_PASSWORD, name="Tester Browser"):
+        """Register a user through the accounts service; returns the email."""
+        from marketplace.accounts import service
+
+        email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.com"
+        return self.run(lambda: service.register_user(email=email, name=name, phone="081234567890",
+                                                      password=password, role=role).email)
+
+
+def _prepare_database(app):
+    from marketplace.catalogue.categories import ensure_categories
+
+    with app.app_context():
+        db.create_all()
+        ensure_categories()
+        db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def live_server(server_database, tmp_path_factory):
+    """The marketplace on http://127.0.0.1:<free port>, with its own database and files."""
+    files = tmp_path_factory.mktemp("live-server")
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": server_database(files),
+        "SECRET_KEY": "browser-test-secret",
+        "MEDIA_ROOT": str(files / "media"),
+        "SEARCH_INDEX_DIR": str(files / "search-index"),
+        "ARGON2_MEMORY_KIB": 1024,
+        "ARGON2_TIME_COST": 1,
+        "RATELIMIT_ENABLED": False,
+    })
+    _prepare_database(app)
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    """pytest-playwright's base URL: relative page.goto() paths go to the live server."""
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A phone user in Kutai Kartanegara: Indonesian first, WITA clock."""
+    return {**browser_context_args, "locale": "id-ID", "timezone_id": "Asia/Makassar"}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, headless, with nothing that phones home."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
