@@ -4,11 +4,14 @@ from dataclasses import dataclass, fields
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from ..errors import InvalidInput, InvalidState, NotAllowed
 from ..extensions import db
+from ..media.service import process_upload
 from ..models_base import utcnow
+from ..moderation import service as moderation
 from ..shops.models import Shop
 from ..text import slugify
 from .models import MAX_PHOTOS, MAX_PRICE_IDR, MAX_STOCK, MIN_PRICE_IDR, Category, Product, ProductImage
@@ -16,7 +19,11 @@ from .models import MAX_PHOTOS, MAX_PRICE_IDR, MAX_STOCK, MIN_PRICE_IDR, Categor
 PIRT_PATTERN = re.compile(r"^[0-9]{15}$")
 BPOM_PATTERN = re.compile(r"^M[DL][0-9]{12}$")
 HALAL_PATTERN = re.compile(r"^[A-Z0-9./\-]{6,40}$")
+# C0 control characters other than tab and newline: PostgreSQL refuses NUL, and none has a place in a listing.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 LOW_STOCK = 5
+MAX_DESCRIPTION = 5000
+MAX_UNIT = 60
 # Edits to these fields of an approved listing need another look by an admin.
 REVIEWED_FIELDS = ("title", "description", "category_id")
 
@@ -42,36 +49,55 @@ def _compact(value):
     return re.sub(r"[\s\-.]", "", value or "").upper()
 
 
+def plain_text(value):
+    """Text as typed, minus control characters, with Unix line ends and no outer blanks; paragraphs stay."""
+    return _CONTROL.sub("", (value or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def _whole_between(value, low, high):
+    """True for a whole number (not a bool, not a float) within [low, high]."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 def validate_details(details):
     """Check a listing's fields; returns a cleaned copy or raises InvalidInput naming the field."""
-    title = " ".join(details.title.split())
+    title = " ".join(plain_text(details.title).split())
     if not 3 <= len(title) <= 120:
         raise InvalidInput(_("Judul 3 sampai 120 karakter."), field="title")
-    if len(details.description) > 5000:
+    description = plain_text(details.description)
+    if len(description) > MAX_DESCRIPTION:
         raise InvalidInput(_("Deskripsi paling panjang 5.000 karakter."), field="description")
     if db.session.get(Category, details.category_id or 0) is None:
         raise InvalidInput(_("Pilih kategori."), field="category_id")
-    if not MIN_PRICE_IDR <= details.price_idr <= MAX_PRICE_IDR:
+    if not _whole_between(details.price_idr, MIN_PRICE_IDR, MAX_PRICE_IDR):
         raise InvalidInput(_("Harga antara Rp1.000 dan Rp100.000.000."), field="price_idr")
-    if not 0 <= details.stock <= MAX_STOCK:
+    if not _whole_between(details.stock, 0, MAX_STOCK):
         raise InvalidInput(_("Stok antara 0 dan 100.000."), field="stock")
-    if not 0 <= details.weight_g <= 1_000_000:
+    unit = " ".join(plain_text(details.unit).split())
+    if len(unit) > MAX_UNIT:
+        raise InvalidInput(_("Satuan/ukuran paling panjang 60 karakter."), field="unit")
+    if not _whole_between(details.weight_g, 0, 1_000_000):
         raise InvalidInput(_("Berat antara 0 dan 1.000.000 gram."), field="weight_g")
-    pirt, bpom, halal = (_compact(v) for v in (details.pirt_number, details.bpom_number, details.halal_number))
+    pirt, bpom, halal = _regulation_numbers(details)
+    return ProductDetails(title=title, description=description, category_id=details.category_id,
+                          price_idr=details.price_idr, stock=details.stock, unit=unit, weight_g=details.weight_g,
+                          pirt_number=pirt, bpom_number=bpom, halal_number=halal,
+                          halal_expires_on=details.halal_expires_on)
+
+
+def _regulation_numbers(details):
+    """The P-IRT, BPOM and halal numbers in their stored form, or InvalidInput naming the field."""
+    pirt, bpom = _compact(details.pirt_number), _compact(details.bpom_number)
+    halal = re.sub(r"\s", "", plain_text(details.halal_number)).upper()
     if pirt and not PIRT_PATTERN.match(pirt):
         raise InvalidInput(_("Nomor P-IRT terdiri dari 15 angka."), field="pirt_number")
     if bpom and not BPOM_PATTERN.match(bpom):
         raise InvalidInput(_("Nomor BPOM berbentuk MD atau ML diikuti 12 angka."), field="bpom_number")
-    if halal and not HALAL_PATTERN.match(details.halal_number.strip().upper()):
+    if halal and not HALAL_PATTERN.match(halal):
         raise InvalidInput(_("Nomor sertifikat halal tidak dikenali."), field="halal_number")
     if details.halal_expires_on and not halal:
         raise InvalidInput(_("Isi nomor sertifikat halal untuk tanggal berlakunya."), field="halal_number")
-    return ProductDetails(title=title, description=details.description.strip(),
-                          category_id=details.category_id, price_idr=details.price_idr, stock=details.stock,
-                          unit=" ".join(details.unit.split())[:60], weight_g=details.weight_g,
-                          pirt_number=pirt, bpom_number=bpom,
-                          halal_number=details.halal_number.strip().upper() if halal else "",
-                          halal_expires_on=details.halal_expires_on)
+    return pirt, bpom, halal
 
 
 def _unique_slug(shop, title, product=None):
@@ -98,7 +124,7 @@ def create_product(shop, details):
 
 def update_product(product, details):
     """Apply an edit; price and stock apply at once, content edits of a public listing await review."""
-    _require_editable(product)
+    require_editable(product)
     clean = validate_details(details)
     content_changed = any(getattr(product, name) != getattr(clean, name) for name in REVIEWED_FIELDS)
     if clean.title != product.title:
@@ -119,20 +145,22 @@ def mark_changed(product):
 
 def set_stock(product, stock):
     """Set the stock count directly (a producer's restock)."""
-    _require_editable(product)
-    if not 0 <= stock <= MAX_STOCK:
+    require_editable(product)
+    if not _whole_between(stock, 0, MAX_STOCK):
         raise InvalidInput(_("Stok antara 0 dan 100.000."), field="stock")
     product.stock = stock
     db.session.flush()
 
 
 def submit_product(product):
-    """Send a draft or rejected listing to the review queue."""
+    """Send a draft or rejected listing to the review queue; a trusted shop's is approved at once."""
     if product.status not in ("draft", "rejected"):
         raise InvalidState(_("Hanya draf atau produk yang ditolak yang dapat diajukan."))
     product.status = "pending"
     product.submitted_at = utcnow()
     db.session.flush()
+    if product.shop.trusted:
+        moderation.approve_product(product, None, automatic=True)
 
 
 def archive_product(product):
@@ -144,18 +172,86 @@ def archive_product(product):
     db.session.flush()
 
 
-def _require_editable(product):
+def require_editable(product):
+    """InvalidState unless the listing can still be changed (archived listings are history)."""
     if not product.is_editable:
         raise InvalidState(_("Produk yang diarsipkan tidak dapat diubah."))
 
 
+class PhotoBatch:
+    """Photos processed for one request, remembering the files it wrote so a failure can take them back.
+
+    It stands in for the storage while the media pipeline runs: files that already existed (the same photo
+    used elsewhere) are never written, so discard() removes nothing another listing or shop relies on."""
+
+    def __init__(self, storage):
+        self.storage = storage
+        self.images = []
+        self.written = []
+
+    def exists(self, key):
+        """Whether the real storage holds key."""
+        return self.storage.exists(key)
+
+    def save(self, key, data):
+        """Write through to the real storage and remember the key."""
+        self.storage.save(key, data)
+        self.written.append(key)
+
+    def delete(self, key):
+        """Delete from the real storage (the pipeline's own clean-up)."""
+        self.storage.delete(key)
+        if key in self.written:
+            self.written.remove(key)
+
+    def discard(self):
+        """Remove every file this batch wrote: the request failed after processing."""
+        for key in reversed(self.written):
+            self.storage.delete(key)
+        self.written.clear()
+
+
+def process_photos(uploads, storage, room=MAX_PHOTOS):
+    """Run uploads (bytes or file objects) through the media pipeline, all or nothing; returns a PhotoBatch."""
+    if len(uploads) > room:
+        raise InvalidInput(_("Paling banyak %(max)d foto per produk; masih bisa ditambah %(n)d foto.",
+                             max=MAX_PHOTOS, n=max(room, 0)), field="photo")
+    batch = PhotoBatch(storage)
+    try:
+        for upload in uploads:
+            batch.images.append(_process_one(upload, batch))
+    except BaseException:
+        batch.discard()
+        raise
+    return batch
+
+
+def _process_one(upload, batch):
+    name = (getattr(upload, "filename", "") or "")[:80]
+    try:
+        return process_upload(upload, batch)
+    except InvalidInput as error:
+        # With several photos in one form, the producer needs to know which one to replace.
+        message = _("%(name)s: %(message)s", name=name, message=error.message) if name else error.message
+        raise InvalidInput(message, field="photo") from error
+
+
+def photo_room(product):
+    """How many more photos the listing can take."""
+    return MAX_PHOTOS - len(product.images)
+
+
 def add_photo(product, stored_image, alt_text=""):
-    """Attach a processed photo at the end of the listing's gallery."""
-    _require_editable(product)
+    """Attach a processed photo at the end of the gallery; the same photo twice is kept once."""
+    require_editable(product)
+    for image in product.images:
+        # A retried upload on a flaky connection must not double the photo.
+        if image.content_hash == stored_image.content_hash:
+            return image
     if len(product.images) >= MAX_PHOTOS:
         raise InvalidInput(_("Paling banyak %(n)d foto per produk.", n=MAX_PHOTOS), field="photo")
     image = ProductImage(content_hash=stored_image.content_hash, width=stored_image.width,
-                         height=stored_image.height, alt_text=(alt_text or product.title).strip()[:200],
+                         height=stored_image.height, alt_text=_alt(alt_text, product),
                          position=len(product.images))
     product.images.append(image)
     mark_changed(product)
@@ -163,8 +259,22 @@ def add_photo(product, stored_image, alt_text=""):
     return image
 
 
+def _alt(alt_text, product):
+    return " ".join(plain_text(alt_text).split())[:200] or product.title
+
+
+def set_photo_alt(product, image_id, alt_text):
+    """Describe a photo for buyers who cannot see it (empty: the listing's title)."""
+    require_editable(product)
+    image = _photo_of(product, image_id)
+    image.alt_text = _alt(alt_text, product)
+    mark_changed(product)
+    db.session.flush()
+
+
 def remove_photo(product, image_id):
-    """Remove one photo; the others close the gap."""
+    """Remove one photo; the others close the gap. The files stay: the same photo may serve elsewhere."""
+    require_editable(product)
     image = _photo_of(product, image_id)
     product.images.remove(image)
     _renumber(product)
@@ -174,10 +284,13 @@ def remove_photo(product, image_id):
 
 def move_photo(product, image_id, offset):
     """Move a photo one place earlier (-1) or later (+1); the first photo is the cover."""
+    require_editable(product)
     image = _photo_of(product, image_id)
     images = list(product.images)
     index = images.index(image)
     target = max(0, min(len(images) - 1, index + offset))
+    if target == index:
+        return
     images.insert(target, images.pop(index))
     product.images[:] = images
     _renumber(product)
@@ -185,11 +298,16 @@ def move_photo(product, image_id, offset):
     db.session.flush()
 
 
+def photo_of(product, image_id):
+    """The listing's photo with this id, or None."""
+    return next((image for image in product.images if image.id == image_id), None)
+
+
 def _photo_of(product, image_id):
-    for image in product.images:
-        if image.id == image_id:
-            return image
-    raise InvalidInput(_("Foto tidak ditemukan."), field="photo")
+    image = photo_of(product, image_id)
+    if image is None:
+        raise InvalidInput(_("Foto tidak ditemukan."), field="photo")
+    return image
 
 
 def _renumber(product):
@@ -234,6 +352,14 @@ def category_and_children_ids(category):
     ids = [category.id]
     ids += db.session.scalars(select(Category.id).where(Category.parent_id == category.id)).all()
     return ids
+
+
+def products_of(shop):
+    """The shop's listings as its producer sees them: archived last, most recently changed first."""
+    archived_last = case((Product.status == "archived", 1), else_=0)
+    return db.session.scalars(select(Product).where(Product.shop_id == shop.id)
+                              .options(selectinload(Product.images))
+                              .order_by(archived_last, Product.updated_at.desc(), Product.id.desc())).all()
 
 
 def count_by_status(shop):

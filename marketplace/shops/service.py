@@ -1,4 +1,5 @@
 """Shop rules: opening and editing a shop."""
+import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -11,6 +12,11 @@ from ..text import normalise_mobile, slugify
 from .models import Shop
 
 MAX_SHIPPING_FEE_IDR = 10_000_000
+MAX_NAME = 80
+MAX_SLUG = 80
+MAX_STORY = 5000
+# C0 control characters other than tab and newline: PostgreSQL refuses NUL, and none belongs in a profile.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass
@@ -37,24 +43,52 @@ def get_shop_by_slug(slug):
     return db.session.scalar(select(Shop).where(Shop.slug == slug))
 
 
-def _validated(details, shop=None):
-    name = details.name.strip()
-    if not 2 <= len(name) <= 80:
-        raise InvalidInput(_("Nama toko 2 sampai 80 karakter."))
-    slug = slugify(details.slug or name)
-    if len(slug) < 2:
-        raise InvalidInput(_("Alamat toko harus berisi huruf atau angka."))
-    taken = get_shop_by_slug(slug)
-    if taken is not None and taken is not shop:
-        raise InvalidInput(_("Alamat toko '%(slug)s' sudah dipakai toko lain.", slug=slug))
+def _plain(text):
+    """Typed text without control characters, Unix line ends, no outer blanks; paragraphs stay."""
+    return _CONTROL.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def _slug_for(details, shop):
+    """The slug asked for (refused when taken), or one derived from the name (made unique with -2, -3...)."""
+    asked = slugify(_plain(details.slug), MAX_SLUG)
+    if _plain(details.slug) and len(asked) < 2:
+        raise InvalidInput(_("Alamat toko harus berisi huruf atau angka."), field="slug")
+    if asked:
+        taken = get_shop_by_slug(asked)
+        if taken is not None and taken is not shop:
+            raise InvalidInput(_("Alamat toko '%(slug)s' sudah dipakai toko lain.", slug=asked), field="slug")
+        return asked
+    base = slugify(_plain(details.name), MAX_SLUG - 4)
+    if len(base) < 2:
+        raise InvalidInput(_("Nama toko harus berisi huruf atau angka."), field="name")
+    slug, n = base, 1
+    while (taken := get_shop_by_slug(slug)) is not None and taken is not shop:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def validate_details(details, shop=None):
+    """The cleaned name, slug, story and WhatsApp number, or InvalidInput naming the field."""
+    name = " ".join(_plain(details.name).split())
+    if not 2 <= len(name) <= MAX_NAME:
+        raise InvalidInput(_("Nama toko 2 sampai 80 karakter."), field="name")
+    slug = _slug_for(details, shop)
+    story = _plain(details.story)
+    if len(story) > MAX_STORY:
+        raise InvalidInput(_("Cerita toko paling panjang 5.000 karakter."), field="story")
+    if regions.parent(details.district_code or "") != regions.HOME_REGENCY or not regions.name(details.district_code):
+        raise InvalidInput(_("Pilih kecamatan di Kutai Kartanegara."), field="district_code")
     if not regions.is_home_village(details.district_code, details.village_code):
-        raise InvalidInput(_("Pilih kecamatan dan desa di Kutai Kartanegara."))
-    whatsapp = normalise_mobile(details.whatsapp)
+        raise InvalidInput(_("Pilih desa di kecamatan yang dipilih."), field="village_code")
+    whatsapp = normalise_mobile(_plain(details.whatsapp)[:40])
     if whatsapp is None:
-        raise InvalidInput(_("Nomor WhatsApp harus nomor HP Indonesia, misalnya 0812 3456 7890."))
-    if not 0 <= details.shipping_fee_idr <= MAX_SHIPPING_FEE_IDR:
-        raise InvalidInput(_("Ongkos kirim antara Rp0 dan Rp10.000.000."))
-    return name, slug, whatsapp
+        raise InvalidInput(_("Nomor WhatsApp harus nomor HP Indonesia, misalnya 0812 3456 7890."),
+                           field="whatsapp")
+    fee = details.shipping_fee_idr
+    if isinstance(fee, bool) or not isinstance(fee, int) or not 0 <= fee <= MAX_SHIPPING_FEE_IDR:
+        raise InvalidInput(_("Ongkos kirim antara Rp0 dan Rp10.000.000."), field="shipping_fee_idr")
+    return name, slug, story, whatsapp
 
 
 def open_shop(owner, details):
@@ -63,9 +97,8 @@ def open_shop(owner, details):
         raise NotAllowed(_("Hanya produsen yang dapat membuka toko."))
     if shop_of(owner) is not None:
         raise InvalidInput(_("Anda sudah memiliki toko."))
-    name, slug, whatsapp = _validated(details)
-    shop = Shop(owner_id=owner.id, name=name, slug=slug, whatsapp=whatsapp)
-    _apply(shop, details)
+    shop = Shop(owner_id=owner.id)
+    _apply(shop, details, validate_details(details))
     db.session.add(shop)
     db.session.flush()
     return shop
@@ -73,19 +106,17 @@ def open_shop(owner, details):
 
 def update_shop(shop, details):
     """Change a shop's profile."""
-    name, slug, whatsapp = _validated(details, shop)
-    shop.name, shop.slug, shop.whatsapp = name, slug, whatsapp
-    _apply(shop, details)
+    _apply(shop, details, validate_details(details, shop))
     db.session.flush()
     return shop
 
 
-def _apply(shop, details):
-    shop.story = details.story.strip()
+def _apply(shop, details, cleaned):
+    shop.name, shop.slug, shop.story, shop.whatsapp = cleaned
     shop.district_code = details.district_code
     shop.village_code = details.village_code
     shop.shipping_fee_idr = details.shipping_fee_idr
-    shop.pickup_allowed = details.pickup_allowed
+    shop.pickup_allowed = bool(details.pickup_allowed)
 
 
 def set_logo(shop, stored_image):
