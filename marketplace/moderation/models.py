@@ -1,11 +1,15 @@
-"""The audit trail of moderation decisions; rows are only ever added."""
+"""The audit trail of moderation decisions (rows only ever added), approved snapshots and reports."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
+
+REPORT_STATUSES = ("open", "resolved")
+REPORT_RESOLUTIONS = ("dismissed", "unpublished", "suspended")
+REPORT_REASONS = ("scam", "prohibited", "misleading", "counterfeit", "offensive", "other")
 
 
 class ModerationDecision(db.Model):
@@ -25,3 +29,60 @@ class ModerationDecision(db.Model):
     actor = relationship("User")
     product = relationship("Product")
     shop = relationship("Shop")
+
+
+class ProductSnapshot(db.Model):
+    """A listing's reviewed content as it was approved, so a later edit can be shown old beside new."""
+
+    __tablename__ = "product_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("moderation_decision.id"))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    photo_hashes: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    category = relationship("Category")
+    decision = relationship("ModerationDecision")
+
+
+class Report(db.Model):
+    """A visitor's report about a listing (product_id set) or a whole shop (product_id empty)."""
+
+    __tablename__ = "report"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'resolved')", name="status_known"),
+        CheckConstraint("reason IN ('scam', 'prohibited', 'misleading', 'counterfeit', 'offensive', 'other')",
+                        name="reason_known"),
+        CheckConstraint("resolution IN ('', 'dismissed', 'unpublished', 'suspended')", name="resolution_known"),
+        Index("ix_report_status_shop", "status", "shop_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), index=True, default=None)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="")
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None)
+    # HMAC of the sender's address: enough to spot one sender's repeats, without keeping the address.
+    reporter_address_hash: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    resolution: Mapped[str] = mapped_column(String(20), default="")
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("moderation_decision.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    product = relationship("Product")
+    shop = relationship("Shop")
+    reporter = relationship("User", foreign_keys=[reporter_id])
+    resolved_by = relationship("User", foreign_keys=[resolved_by_id])
+    decision = relationship("ModerationDecision")
+
+    @property
+    def is_open(self):
+        """True until an admin resolves it."""
+        return self.status == "open"
