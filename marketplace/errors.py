@@ -1,5 +1,5 @@
 """Domain errors raised by services, and the one place that maps them to HTTP."""
-from flask import render_template, request, jsonify
+from flask import abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -51,8 +51,24 @@ def _render(status, title, message):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _refuse_oversize_stream():
+    """A form sent without Content-Length (chunked) is read only up to MAX_CONTENT_LENGTH, and Werkzeug
+    would parse an urlencoded one cut off there without complaint (and leave a cut-off upload's temporary
+    file open). Read such a body first: one that reaches the limit is too large."""
+    if (request.content_length is None and request.url_rule is not None
+            and request.mimetype in FORM_MIMETYPES):
+        request.get_data(cache=True, parse_form_data=False)
+        if getattr(request.stream, "is_exhausted", False):
+            abort(413)
+
+
 def register_error_handlers(app):
     """Install the error pages and the domain-error mapping on the app."""
+    # First of all hooks: CSRF and the views must never see a cut-off form.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_oversize_stream)
 
     @app.errorhandler(DomainError)
     def domain_error(error):
@@ -80,7 +96,9 @@ def register_error_handlers(app):
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return _render(405, _("Metode tidak diizinkan"), _("Alamat ini tidak menerima permintaan seperti itu."))
+        body, status = _render(405, _("Metode tidak diizinkan"), _("Alamat ini tidak menerima permintaan seperti itu."))
+        # HTTP requires a 405 to name the methods the address does accept.
+        return body, status, {"Allow": ", ".join(sorted(error.valid_methods or ()))}
 
     @app.errorhandler(413)
     def too_large(error):
