@@ -1,27 +1,106 @@
-"""Public catalogue: home, category pages, product pages."""
-from flask import Blueprint, render_template
-from sqlalchemy import func, select
+"""Public catalogue: home, category, district, shop and product pages."""
+import re
+from datetime import datetime
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
-from ..extensions import db
-from ..regions import home_districts
-from ..shops.models import Shop
-from . import service
-from .models import Product
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import regions
+from . import queries, service
 
 bp = Blueprint("catalogue", __name__)
 
-NEWEST_ON_HOME = 24
+_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
+
+
+@bp.app_template_filter("paragraphs")
+def paragraphs(text):
+    """Plain text split into paragraphs at blank lines (each shown escaped, single line breaks kept)."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    return [part for part in _BLANK_LINES.split(text) if part] if text else []
+
+
+def _page_number():
+    number = queries.parse_page(request.args.get("page"))
+    if number is None:
+        abort(404)
+    return number
+
+
+def _found(page):
+    if page is None:
+        abort(404)
+    return page
+
+
+def _whatsapp_link(shop, message):
+    return f"https://wa.me/{shop.whatsapp_digits}?text={quote(message, safe='')}"
+
+
+def _manages(shop):
+    """True when the visitor is the shop's owner or an admin."""
+    return current_user.is_authenticated and (current_user.is_admin or shop.owner_id == current_user.id)
 
 
 @bp.route("/")
 def home():
     """Categories, newest listings and districts."""
-    query = (service.public_products().order_by(Product.approved_at.desc(), Product.id.desc())
-             .limit(NEWEST_ON_HOME))
-    products = db.session.scalars(query).unique().all()
-    counts = dict(db.session.execute(
-        select(Shop.district_code, func.count(Product.id)).select_from(Product).join(Product.shop)
-        .where(Product.status == "approved", Shop.status == "active").group_by(Shop.district_code)).all())
-    districts = [(code, name, counts.get(code, 0)) for code, name in home_districts()]
-    return render_template("catalogue/home.html", products=products, categories=service.categories_tree(),
-                           districts=districts)
+    return render_template("catalogue/home.html", cards=queries.newest_cards(),
+                           categories=queries.category_tree(), districts=queries.district_counts())
+
+
+@bp.route("/kategori/<slug>")
+def category(slug):
+    """Public listings of a category, its children's included."""
+    page_number = _page_number()
+    found = queries.find_category(slug)
+    if found is None:
+        abort(404)
+    category, parent, children = found
+    page = _found(queries.category_page(category, children, page_number))
+    return render_template("catalogue/category.html", category=category, parent=parent, children=children,
+                           page=page)
+
+
+@bp.route("/kecamatan/<code>")
+def district(code):
+    """Public listings of the shops in one district of Kutai Kartanegara."""
+    page_number = _page_number()
+    if not queries.is_home_district(code):
+        abort(404)
+    page = _found(queries.district_page(code, page_number))
+    return render_template("catalogue/district.html", code=code, name=regions.name(code), page=page)
+
+
+@bp.route("/toko/<shop_slug>")
+def shop(shop_slug):
+    """A shop's story, contact and listings; a suspended shop only for its owner and admins."""
+    page_number = _page_number()
+    found = queries.shop_by_slug(shop_slug)
+    if found is None or not (found.is_active or _manages(found)):
+        abort(404)
+    page = _found(queries.shop_page(found, page_number))
+    shop_url = url_for("catalogue.shop", shop_slug=found.slug, _external=True)
+    message = _("Halo %(shop)s, saya melihat toko Anda di %(site)s: %(url)s",
+                shop=found.name, site=current_app.config["SITE_NAME"], url=shop_url)
+    return render_template("catalogue/shop.html", shop=found, page=page,
+                           whatsapp_url=_whatsapp_link(found, message))
+
+
+@bp.route("/toko/<shop_slug>/<product_slug>")
+def product(shop_slug, product_slug):
+    """A listing's page; one that is not public only for its producer and admins."""
+    found = queries.product_for_page(shop_slug, product_slug)
+    if found is None or not service.can_view(found, current_user):
+        abort(404)
+    product_url = url_for("catalogue.product", shop_slug=shop_slug, product_slug=product_slug, _external=True)
+    message = _("Halo, saya tertarik dengan %(title)s di %(site)s: %(url)s",
+                title=found.title, site=current_app.config["SITE_NAME"], url=product_url)
+    today = datetime.now(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
+    return render_template(
+        "catalogue/product.html", product=found, shop=found.shop, stock_state=queries.stock_state(found),
+        halal_expired=bool(found.halal_expires_on and found.halal_expires_on < today),
+        manages=_manages(found.shop), whatsapp_url=_whatsapp_link(found.shop, message))

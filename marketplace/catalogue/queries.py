@@ -1,0 +1,241 @@
+"""Public read queries of the catalogue: cards for listing pages, pagination, the product page.
+
+Listing pages read only the columns a product card shows, one row per card with the cover photo from
+a correlated subquery: a page of 24 cards costs one query plus one count, whatever it holds.
+They are the busiest pages, so two costs are avoided:
+- building a select costs more than running it on 24 rows, so each listing's select is built once per
+  process, with bind parameters (a constant, like a compiled regex: nothing is shared between requests);
+- rows are read through the session's connection without the ORM layer (no entities to make, nothing
+  to flush on a read-only page), about three times cheaper per query.
+"""
+import re
+from dataclasses import dataclass
+from functools import cache
+from math import ceil
+from typing import NamedTuple
+
+from flask import g
+from sqlalchemy import bindparam, func, select, true
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from .. import regions
+from ..extensions import db
+from ..shops.models import Shop
+from . import service
+from .models import Category, Product, ProductImage
+
+PER_PAGE = 24
+# Page numbers beyond a million are never real; refusing longer input avoids int() on huge strings.
+_PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
+
+
+class ProductCard(NamedTuple):
+    """What a product card shows, read in one row."""
+
+    id: int
+    slug: str
+    title: str
+    price_idr: int
+    unit: str
+    stock: int
+    shop_slug: str
+    shop_name: str
+    district_code: str
+    cover_hash: str | None
+
+    @property
+    def district_name(self):
+        """The shop's district."""
+        return regions.name(self.district_code)
+
+
+class CategoryLink(NamedTuple):
+    """A category as menus, chips and breadcrumbs show it."""
+
+    id: int
+    parent_id: int | None
+    slug: str
+    name_id: str
+    name_en: str
+
+    def display_name(self, locale):
+        """The name in the reader's language."""
+        return self.name_en if str(locale) == "en" else self.name_id
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing."""
+
+    items: list
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def prev_num(self):
+        """The previous page's number; None on the first page (its URL carries no ?page)."""
+        return self.number - 1 if self.number > 2 else None
+
+    @property
+    def has_prev(self):
+        """True from page 2 on."""
+        return self.number > 1
+
+    @property
+    def has_next(self):
+        """True before the last page."""
+        return self.number < self.pages
+
+
+def parse_page(raw):
+    """The page number asked for in ?page= (1 when absent), or None when it is not a page number."""
+    if raw is None:
+        return 1
+    if not _PAGE_NUMBER.fullmatch(raw):
+        return None
+    number = int(raw)
+    return number if number >= 1 else None
+
+
+def _rows(statement, **params):
+    return db.session.connection().execute(statement, params)
+
+
+def _card_select(base, condition):
+    cover_hash = (select(ProductImage.content_hash).where(ProductImage.product_id == Product.id)
+                  .order_by(ProductImage.position, ProductImage.id).limit(1)
+                  .correlate(Product).scalar_subquery())
+    return (base.with_only_columns(Product.id, Product.slug, Product.title, Product.price_idr, Product.unit,
+                                   Product.stock, Shop.slug, Shop.name, Shop.district_code, cover_hash)
+            .where(condition)
+            .order_by(Product.approved_at.desc(), Product.id.desc()))
+
+
+@cache
+def _listing(kind):
+    """(count, page) selects of one kind of listing, built once; see the module docstring."""
+    base = service.public_products()
+    if kind == "newest":
+        condition = true()
+    elif kind == "ids":
+        condition = Product.id.in_(bindparam("ids", expanding=True))
+    elif kind == "category":
+        condition = Product.category_id.in_(bindparam("ids", expanding=True))
+    elif kind == "district":
+        condition = Shop.district_code == bindparam("code")
+    else:  # "shop": its owner and admins still see a suspended shop's approved listings
+        base = select(Product).join(Product.shop).where(Product.status == "approved")
+        condition = Product.shop_id == bindparam("shop_id")
+    count = base.with_only_columns(func.count(Product.id)).where(condition)
+    page = _card_select(base, condition).limit(bindparam("limit")).offset(bindparam("offset"))
+    return count, page
+
+
+def _cards(kind, limit, offset=0, **params):
+    return [ProductCard(*row) for row in _rows(_listing(kind)[1], limit=limit, offset=offset, **params)]
+
+
+def newest_cards(limit=PER_PAGE):
+    """The newest public listings."""
+    return _cards("newest", limit)
+
+
+def cards_by_ids(product_ids):
+    """Cards of the public listings among product_ids, in the order given (for search results)."""
+    product_ids = list(product_ids)
+    if not product_ids:
+        return []
+    found = {card.id: card for card in _cards("ids", len(product_ids), ids=product_ids)}
+    return [found[product_id] for product_id in product_ids if product_id in found]
+
+
+def _paginate(kind, page_number, **params):
+    """A page of a listing, or None when the page does not exist."""
+    total = _rows(_listing(kind)[0], **params).scalar_one()
+    pages = max(1, ceil(total / PER_PAGE))
+    if page_number > pages:
+        return None
+    items = _cards(kind, PER_PAGE, (page_number - 1) * PER_PAGE, **params)
+    return Page(items=items, number=page_number, pages=pages, total=total)
+
+
+def category_page(category, children, page_number):
+    """Public listings of a category and its children."""
+    return _paginate("category", page_number, ids=[category.id] + [child.id for child in children])
+
+
+def district_page(district_code, page_number):
+    """Public listings of the shops in a district."""
+    return _paginate("district", page_number, code=district_code)
+
+
+def shop_page(shop, page_number):
+    """The approved listings of a shop; the caller decides whether the shop itself may be seen."""
+    return _paginate("shop", page_number, shop_id=shop.id)
+
+
+@cache
+def _category_select():
+    return (select(Category.id, Category.parent_id, Category.slug, Category.name_id, Category.name_en)
+            .order_by(Category.position, Category.id))
+
+
+def category_tree():
+    """[(top-level CategoryLink, [its children])] in display order, read once per request."""
+    if "catalogue_category_tree" not in g:
+        children = {}
+        for link in (CategoryLink(*row) for row in _rows(_category_select())):
+            children.setdefault(link.parent_id, []).append(link)
+        g.catalogue_category_tree = [(top, children.get(top.id, [])) for top in children.get(None, [])]
+    return g.catalogue_category_tree
+
+
+def find_category(slug):
+    """(category, its parent or None, its children) for a slug, or None."""
+    for top, children in category_tree():
+        if top.slug == slug:
+            return top, None, children
+        for child in children:
+            if child.slug == slug:
+                return child, top, []
+    return None
+
+
+@cache
+def _district_counts_select():
+    return (service.public_products().with_only_columns(Shop.district_code, func.count(Product.id))
+            .group_by(Shop.district_code))
+
+
+def district_counts():
+    """(code, name, public listings) for every Kutai Kartanegara district, read once per request."""
+    if "catalogue_district_counts" not in g:
+        counts = dict(_rows(_district_counts_select()).all())
+        g.catalogue_district_counts = [(code, name, counts.get(code, 0)) for code, name in regions.home_districts()]
+    return g.catalogue_district_counts
+
+
+def is_home_district(code):
+    """True for a district code of Kutai Kartanegara."""
+    return regions.parent(code) == regions.HOME_REGENCY and regions.name(code) is not None
+
+
+def product_for_page(shop_slug, product_slug):
+    """The product at /toko/<shop_slug>/<product_slug> with its shop, category and photos, whatever its status."""
+    return db.session.scalar(
+        select(Product).join(Product.shop)
+        .where(Shop.slug == shop_slug, Product.slug == product_slug)
+        .options(contains_eager(Product.shop), joinedload(Product.category), selectinload(Product.images)))
+
+
+def shop_by_slug(slug):
+    """The shop at /toko/<slug>, whatever its status, or None."""
+    return db.session.scalar(select(Shop).where(Shop.slug == slug))
+
+
+def stock_state(product):
+    """'sold_out', 'few_left' or 'in_stock'."""
+    if product.stock <= 0:
+        return "sold_out"
+    return "few_left" if product.stock <= service.LOW_STOCK else "in_stock"
