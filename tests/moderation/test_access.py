@@ -1,0 +1,132 @@
+"""Every admin route: only admins get in; anybody else gets the login page or 403 and changes nothing.
+Every admin POST also needs its CSRF token."""
+import pytest
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.moderation import service
+from tests.conftest import Auth, csrf_token
+
+GET_ROUTES = ["/admin", "/admin/antrean", "/admin/berubah", "/admin/produk/{approved}", "/admin/laporan",
+              "/admin/toko", "/admin/toko/{shop}", "/admin/audit"]
+# Each POST with the fields that would make it act, so that a missing check would show as a change.
+POST_ROUTES = [
+    ("/admin/antrean/setujui", {"product_ids": "{pending}"}),
+    ("/admin/produk/{pending}/setujui", {}),
+    ("/admin/produk/{pending}/tolak", {"reason": "unclear_photo", "note": "x"}),
+    ("/admin/produk/{approved}/konfirmasi", {}),
+    ("/admin/produk/{approved}/turunkan", {"reason": "prohibited", "note": "x"}),
+    ("/admin/laporan/produk/{approved}", {"action": "unpublish", "reason": "prohibited", "note": "x"}),
+    ("/admin/laporan/toko/{shop}", {"action": "suspend", "note": "x"}),
+    ("/admin/toko/{shop}/bekukan", {"reason": "x"}),
+    ("/admin/toko/{suspended}/pulihkan", {"note": "x"}),
+    ("/admin/toko/{shop}/percayai", {}),
+    ("/admin/toko/{trusted}/cabut-tepercaya", {}),
+]
+MODERATION_TABLES = ("product", "shop", "moderation_decision", "product_snapshot", "report")
+
+
+@pytest.fixture
+def world(make_user, make_shop, make_product, admin):
+    """Something for every admin action to act on, and one person of each role."""
+    shop, suspended, trusted = make_shop(), make_shop(), make_shop()
+    approved = make_product(shop=shop)
+    approved.changed_since_approval = True
+    service.file_report(reason="scam", address_hash="f" * 64, product=approved)
+    service.file_report(reason="scam", address_hash="f" * 64, shop=shop)
+    service.suspend_shop(suspended, admin, "Penipuan")
+    service.set_trusted(trusted, admin, True)
+    db.session.commit()
+    return {"pending": make_product(shop=shop, status="pending").id, "approved": approved.id, "shop": shop.id,
+            "suspended": suspended.id, "trusted": trusted.id, "admin": admin,
+            "buyer": make_user("buyer"), "producer": shop.owner}
+
+
+def fill(template, world):
+    return template.format(**{key: value for key, value in world.items() if isinstance(value, int)})
+
+
+def moderation_rows():
+    """Every row of the tables moderation touches."""
+    db.session.expire_all()
+    return {name: sorted(repr(tuple(row)) for row in db.session.execute(sa.select(db.metadata.tables[name])))
+            for name in MODERATION_TABLES}
+
+
+def log_in(client, role, world):
+    if role != "anonymous":
+        assert Auth(client).login(world[role].email).status_code == 302
+
+
+def test_the_lists_above_cover_every_admin_route(app):
+    listed = {route for route in GET_ROUTES} | {route for route, _data in POST_ROUTES}
+    rules = {rule.rule.replace("<int:product_id>", "{x}").replace("<int:shop_id>", "{x}")
+             for rule in app.url_map.iter_rules() if rule.rule.startswith("/admin")}
+    normalised = {route.replace("{approved}", "{x}").replace("{pending}", "{x}").replace("{shop}", "{x}")
+                  .replace("{suspended}", "{x}").replace("{trusted}", "{x}") for route in listed}
+    assert rules == normalised
+
+
+@pytest.mark.parametrize("role", ["anonymous", "buyer", "producer"])
+@pytest.mark.parametrize("route", GET_ROUTES)
+def test_admin_pages_are_for_admins_only(client, world, role, route):
+    log_in(client, role, world)
+    response = client.get(fill(route, world))
+    if role == "anonymous":
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.parametrize("route", GET_ROUTES)
+def test_admin_pages_open_for_admins(admin_client, world, route):
+    assert admin_client.get(fill(route, world)).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["anonymous", "buyer", "producer"])
+@pytest.mark.parametrize("route, data", POST_ROUTES, ids=[route for route, _data in POST_ROUTES])
+def test_admin_actions_refuse_everybody_else_and_change_nothing(client, world, role, route, data):
+    log_in(client, role, world)
+    token = csrf_token(client, "/login" if role == "anonymous" else "/")
+    before = moderation_rows()
+    response = client.post(fill(route, world), data={**{k: fill(v, world) for k, v in data.items()},
+                                                     "csrf_token": token})
+    if role == "anonymous":
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    else:
+        assert response.status_code == 403
+    assert moderation_rows() == before
+
+
+@pytest.mark.parametrize("route, data", POST_ROUTES, ids=[route for route, _data in POST_ROUTES])
+def test_admin_actions_need_the_csrf_token(admin_client, world, route, data):
+    before = moderation_rows()
+    fields = {k: fill(v, world) for k, v in data.items()}
+    for token in (None, "forged", "x" * 10_000):
+        response = admin_client.post(fill(route, world), data=fields if token is None else {
+            **fields, "csrf_token": token})
+        assert response.status_code == 400
+        assert "kedaluwarsa" in response.get_data(as_text=True)
+    assert moderation_rows() == before
+
+
+@pytest.mark.parametrize("route, data", POST_ROUTES, ids=[route for route, _data in POST_ROUTES])
+def test_admin_actions_act_for_admins(admin_client, world, route, data):
+    """The same requests, by an admin with a token, do change something: the refusals above are real."""
+    before = moderation_rows()
+    response = admin_client.post(fill(route, world), data={**{k: fill(v, world) for k, v in data.items()},
+                                                           "csrf_token": csrf_token(admin_client, "/admin/toko")})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert moderation_rows() != before
+
+
+@pytest.mark.parametrize("route", ["/admin/produk/{missing}", "/admin/toko/{missing}", "/admin/produk/{huge}",
+                                   "/admin/toko/{huge}"])
+def test_unknown_ids_are_404(admin_client, route):
+    for method in ("get", "post"):
+        url = route.format(missing=987654321, huge=10**20)
+        if method == "post":
+            url += "/setujui" if "produk" in url else "/bekukan"
+        response = getattr(admin_client, method)(url, data={"csrf_token": csrf_token(admin_client, "/admin/toko"),
+                                                            "reason": "x"})
+        assert response.status_code == 404
