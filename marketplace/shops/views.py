@@ -39,7 +39,7 @@ def _show_error(form, error):
         form.form_errors.append(error.message)
 
 
-def _save_with_photos(form, uploads, room, check, save):
+def _save_with_photos(form, uploads, room, check, save, photo_field="photo"):
     """check() the typed fields, process the photos, save(photos) and commit: all of it, or nothing at all.
 
     A refusal leaves no row and no file behind and is shown on the form; the typed values stay in it."""
@@ -53,6 +53,8 @@ def _save_with_photos(form, uploads, room, check, save):
         db.session.rollback()
         if batch is not None:
             batch.discard()
+        if error.field == "photo":
+            error.field = photo_field
         _show_error(form, error)
         return None
     except BaseException:
@@ -88,7 +90,7 @@ def edit_shop():
         upload = form.logo_upload()
         saved = _save_with_photos(form, [upload] if upload else [], 1,
                                   lambda: service.validate_details(form.details(), shop),
-                                  lambda logos: _save_shop(shop, form.details(), logos))
+                                  lambda logos: _save_shop(shop, form.details(), logos), photo_field="logo")
         if saved is not None:
             flash(_("Profil toko sudah disimpan.") if shop else _("Toko Anda sudah dibuka."), "success")
             return redirect(url_for("shops.dashboard"))
