@@ -1,0 +1,326 @@
+"""Bulk import of a shop's listings from a spreadsheet saved as CSV (`flask catalogue import`).
+
+Columns: title,description,category,price_idr,stock,unit,weight_g,photos. Every row is imported in its
+own savepoint, so a bad row is refused with its line number and reason and never stops the good ones.
+A row whose title (any case) matches a listing of the shop updates that listing instead of adding a
+second one, so running the same file twice changes nothing the second time.
+"""
+import csv
+import io
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..errors import DomainError, InvalidInput
+from ..extensions import db
+from ..moderation import service as moderation
+from . import service
+from .models import MAX_PHOTOS, Category, Product
+
+COLUMNS = ("title", "description", "category", "price_idr", "stock", "unit", "weight_g", "photos")
+REQUIRED = ("title", "category", "price_idr", "stock")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# The service's field names, as the file's columns call them.
+_COLUMN_OF_FIELD = {"category_id": "category"}
+# Whole numbers as spreadsheets write them: 25000, 25.000, Rp 25.000, 25.000,-
+_WHOLE = re.compile(r"(?:rp\.?\s*)?([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,12})(?:,-|,00)?", re.IGNORECASE)
+_GRAMS = re.compile(r"(.*?)\s*(?:g|gr|gram)?", re.IGNORECASE)
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (not a CSV of listings); nothing was changed."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class RowRefused(Exception):
+    """One row cannot be imported; the message says why."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Record:
+    """One row of the file: its first line number and values by column, or why it could not be read."""
+
+    line: int
+    values: dict = field(default_factory=dict)
+    problem: str = ""
+
+
+@dataclass
+class RowResult:
+    """What happened to one row: 'created', 'updated', 'unchanged' or 'refused' (with the reason)."""
+
+    line: int
+    title: str
+    action: str
+    reason: str = ""
+    status: str = ""
+    photos: int = 0
+    product_id: int | None = None
+
+
+@dataclass
+class ImportJob:
+    """One import run: the shop, the options, and what it has learnt so far."""
+
+    shop: object
+    storage: object
+    photos_dir: Path | None = None
+    approve: bool = False
+    categories: dict = field(default_factory=dict)
+    existing: dict = field(default_factory=dict)
+
+
+def _decode(data):
+    """Text of the file; bytes that are not UTF-8 stay marked (surrogates) so their rows can be refused."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode text" export.
+        return data.decode("utf-16", errors="surrogateescape")
+    return data.decode("utf-8-sig", errors="surrogateescape")
+
+
+def _header(first_line):
+    """(delimiter, column names): comma, semicolon (Indonesian-locale Excel) or tab, whichever names most columns."""
+    best = None
+    for delimiter in (",", ";", "\t"):
+        names = [name.strip().strip("\ufeff").lower() for name in next(csv.reader([first_line], delimiter=delimiter))]
+        score = sum(name in COLUMNS for name in names)
+        if best is None or score > best[0]:
+            best = (score, delimiter, names)
+    return best[1], best[2]
+
+
+def _check_header(names):
+    missing = [name for name in REQUIRED if name not in names]
+    if missing:
+        raise ImportFileError(_("Baris pertama harus berisi judul kolom: %(columns)s. Tidak ditemukan: %(missing)s.",
+                                columns=",".join(COLUMNS), missing=", ".join(missing)))
+    duplicated = sorted({name for name in names if name and names.count(name) > 1})
+    if duplicated:
+        raise ImportFileError(_("Kolom ganda: %(columns)s.", columns=", ".join(duplicated)))
+
+
+def read_csv(data):
+    """The file's rows as Records (line numbers as a spreadsheet shows them); ImportFileError if unusable."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFileError(_("Berkas terlalu besar: paling besar %(mb)d MB.", mb=MAX_FILE_BYTES // (1024 * 1024)))
+    text = _decode(data)
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise ImportFileError(_("Berkas kosong atau baris pertamanya kosong."))
+    delimiter, names = _header(lines[0])
+    _check_header(names)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    next(reader)
+    records = []
+    while True:
+        line = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return records
+        except csv.Error:
+            records.append(Record(line, problem=_("Baris tidak dapat dibaca (isian terlalu panjang atau tanda kutip "
+                                                  "tidak tertutup).")))
+            continue
+        record = _record(line, names, values)
+        if record is not None:
+            records.append(record)
+
+
+def _record(line, names, values):
+    """A Record for one parsed row; None for a blank row (spreadsheets leave many at the end)."""
+    if not any(value.strip() for value in values):
+        return None
+    if len(values) > len(names):
+        return Record(line, problem=_("Isian lebih banyak daripada kolom. Beri tanda kutip pada isian yang "
+                                      "memuat koma atau titik koma."))
+    if any(_NOT_UTF8.search(value) for value in values):
+        return Record(line, problem=_("Baris ini memuat huruf yang bukan UTF-8. Simpan berkas sebagai "
+                                      "\"CSV UTF-8\" lalu coba lagi."))
+    values = dict(zip(names, values + [""] * (len(names) - len(values))))
+    return Record(line, values={name: values.get(name, "") for name in COLUMNS})
+
+
+def _key(title):
+    return " ".join(service.plain_text(title).split()).casefold()
+
+
+def start_import(shop, storage, photos_dir=None, approve=False):
+    """An ImportJob for the shop: categories and the shop's current listings read once."""
+    job = ImportJob(shop=shop, storage=storage, approve=approve,
+                    photos_dir=Path(photos_dir).resolve() if photos_dir else None)
+    for category in db.session.scalars(select(Category)):
+        job.categories[category.slug.casefold()] = category.id
+        job.categories.setdefault(category.name_id.casefold(), category.id)
+    # Oldest first, so that when titles repeat the newest listing wins.
+    listings = db.session.execute(select(Product.id, Product.title).where(
+        Product.shop_id == shop.id, Product.status != "archived").order_by(Product.id))
+    for product_id, title in listings:
+        job.existing[_key(title)] = product_id
+    return job
+
+
+def import_record(job, record):
+    """Import one Record; returns its RowResult. A refused row leaves nothing behind."""
+    title = " ".join(record.values.get("title", "").split())[:120]
+    if record.problem:
+        return RowResult(record.line, title, "refused", record.problem)
+    try:
+        return _import_values(job, record.line, record.values)
+    except RowRefused as refusal:
+        return RowResult(record.line, title, "refused", refusal.message)
+    except DomainError as error:
+        column = _COLUMN_OF_FIELD.get(error.field, error.field)
+        reason = f"{column}: {error.message}" if column else error.message
+        return RowResult(record.line, title, "refused", reason)
+
+
+def _import_values(job, line, values):
+    existing = _existing(job, values["title"])
+    clean = _details(job, values, existing)
+    batches = _store_photos(job, _photo_paths(job, values["photos"]))
+    try:
+        with db.session.begin_nested():
+            result = _save(job, line, clean, existing, [image for batch in batches for image in batch.images])
+    except BaseException:
+        # Files this row wrote serve nothing now; files that already existed are left alone.
+        for batch in batches:
+            batch.discard()
+        raise
+    job.existing[_key(result.title)] = result.product_id
+    return result
+
+
+def _existing(job, title):
+    product_id = job.existing.get(_key(title))
+    return db.session.get(Product, product_id) if product_id else None
+
+
+def _whole(values, column, required=True):
+    raw = values[column].strip()
+    if column == "weight_g":
+        raw = _GRAMS.fullmatch(raw).group(1)
+    if not raw:
+        if required:
+            raise RowRefused(_("%(column)s: wajib diisi.", column=column))
+        return 0
+    match = _WHOLE.fullmatch(raw)
+    if match is None:
+        raise RowRefused(_("%(column)s: tulis sebagai angka bulat, misalnya 25000.", column=column))
+    return int(match.group(1).replace(".", ""))
+
+
+def _details(job, values, existing):
+    """The row's listing details, validated by the catalogue's own rules."""
+    category = " ".join(values["category"].split())
+    category_id = job.categories.get(category.casefold())
+    if category_id is None:
+        raise RowRefused(_("category: kategori '%(name)s' tidak dikenal.", name=category[:60]))
+    details = service.ProductDetails(
+        title=values["title"], description=values["description"], category_id=category_id,
+        price_idr=_whole(values, "price_idr"), stock=_whole(values, "stock"), unit=values["unit"],
+        weight_g=_whole(values, "weight_g", required=False))
+    if existing is not None:
+        # The file has no regulation columns: keep the numbers the producer filled in on the site.
+        for name in ("pirt_number", "bpom_number", "halal_number", "halal_expires_on"):
+            setattr(details, name, getattr(existing, name))
+    return service.validate_details(details)
+
+
+def _photo_paths(job, raw):
+    """The row's photo files inside --photos; names that point anywhere else are refused."""
+    names = [name.strip() for name in raw.split(";") if name.strip()]
+    if not names:
+        return []
+    if job.photos_dir is None:
+        raise RowRefused(_("photos: sebutkan folder fotonya dengan --photos."))
+    if len(names) > MAX_PHOTOS:
+        raise RowRefused(_("photos: paling banyak %(n)d foto per produk.", n=MAX_PHOTOS))
+    paths = []
+    for name in names:
+        shown = name[:80]
+        if "\x00" in name or "\\" in name or name.startswith(".") or Path(name).name != name:
+            raise RowRefused(_("photos: '%(name)s' harus nama berkas saja, tanpa folder.", name=shown))
+        path = job.photos_dir / name
+        # A symbolic link could still lead out of the folder.
+        if not path.resolve().is_relative_to(job.photos_dir) or not path.is_file():
+            raise RowRefused(_("photos: foto '%(name)s' tidak ada di folder foto.", name=shown))
+        paths.append(path)
+    return paths
+
+
+def _store_photos(job, paths):
+    """Each photo through the media pipeline; on a bad one, the files already written go again."""
+    batches = []
+    try:
+        for path in paths:
+            with path.open("rb") as upload:
+                try:
+                    batches.append(service.process_photos([upload], job.storage))
+                except InvalidInput as error:
+                    raise RowRefused(f"photos: {path.name}: {error.message}") from error
+    except BaseException:
+        for batch in batches:
+            batch.discard()
+        raise
+    return batches
+
+
+def _state(product):
+    return (tuple(getattr(product, f.name) for f in fields(service.ProductDetails)), product.status,
+            tuple(image.content_hash for image in product.images))
+
+
+def _save(job, line, clean, existing, images):
+    if existing is None:
+        product, before = service.create_product(job.shop, clean), None
+    else:
+        before = _state(existing)
+        product = service.update_product(existing, clean)
+    _replace_photos(product, images)
+    _publish(job, product)
+    action = "created" if before is None else ("unchanged" if _state(product) == before else "updated")
+    return RowResult(line, product.title, action, status=product.status, photos=len(product.images),
+                     product_id=product.id)
+
+
+def _replace_photos(product, images):
+    """The row's photos become the gallery, unless they already are it; no photos keeps the gallery."""
+    hashes = list(dict.fromkeys(image.content_hash for image in images))
+    if not hashes or hashes == [image.content_hash for image in product.images]:
+        return
+    for image in list(product.images):
+        service.remove_photo(product, image.id)
+    for stored in images:
+        service.add_photo(product, stored)
+
+
+def _publish(job, product):
+    """With --approve: submit the listing and approve it as an automatic decision."""
+    if not job.approve:
+        return
+    if product.status in ("draft", "rejected"):
+        service.submit_product(product)
+    if product.status == "pending":
+        moderation.approve_product(product, None, automatic=True)
+
+
+def import_file(job, records, progress=None):
+    """Import every record in order; returns the RowResults. `progress` is called after each row."""
+    results = []
+    for record in records:
+        results.append(import_record(job, record))
+        if progress is not None:
+            progress(record)
+    return results
