@@ -1,6 +1,7 @@
 """Settings read from the environment (see the settings table in the README)."""
 import os
 import secrets
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class ConfigError(RuntimeError):
@@ -9,6 +10,28 @@ class ConfigError(RuntimeError):
 
 def _bool(value):
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _whole_number(env, name, default, low, high=None):
+    """A whole-number setting, refused at start when it is not one or out of range."""
+    raw = env.get(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+    if value < low or (high is not None and value > high):
+        raise ConfigError(f"{name} must be between {low} and {high or 'any'}, not {value}.")
+    return value
+
+
+def _time_zone(env):
+    """DISPLAY_TIMEZONE, checked now rather than on the first page that shows a time."""
+    name = env.get("DISPLAY_TIMEZONE", "Asia/Makassar")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"DISPLAY_TIMEZONE {name!r} is not a known time zone (e.g. Asia/Makassar).") from None
+    return name
 
 
 def load_config(app, test_config=None):
@@ -27,11 +50,11 @@ def load_config(app, test_config=None):
         STRIPE_SECRET_KEY=env.get("STRIPE_SECRET_KEY"),
         STRIPE_WEBHOOK_SECRET=env.get("STRIPE_WEBHOOK_SECRET", "whsec_pasardesa_development"),
         STRIPE_API_BASE=env.get("STRIPE_API_BASE"),
-        PLATFORM_FEE_PERCENT=int(env.get("PLATFORM_FEE_PERCENT", "5")),
+        PLATFORM_FEE_PERCENT=_whole_number(env, "PLATFORM_FEE_PERCENT", 5, 0, 100),
         RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_HEADERS_ENABLED=True,
         SITE_NAME=env.get("SITE_NAME", "Pasar Desa"),
-        DISPLAY_TIMEZONE=env.get("DISPLAY_TIMEZONE", "Asia/Makassar"),
+        DISPLAY_TIMEZONE=_time_zone(env),
         BABEL_DEFAULT_LOCALE="id",
         LANGUAGES=("id", "en"),
         # 15 MB photo plus the rest of the form.
@@ -44,8 +67,8 @@ def load_config(app, test_config=None):
         REMEMBER_COOKIE_SECURE=production,
         WTF_CSRF_TIME_LIMIT=None,
         # OWASP ASVS 5 argon2id: 19 MiB memory, 2 iterations, 1 lane.
-        ARGON2_MEMORY_KIB=int(env.get("ARGON2_MEMORY_KIB", "19456")),
-        ARGON2_TIME_COST=int(env.get("ARGON2_TIME_COST", "2")),
+        ARGON2_MEMORY_KIB=_whole_number(env, "ARGON2_MEMORY_KIB", 19456, 8),
+        ARGON2_TIME_COST=_whole_number(env, "ARGON2_TIME_COST", 2, 1),
     )
     if test_config:
         app.config.update(test_config)
