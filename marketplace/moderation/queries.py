@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..shops.models import Shop
 from .models import ModerationDecision, ProductSnapshot, Report
+from .service import plain_text
 
 PER_PAGE = 25
 AUDIT_PER_PAGE = 50
@@ -242,13 +243,15 @@ def admins():
 
 
 def _like(text):
+    """A LIKE pattern matching the text literally (wildcards escaped, control characters dropped)."""
+    text = plain_text(text)
     return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def find_shops(text="", status="", page=1):
     """Shops whose name, slug or district matches the text, by name."""
     query = select(Shop).options(selectinload(Shop.owner))
-    text = (text or "").strip()
+    text = plain_text(text)
     if text:
         pattern = _like(text)
         districts = [code for code, name in regions.home_districts() if text.lower() in name.lower()]

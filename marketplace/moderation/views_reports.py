@@ -1,6 +1,7 @@
 """Reports: any visitor files one from a listing's or shop's page; admins resolve them in groups."""
 import hashlib
 import hmac
+import re
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,6 +17,7 @@ from . import queries, service
 from .forms import ReportForm, ResolveReportsForm
 from .views import admin_required, bp, get_or_404, show_error
 
+SLUG = re.compile(r"[a-z0-9-]{1,80}")
 REPORTS_PER_HOUR = "5 per hour"
 # Refused forms do not count towards the five, but a flood of them is still cut off.
 REPORT_POSTS_PER_HOUR = "30 per hour"
@@ -72,7 +74,7 @@ def report_product(product_id):
 @limiter.shared_limit(REPORT_POSTS_PER_HOUR, scope="report-posts", methods=["POST"])
 def report_shop(slug):
     """Report an active shop (no login needed)."""
-    shop = get_shop_by_slug(slug[:80])
+    shop = get_shop_by_slug(slug) if SLUG.fullmatch(slug) else None
     if shop is None or not shop.is_active:
         abort(404)
     page = lambda form, status: (render_template("moderation/report_form.html", form=form,  # noqa: E731

@@ -70,7 +70,8 @@ def test_listings_and_shop_of_a_suspended_shop_cannot_be_reported(client, make_p
 
 
 @pytest.mark.parametrize("url", ["/lapor/produk/987654321", "/lapor/produk/100000000000000000000",
-                                 "/lapor/toko/no-such-shop", "/lapor/toko/" + "x" * 5000])
+                                 "/lapor/toko/no-such-shop", "/lapor/toko/" + "x" * 5000, "/lapor/toko/a%00b",
+                                 "/lapor/toko/%27%20OR%201=1"])
 def test_unknown_targets_are_404(client, url):
     assert client.get(url).status_code == 404
 
