@@ -14,7 +14,6 @@ from ..catalogue.models import Product
 from ..errors import InvalidInput, InvalidState, NotAllowed
 from ..extensions import db
 from ..models_base import utcnow
-from ..shops.models import Shop
 from .models import REPORT_REASONS, ModerationDecision, ProductSnapshot, Report
 
 MAX_REASON = 2000
