@@ -1,9 +1,11 @@
 """The audit trail of moderation decisions (rows only ever added), approved snapshots and reports."""
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text
+from flask_babel import gettext as _
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..errors import InvalidState
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
 
@@ -29,6 +31,13 @@ class ModerationDecision(db.Model):
     actor = relationship("User")
     product = relationship("Product")
     shop = relationship("Shop")
+
+
+@event.listens_for(ModerationDecision, "before_update")
+@event.listens_for(ModerationDecision, "before_delete")
+def _decisions_are_history(mapper, connection, decision):
+    """The audit trail is only ever added to: an edit or a delete of a decision is refused."""
+    raise InvalidState(_("Keputusan moderasi tidak dapat diubah atau dihapus."))
 
 
 class ProductSnapshot(db.Model):
