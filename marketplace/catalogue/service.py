@@ -22,6 +22,7 @@ HALAL_PATTERN = re.compile(r"^[A-Z0-9./\-]{6,40}$")
 # C0 control characters other than tab and newline: PostgreSQL refuses NUL, and none has a place in a listing.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 LOW_STOCK = 5
+MAX_ID = 2**31 - 1
 MAX_DESCRIPTION = 5000
 MAX_UNIT = 60
 # Edits to these fields of an approved listing need another look by an admin.
@@ -317,7 +318,8 @@ def _renumber(product):
 
 def owned_product(user, product_id):
     """The product if it belongs to the user's shop, else NotAllowed (shown as 404)."""
-    product = db.session.get(Product, product_id)
+    # An id no integer column can hold: SQLite cannot even bind it (OverflowError, a 500 instead of a 404).
+    product = db.session.get(Product, product_id) if 0 < product_id <= MAX_ID else None
     if product is None or product.shop.owner_id != user.id:
         raise NotAllowed(_("Produk tidak ditemukan."))
     return product

@@ -375,7 +375,8 @@ def test_public_products_are_approved_of_active_shops(make_product):
 def test_owned_product_is_the_owners_only(make_product, make_user):
     product = make_product(status="draft")
     assert service.owned_product(product.shop.owner, product.id) is product
-    for user, product_id in ((make_user("producer"), product.id), (product.shop.owner, 987654321)):
+    for user, product_id in ((make_user("producer"), product.id), (product.shop.owner, 987654321),
+                             (product.shop.owner, 0), (product.shop.owner, 2**31), (product.shop.owner, 10**30)):
         with pytest.raises(NotAllowed):
             service.owned_product(user, product_id)
 

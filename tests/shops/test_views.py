@@ -507,3 +507,18 @@ def test_post_without_csrf_token_is_refused(client, shop, logged_in, send, make_
     db.session.expire_all()
     assert (db.session.get(Shop, shop.id).name, db.session.get(Shop, shop.id).whatsapp) == shop_before
     assert count(Product, Product.shop_id == shop.id) == 1
+
+
+def test_dashboard_links_to_the_public_pages_the_producer_may_see(client, shop, logged_in, make_product):
+    product = make_product(shop=shop, status="draft")
+    body = client.get("/dashboard").get_data(as_text=True)
+    assert f'href="/toko/{shop.slug}"' in body
+    assert f'href="/toko/{shop.slug}/{product.slug}"' in body
+    assert client.get(f"/toko/{shop.slug}/{product.slug}").status_code == 200  # a draft, seen by its producer
+
+
+@pytest.mark.parametrize("product_id", ["0", "2147483648", "99999999999999999999999"])
+def test_ids_no_column_can_hold_are_not_found(client, shop, logged_in, send, product_id):
+    assert client.get(f"/dashboard/products/{product_id}/edit").status_code == 404
+    assert send(f"/dashboard/products/{product_id}/stock", {"stock": "1"}).status_code == 404
+    assert send(f"/dashboard/products/{product_id}/photos/{product_id}/delete").status_code == 404
