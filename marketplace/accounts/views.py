@@ -1,12 +1,13 @@
 """Register, log in, log out, change password."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import DomainError
 from ..extensions import db, limiter
+from ..orders.service import merge_visitor_cart
 from . import service
 from .forms import ChangePasswordForm, LoginForm, RegisterForm
 
@@ -61,6 +62,8 @@ def login():
         if user is not None:
             db.session.commit()
             login_user(user)
+            merge_visitor_cart(session, user)
+            db.session.commit()
             return redirect(safe_next())
         form.password.errors.append(_("Email atau kata sandi salah."))
     status = 200 if request.method == "GET" else 401

@@ -1,4 +1,192 @@
-"""HTTP views of the orders feature."""
-from flask import Blueprint
+"""Cart, checkout and the buyer's orders. Without JavaScript everything is a plain form and a redirect."""
+import stripe
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..accounts.views import safe_next
+from ..errors import DomainError
+from ..extensions import db
+from ..payments import service as payments
+from ..payments.gateway import PaymentsUnavailable
+from . import cart as carts
+from . import service
+from .forms import CheckoutForm
 
 bp = Blueprint("orders", __name__)
+
+
+def _cart():
+    """The account cart for a logged-in user (taking over any visitor cart), else the session cart."""
+    if not current_user.is_authenticated:
+        return carts.SessionCart(session)
+    if session.get(carts.SESSION_KEY):
+        carts.merge_visitor_cart(session, current_user)
+        db.session.commit()
+    return carts.AccountCart(current_user)
+
+
+@bp.app_context_processor
+def cart_badge():
+    """`cart_count()` for the header: pieces in this visitor's or buyer's cart."""
+
+    def cart_count():
+        count = carts.cart_size(carts.SessionCart(session))
+        if current_user.is_authenticated:
+            count += carts.cart_size(carts.AccountCart(current_user))
+        return count
+
+    return {"cart_count": cart_count}
+
+
+def _render_cart(error=None, status=200):
+    return render_template("orders/cart.html", cart=carts.view_cart(_cart()), error=error), status
+
+
+@bp.route("/cart")
+def cart():
+    """The cart, grouped by shop."""
+    return _render_cart()
+
+
+@bp.route("/cart/add", methods=["POST"])
+def add_to_cart():
+    """Add a product from its page; works without JavaScript."""
+    try:
+        product = carts.add_to_cart(_cart(), request.form.get("product_id"), request.form.get("quantity"))
+    except DomainError as error:
+        db.session.rollback()
+        return _render_cart(error.message, 422)
+    db.session.commit()
+    flash(_("%(title)s masuk ke keranjang.", title=product.title), "success")
+    return redirect(safe_next("orders.cart"))
+
+
+@bp.route("/cart/<int:product_id>/quantity", methods=["POST"])
+def change_quantity(product_id):
+    """Change how many of a product the cart holds."""
+    try:
+        carts.set_quantity(_cart(), product_id, request.form.get("quantity"))
+    except DomainError as error:
+        db.session.rollback()
+        return _render_cart(error.message, 422)
+    db.session.commit()
+    return redirect(url_for("orders.cart"))
+
+
+@bp.route("/cart/<int:product_id>/remove", methods=["POST"])
+def remove_from_cart(product_id):
+    """Take a product out of the cart."""
+    carts.remove_from_cart(_cart(), product_id)
+    db.session.commit()
+    return redirect(url_for("orders.cart"))
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+@login_required
+def checkout():
+    """Address and delivery choices, then the order is placed and the buyer goes to pay."""
+    cart_view = carts.view_cart(_cart())
+    if cart_view.is_empty:
+        flash(_("Keranjang Anda kosong."), "info")
+        return redirect(url_for("orders.cart"))
+    form = CheckoutForm(obj=None if request.method == "POST" else service.remembered_address(current_user))
+    form.fill_region_choices()
+    choices = {group.shop.id: request.form.get(f"fulfilment-{group.shop.id}", "")[:10] for group in cart_view.groups}
+    if request.method == "POST" and request.form.get("action") == "regions":
+        return _render_checkout(form, cart_view, choices)  # without JavaScript: the selects below were refilled
+    if form.validate_on_submit():
+        try:
+            order = service.place_order(current_user, form.address(), choices)
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            return _start_payment(order)
+    return _render_checkout(form, cart_view, choices, 422 if request.method == "POST" else 200)
+
+
+def _render_checkout(form, cart_view, choices, status=200):
+    return render_template("orders/checkout.html", form=form, cart=cart_view, choices=choices), status
+
+
+def _show_error(form, error):
+    if error.field and error.field in form:
+        form[error.field].errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+def _start_payment(order):
+    """Send the buyer to Stripe's page for the order; nothing is held in the database while Stripe answers."""
+    code = order.code
+    try:
+        url = payments.payment_url(order)
+        if url is None:
+            checkout = payments.checkout_request(
+                order, url_for("orders.order_page", code=code, checkout="success", _external=True),
+                url_for("orders.order_page", code=code, checkout="cancel", _external=True))
+            db.session.commit()
+            url = payments.remember_session(checkout.order_id, payments.open_checkout(checkout))
+            db.session.commit()
+    except (stripe.StripeError, PaymentsUnavailable):
+        db.session.rollback()
+        current_app.logger.exception("could not start the payment of order %s", code)
+        flash(_("Pembayaran belum dapat dimulai. Pesanan Anda tersimpan; coba bayar lagi sebentar lagi."), "error")
+        return redirect(url_for("orders.order_page", code=code))
+    return redirect(url)
+
+
+def _own_order(code):
+    order = service.buyer_order(current_user, code)
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.route("/orders")
+@login_required
+def my_orders():
+    """The buyer's orders, newest first."""
+    return render_template("orders/orders.html", orders=service.orders_of(current_user))
+
+
+@bp.route("/orders/<code>")
+@login_required
+def order_page(code):
+    """One order; it never marks anything paid by itself, and refreshes itself while payment is awaited."""
+    order = _own_order(code)
+    return render_template("orders/order.html", order=order, returned=request.args.get("checkout", ""))
+
+
+@bp.route("/orders/<code>/pay", methods=["POST"])
+@login_required
+def pay(code):
+    """Go (back) to the payment page of a pending order."""
+    order = _own_order(code)
+    if order.state != "pending":
+        flash(_("Pesanan ini tidak menunggu pembayaran."), "info")
+        return redirect(url_for("orders.order_page", code=code))
+    return _start_payment(order)
+
+
+@bp.route("/orders/<code>/cancel", methods=["POST"])
+@login_required
+def cancel(code):
+    """The buyer cancels an unpaid order: Stripe closes the session first, then the stock goes back."""
+    order = _own_order(code)
+    order_id, session_id, state = order.id, order.stripe_session_id, order.state
+    db.session.commit()
+    released = False
+    if state == "pending":
+        try:
+            released = payments.cancel_unpaid(order_id, "cancelled", payments.close_session(session_id))
+        except (stripe.StripeError, PaymentsUnavailable):
+            current_app.logger.exception("could not close the payment session of order %s", code)
+        db.session.commit()
+    if released:
+        flash(_("Pesanan dibatalkan."), "success")
+    else:
+        flash(_("Pesanan ini tidak dapat dibatalkan lagi (sudah dibayar atau sedang diproses)."), "error")
+    return redirect(url_for("orders.order_page", code=code))

@@ -1,0 +1,148 @@
+"""Paying for an order with Stripe Checkout, closing unpaid sessions, and refunding what must go back.
+
+Calls to Stripe take and return plain values, so that the caller can commit before a network call and hold
+no database lock (on SQLite every transaction holds the write lock) while Stripe answers.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import stripe
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import InvalidState
+from ..extensions import db
+from ..models_base import utcnow
+from ..orders import service as orders
+from ..orders.models import Order
+from . import gateway
+from .models import PaymentRefund
+
+# Stripe refuses a session that expires sooner than 30 minutes after it arrives; a minute covers clock and transit.
+SESSION_LIFETIME = timedelta(minutes=30, seconds=60)
+
+
+@dataclass
+class CheckoutRequest:
+    """Everything needed to ask Stripe for a session, detached from the database."""
+
+    order_id: int
+    params: dict
+    idempotency_key: str
+
+
+def checkout_request(order, success_url, cancel_url, now=None):
+    """The Checkout Session to create for a pending order; moves the payment window to the session's expiry."""
+    if order.state != "pending":
+        raise InvalidState(_("Pesanan ini tidak menunggu pembayaran."))
+    expires = int(((now or utcnow()) + SESSION_LIFETIME).timestamp())
+    order.expires_at = datetime.fromtimestamp(expires, timezone.utc)
+    line_items = []
+    for part in order.shop_orders:
+        for item in part.items:
+            line_items.append(_line(item.title, item.quantity, item.unit_price_idr))
+        if part.shipping_fee_idr:
+            line_items.append(_line(_("Ongkos kirim %(shop)s", shop=part.shop.name), 1, part.shipping_fee_idr))
+    params = {"mode": "payment", "line_items": line_items, "expires_at": expires,
+              "client_reference_id": str(order.id), "metadata": {"order_id": str(order.id), "order_code": order.code},
+              "payment_intent_data": {"metadata": {"order_id": str(order.id), "order_code": order.code}},
+              "customer_email": order.buyer.email, "success_url": success_url, "cancel_url": cancel_url}
+    db.session.flush()
+    return CheckoutRequest(order.id, params, f"pasardesa-checkout-{order.code}-{expires}")
+
+
+def _line(name, quantity, amount_idr):
+    return {"quantity": quantity, "price_data": {"currency": gateway.CURRENCY, "product_data": {"name": name[:250]},
+                                                 "unit_amount": gateway.stripe_amount(amount_idr)}}
+
+
+def open_checkout(request):
+    """Create the session at Stripe (a retry with the same request returns the same session)."""
+    return gateway.create_checkout_session(request.params, request.idempotency_key)
+
+
+def remember_session(order_id, session):
+    """Store the session on the order unless another one got there first; returns the URL to pay at."""
+    claimed = db.session.execute(
+        update(Order).where(Order.id == order_id, Order.stripe_session_id.is_(None))
+        .values(stripe_session_id=session.id, checkout_url=session.url),
+        execution_options={"synchronize_session": False}).rowcount == 1
+    order = db.session.get(Order, order_id, populate_existing=True)
+    return session.url if claimed else order.checkout_url
+
+
+def payment_url(order, now=None):
+    """The open session's URL when the order already has one, else None (a session must be created)."""
+    if order.state != "pending":
+        raise InvalidState(_("Pesanan ini tidak menunggu pembayaran."))
+    if order.stripe_session_id is None:
+        return None
+    if order.expires_at <= (now or utcnow()):
+        raise InvalidState(_("Waktu pembayaran pesanan ini sudah habis."))
+    return order.checkout_url
+
+
+def close_session(session_id):
+    """Ask Stripe to close a session: 'closed' when it can no longer be paid, 'complete' when the buyer finished."""
+    if session_id is None:
+        return "closed"
+    try:
+        gateway.expire_checkout_session(session_id)
+        return "closed"
+    except stripe.InvalidRequestError:
+        status = gateway.retrieve_checkout_session(session_id).status
+        return "closed" if status == "expired" else status
+
+
+def cancel_unpaid(order_id, to_state, session_outcome, now=None):
+    """Give the stock back after close_session(): only when Stripe confirmed the session is closed."""
+    order = db.session.get(Order, order_id, populate_existing=True)
+    if session_outcome != "closed" or order is None:
+        return False
+    return orders.release_order(order, to_state, now)
+
+
+def owe_refund(payment_intent, order_id, amount, currency, reason):
+    """Record that a payment must go back in full; a payment is owed back once however often this is called."""
+    if not payment_intent:
+        return None
+    existing = db.session.scalar(select(PaymentRefund).where(PaymentRefund.payment_intent == payment_intent))
+    if existing is not None:
+        return existing
+    refund = PaymentRefund(payment_intent=payment_intent, order_id=order_id, amount=amount if isinstance(amount, int)
+                           else 0, currency=str(currency or "")[:3], reason=reason[:60])
+    try:
+        with db.session.begin_nested():
+            db.session.add(refund)
+    except IntegrityError:  # a concurrent delivery recorded it first
+        return db.session.scalar(select(PaymentRefund).where(PaymentRefund.payment_intent == payment_intent))
+    return refund
+
+
+def due_refunds(limit=100):
+    """(refund id, payment intent) of refunds not yet made, oldest first."""
+    rows = db.session.execute(select(PaymentRefund.id, PaymentRefund.payment_intent)
+                              .where(PaymentRefund.stripe_refund_id.is_(None))
+                              .order_by(PaymentRefund.id).limit(limit))
+    return [tuple(row) for row in rows]
+
+
+def make_refund(refund_id, payment_intent):
+    """Ask Stripe for the refund (keyed by payment intent, so a retry cannot refund twice) and record the answer."""
+    try:
+        made = gateway.refund_payment(payment_intent, f"pasardesa-refund-{payment_intent}")
+        stripe_id, error = made.id, ""
+    except stripe.InvalidRequestError as failure:
+        already = getattr(failure, "code", None) == "charge_already_refunded"
+        stripe_id, error = ("already-refunded" if already else None), str(failure)[:500]
+    except stripe.StripeError as failure:
+        current_app.logger.warning("refund of %s failed, will retry: %s", payment_intent, failure)
+        stripe_id, error = None, str(failure)[:500]
+    refund = db.session.get(PaymentRefund, refund_id)
+    if stripe_id and refund.stripe_refund_id is None:
+        refund.stripe_refund_id, refund.refunded_at = stripe_id, utcnow()
+    refund.last_error = error
+    db.session.flush()
+    return refund.stripe_refund_id is not None
