@@ -3,7 +3,6 @@ from datetime import timezone
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from babel.numbers import format_currency
 from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
 
@@ -35,10 +34,14 @@ def remember_language(response):
 
 
 def rupiah(amount_idr):
-    """Whole rupiah as Indonesians write it: Rp15.000."""
+    """Whole rupiah as Indonesians write it, in either UI language: Rp15.000."""
     if amount_idr is None:
         return ""
-    return format_currency(int(amount_idr), "IDR", locale="id_ID", format="¤#,##0", currency_digits=False)
+    # What Babel's format_currency(..., "IDR", locale="id_ID", format="¤#,##0") gives, at a hundredth of
+    # its cost: a page of 24 product cards spent a quarter of its time here.
+    amount = int(amount_idr)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}Rp{abs(amount):,}".replace(",", ".")
 
 
 def wita(moment, pattern="d MMM yyyy, HH.mm"):

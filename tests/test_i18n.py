@@ -3,6 +3,7 @@ import re
 from datetime import datetime, timezone
 
 import pytest
+from babel.numbers import format_currency
 from flask import render_template_string
 
 from marketplace.i18n import LANG_COOKIE, rupiah, wita
@@ -138,6 +139,16 @@ def test_hostile_lang_cookie_is_ignored(client, value):
 ])
 def test_rupiah(app, amount, expected):
     assert rupiah(amount) == expected
+
+
+@pytest.mark.parametrize("amount", [0, 1, 12, 999, 1000, 15000, 99999, 1234567, 10**12, -1, -15000, "25000"])
+def test_rupiah_is_what_babel_writes_for_indonesian(amount):
+    expected = format_currency(int(amount), "IDR", locale="id_ID", format="¤#,##0", currency_digits=False)
+    assert rupiah(amount) == expected
+
+
+def test_rupiah_of_nothing_is_empty():
+    assert rupiah(None) == ""
 
 
 def test_rupiah_is_indonesian_in_english_pages_too(app):
