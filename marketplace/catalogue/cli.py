@@ -1,4 +1,5 @@
 """`flask catalogue ...` commands: seed the category tree, import a shop's listings from CSV."""
+import sys
 from pathlib import Path
 
 import click
@@ -42,7 +43,7 @@ def import_command(shop_slug, csv_file, photos_dir, approve):
     job = importer.start_import(shop, get_storage(), photos_dir=photos_dir, approve=approve)
     # The bar goes to stderr so that the per-row report on stdout can be saved or piped.
     with click.progressbar(length=len(records), label="Mengimpor", show_pos=True,
-                           file=click.get_text_stream("stderr")) as bar:
+                           file=sys.stderr) as bar:
         results = importer.import_file(job, records, progress=lambda _record: bar.update(1))
     db.session.commit()
     for result in results:

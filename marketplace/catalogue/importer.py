@@ -160,9 +160,11 @@ def start_import(shop, storage, photos_dir=None, approve=False):
     """An ImportJob for the shop: categories and the shop's current listings read once."""
     job = ImportJob(shop=shop, storage=storage, approve=approve,
                     photos_dir=Path(photos_dir).resolve() if photos_dir else None)
+    # The Category objects themselves stay referenced: the session then finds them in its identity map
+    # when the catalogue's validation looks a category up, instead of asking the database for every row.
     for category in db.session.scalars(select(Category)):
-        job.categories[category.slug.casefold()] = category.id
-        job.categories.setdefault(category.name_id.casefold(), category.id)
+        job.categories[category.slug.casefold()] = category
+        job.categories.setdefault(category.name_id.casefold(), category)
     # Oldest first, so that when titles repeat the newest listing wins.
     listings = db.session.execute(select(Product.id, Product.title).where(
         Product.shop_id == shop.id, Product.status != "archived").order_by(Product.id))
@@ -224,11 +226,11 @@ def _whole(values, column, required=True):
 def _details(job, values, existing):
     """The row's listing details, validated by the catalogue's own rules."""
     category = " ".join(values["category"].split())
-    category_id = job.categories.get(category.casefold())
-    if category_id is None:
+    found = job.categories.get(category.casefold())
+    if found is None:
         raise RowRefused(_("category: kategori '%(name)s' tidak dikenal.", name=category[:60]))
     details = service.ProductDetails(
-        title=values["title"], description=values["description"], category_id=category_id,
+        title=values["title"], description=values["description"], category_id=found.id,
         price_idr=_whole(values, "price_idr"), stock=_whole(values, "stock"), unit=values["unit"],
         weight_g=_whole(values, "weight_g", required=False))
     if existing is not None:
@@ -291,8 +293,9 @@ def _save(job, line, clean, existing, images):
     _replace_photos(product, images)
     _publish(job, product)
     action = "created" if before is None else ("unchanged" if _state(product) == before else "updated")
-    return RowResult(line, product.title, action, status=product.status, photos=len(product.images),
-                     product_id=product.id)
+    # A new listing given no photos has none: not asking saves a query per row of a big file.
+    photos = len(product.images) if images or existing is not None else 0
+    return RowResult(line, product.title, action, status=product.status, photos=photos, product_id=product.id)
 
 
 def _replace_photos(product, images):

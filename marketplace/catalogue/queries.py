@@ -27,6 +27,9 @@ from .models import Category, Product, ProductImage
 PER_PAGE = 24
 # Page numbers beyond a million are never real; refusing longer input avoids int() on huge strings.
 _PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
+# What slugify() makes. Anything else cannot name a shop or product, and is not sent to the database
+# (PostgreSQL refuses a NUL byte in a query with an error).
+_SLUG = re.compile(r"[a-z0-9-]{1,100}")
 
 
 class ProductCard(NamedTuple):
@@ -223,6 +226,8 @@ def is_home_district(code):
 
 def product_for_page(shop_slug, product_slug):
     """The product at /toko/<shop_slug>/<product_slug> with its shop, category and photos, whatever its status."""
+    if not (_SLUG.fullmatch(shop_slug) and _SLUG.fullmatch(product_slug)):
+        return None
     return db.session.scalar(
         select(Product).join(Product.shop)
         .where(Shop.slug == shop_slug, Product.slug == product_slug)
@@ -231,6 +236,8 @@ def product_for_page(shop_slug, product_slug):
 
 def shop_by_slug(slug):
     """The shop at /toko/<slug>, whatever its status, or None."""
+    if not _SLUG.fullmatch(slug):
+        return None
     return db.session.scalar(select(Shop).where(Shop.slug == slug))
 
 
