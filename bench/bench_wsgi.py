@@ -4,7 +4,7 @@ Settings come from the environment (bench/pages.py sets DATABASE_URL, SECRET_KEY
 """
 from marketplace import create_app
 
-app = create_app({"RATELIMIT_ENABLED": False})
+app = create_app()
 
 
 @app.route("/bench/trivial")

@@ -12,9 +12,10 @@ Journeys live in tests/browser/test_<feature>_journey.py and are marked `@pytest
   server, so `page.goto("/login")` works, and an Indonesian browser (locale id-ID, Asia/Makassar); pass
   `new_context(locale="en-US")` for an English-speaking visitor.
 
-Rate limits are off on the live server: every browser request comes from 127.0.0.1, and the journeys of all
-features together would soon exceed "5 registrations a minute". The limits themselves are tested through
-the test client (tests/accounts/test_views.py).
+Rate limits start afresh for every journey: every browser request comes from 127.0.0.1, and the journeys
+of all features together would soon exceed "5 registrations a minute". (They are not switched off with
+RATELIMIT_ENABLED=False: Flask-Limiter keeps that setting on its one shared Limiter, so every app made
+later in the test run would have no limits either.)
 """
 import threading
 import uuid
@@ -23,7 +24,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from marketplace import create_app
-from marketplace.extensions import db
+from marketplace.extensions import db, limiter
 from tests.conftest import TEST_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -88,13 +89,18 @@ def live_server(server_database, tmp_path_factory):
         "SEARCH_INDEX_DIR": str(files / "search-index"),
         "ARGON2_MEMORY_KIB": 1024,
         "ARGON2_TIME_COST": 1,
-        "RATELIMIT_ENABLED": False,
     })
     _prepare_database(app)
     server = LiveServer(app)
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Each journey starts with no request counted against the rate limits."""
+    limiter.reset()
 
 
 @pytest.fixture(scope="session")
