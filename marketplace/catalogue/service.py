@@ -25,8 +25,10 @@ LOW_STOCK = 5
 MAX_ID = 2**31 - 1
 MAX_DESCRIPTION = 5000
 MAX_UNIT = 60
-# Edits to these fields of an approved listing need another look by an admin.
-REVIEWED_FIELDS = ("title", "description", "category_id")
+# Edits to these fields of an approved listing need another look by an admin: buyers trust the
+# regulation badges as much as the title.
+REVIEWED_FIELDS = ("title", "description", "category_id", "pirt_number", "bpom_number", "halal_number",
+                   "halal_expires_on")
 
 
 @dataclass

@@ -190,7 +190,8 @@ def test_archive_takes_it_out_for_good(make_product, status, details):
 # --- changed since approval -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("change", [{"title": "Madu Kelulut Super"}, {"description": "Baru."},
-                                    {"category_id": "gula-pemanis"}])
+                                    {"category_id": "gula-pemanis"}, {"pirt_number": "206330201012324"},
+                                    {"bpom_number": "MD 224510001234"}])
 def test_content_edit_of_approved_stays_public_and_is_flagged(make_product, change):
     product = make_product(status="approved", title="Madu Kelulut Asli")
     details = service.ProductDetails(title=product.title, description=product.description,
