@@ -29,6 +29,7 @@ _COLUMN_OF_FIELD = {"category_id": "category"}
 _WHOLE = re.compile(r"(?:rp\.?\s*)?([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,12})(?:,-|,00)?", re.IGNORECASE)
 _GRAMS = re.compile(r"(.*?)\s*(?:g|gr|gram)?", re.IGNORECASE)
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 class ImportFileError(Exception):
@@ -83,17 +84,26 @@ class ImportJob:
 
 def _decode(data):
     """Text of the file; bytes that are not UTF-8 stay marked (surrogates) so their rows can be refused."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        # Excel's "Unicode text" export.
-        return data.decode("utf-16", errors="surrogateescape")
-    return data.decode("utf-8-sig", errors="surrogateescape")
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            # Excel's "Unicode text" export.
+            return data.decode("utf-16", errors="surrogateescape")
+        return data.decode("utf-8-sig", errors="surrogateescape")
+    except UnicodeError as error:
+        raise ImportFileError(_("Berkas ini bukan teks CSV.")) from error
+
+
+def _shown(text, limit=80):
+    """User text made safe to print in a report: one line, no control characters (no terminal tricks)."""
+    return " ".join(_CONTROL.sub(" ", text).split())[:limit]
 
 
 def _header(first_line):
     """(delimiter, column names): comma, semicolon (Indonesian-locale Excel) or tab, whichever names most columns."""
     best = None
     for delimiter in (",", ";", "\t"):
-        names = [name.strip().strip("\ufeff").lower() for name in next(csv.reader([first_line], delimiter=delimiter))]
+        row = next(csv.reader([first_line], delimiter=delimiter))
+        names = [name.strip().strip("\ufeff").lower() for name in row]
         score = sum(name in COLUMNS for name in names)
         if best is None or score > best[0]:
             best = (score, delimiter, names)
@@ -103,8 +113,8 @@ def _header(first_line):
 def _check_header(names):
     missing = [name for name in REQUIRED if name not in names]
     if missing:
-        raise ImportFileError(_("Baris pertama harus berisi judul kolom: %(columns)s. Tidak ditemukan: %(missing)s.",
-                                columns=",".join(COLUMNS), missing=", ".join(missing)))
+        raise ImportFileError(_("Baris pertama harus berisi judul kolom: %(columns)s. "
+                                "Tidak ditemukan: %(missing)s.", columns=",".join(COLUMNS), missing=", ".join(missing)))
     duplicated = sorted({name for name in names if name and names.count(name) > 1})
     if duplicated:
         raise ImportFileError(_("Kolom ganda: %(columns)s.", columns=", ".join(duplicated)))
@@ -113,12 +123,13 @@ def _check_header(names):
 def read_csv(data):
     """The file's rows as Records (line numbers as a spreadsheet shows them); ImportFileError if unusable."""
     if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError(_("Berkas terlalu besar: paling besar %(mb)d MB.", mb=MAX_FILE_BYTES // (1024 * 1024)))
+        raise ImportFileError(_("Berkas terlalu besar: paling besar %(mb)d MB.",
+                                mb=MAX_FILE_BYTES // (1024 * 1024)))
     text = _decode(data)
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
+    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+    if not first_line.strip():
         raise ImportFileError(_("Berkas kosong atau baris pertamanya kosong."))
-    delimiter, names = _header(lines[0])
+    delimiter, names = _header(first_line)
     _check_header(names)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     next(reader)
@@ -175,7 +186,7 @@ def start_import(shop, storage, photos_dir=None, approve=False):
 
 def import_record(job, record):
     """Import one Record; returns its RowResult. A refused row leaves nothing behind."""
-    title = " ".join(record.values.get("title", "").split())[:120]
+    title = _shown(record.values.get("title", ""), 120)
     if record.problem:
         return RowResult(record.line, title, "refused", record.problem)
     try:
@@ -228,7 +239,7 @@ def _details(job, values, existing):
     category = " ".join(values["category"].split())
     found = job.categories.get(category.casefold())
     if found is None:
-        raise RowRefused(_("category: kategori '%(name)s' tidak dikenal.", name=category[:60]))
+        raise RowRefused(_("category: kategori '%(name)s' tidak dikenal.", name=_shown(category, 60)))
     details = service.ProductDetails(
         title=values["title"], description=values["description"], category_id=found.id,
         price_idr=_whole(values, "price_idr"), stock=_whole(values, "stock"), unit=values["unit"],
@@ -251,7 +262,7 @@ def _photo_paths(job, raw):
         raise RowRefused(_("photos: paling banyak %(n)d foto per produk.", n=MAX_PHOTOS))
     paths = []
     for name in names:
-        shown = name[:80]
+        shown = _shown(name)
         if "\x00" in name or "\\" in name or name.startswith(".") or Path(name).name != name:
             raise RowRefused(_("photos: '%(name)s' harus nama berkas saja, tanpa folder.", name=shown))
         path = job.photos_dir / name
@@ -271,7 +282,7 @@ def _store_photos(job, paths):
                 try:
                     batches.append(service.process_photos([upload], job.storage))
                 except InvalidInput as error:
-                    raise RowRefused(f"photos: {path.name}: {error.message}") from error
+                    raise RowRefused(f"photos: {_shown(path.name)}: {error.message}") from error
     except BaseException:
         for batch in batches:
             batch.discard()

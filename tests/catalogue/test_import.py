@@ -298,3 +298,12 @@ def test_seed_categories_is_idempotent(runner, app):
     assert result.exit_code == 0 and "1 kategori ditambahkan." in result.output
     total = len(CATEGORY_TREE) + sum(len(children) for *_rest, children in CATEGORY_TREE)
     assert db.session.scalar(select(func.count()).select_from(Category)) == total
+
+
+def test_the_report_never_prints_control_characters(run_import, shop, tmp_path):
+    data = ("title,category,price_idr,stock\n"
+            "\x1b[2J\x1b[31mMadu Palsu,\x1b]0;judul\x07madu\u009b1m,50000,1\n").encode()
+    result = run_import(write(tmp_path, "escape.csv", data))
+    line = report(result)[2]
+    assert "DITOLAK" in line and "kategori '" in line
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", result.output)
