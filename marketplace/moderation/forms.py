@@ -21,6 +21,12 @@ ACTION_LABELS = {
     "dismiss_reports": _l("Laporan diabaikan"),
 }
 
+REGULATION_LABELS = {
+    "pirt_number": _l("Nomor P-IRT"),
+    "bpom_number": _l("Nomor BPOM"),
+    "halal_number": _l("Sertifikat halal"),
+    "halal_expires_on": _l("Halal berlaku sampai"),
+}
 RESOLUTION_LABELS = {
     "dismissed": _l("Diabaikan"),
     "unpublished": _l("Produk diturunkan"),

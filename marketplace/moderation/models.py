@@ -1,8 +1,8 @@
 """The audit trail of moderation decisions (rows only ever added), approved snapshots and reports."""
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text, event
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..errors import InvalidState
@@ -52,6 +52,10 @@ class ProductSnapshot(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
     photo_hashes: Mapped[list] = mapped_column(JSON, default=list)
+    pirt_number: Mapped[str] = mapped_column(String(15), default="")
+    bpom_number: Mapped[str] = mapped_column(String(20), default="")
+    halal_number: Mapped[str] = mapped_column(String(40), default="")
+    halal_expires_on: Mapped[date | None] = mapped_column(Date, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     category = relationship("Category")

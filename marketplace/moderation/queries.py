@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..shops.models import Shop
 from .models import ModerationDecision, ProductSnapshot, Report
-from .service import plain_text
+from .service import SNAPSHOT_REGULATION_FIELDS, plain_text
 
 PER_PAGE = 25
 AUDIT_PER_PAGE = 50
@@ -80,6 +80,7 @@ class ChangeSummary:
     title: Change
     description: Change
     category: Change
+    regulations: list
     old_photos: list
     new_photos: list
     added_photos: list = field(default_factory=list)
@@ -92,7 +93,7 @@ class ChangeSummary:
 
 
 def change_summary(product):
-    """Old beside new for title, description, category and photos, or None without a snapshot."""
+    """Old beside new for title, description, category, regulation numbers and photos (None: no snapshot)."""
     snapshot = latest_snapshot(product)
     if snapshot is None:
         return None
@@ -102,6 +103,8 @@ def change_summary(product):
         title=Change("title", snapshot.title, product.title),
         description=Change("description", snapshot.description, product.description),
         category=Change("category", snapshot.category, product.category),
+        regulations=[Change(name, getattr(snapshot, name), getattr(product, name))
+                     for name in SNAPSHOT_REGULATION_FIELDS],
         old_photos=old_photos, new_photos=new_photos,
         added_photos=[h for h in new_photos if h not in old_photos],
         removed_photos=[h for h in old_photos if h not in new_photos])

@@ -37,6 +37,8 @@ REPORT_REASON_LABELS = {
     "other": _l("Lainnya"),
 }
 RESOLUTIONS = ("dismiss", "unpublish", "suspend")
+# Regulation numbers are reviewed content too (buyers trust the badges), so they are kept with each approval.
+SNAPSHOT_REGULATION_FIELDS = ("pirt_number", "bpom_number", "halal_number", "halal_expires_on")
 # C0 controls other than tab and newline: PostgreSQL refuses NUL, and none belongs in a reason.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -116,9 +118,11 @@ def _claim_product(product, new_status, refusal, **expected):
 
 
 def _snapshot(product, decision):
-    db.session.add(ProductSnapshot(product_id=product.id, decision=decision, title=product.title,
-                                   description=product.description, category_id=product.category_id,
-                                   photo_hashes=[image.content_hash for image in product.images]))
+    """Keep the reviewed content as approved, so that a later edit can be shown beside it."""
+    db.session.add(ProductSnapshot(
+        product_id=product.id, decision=decision, title=product.title, description=product.description,
+        category_id=product.category_id, photo_hashes=[image.content_hash for image in product.images],
+        **{name: getattr(product, name) for name in SNAPSHOT_REGULATION_FIELDS}))
 
 
 def approve_product(product, actor, *, automatic=False):

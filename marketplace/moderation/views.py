@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from ..accounts.decorators import role_required
 from ..extensions import db
 from . import charts, queries
-from .forms import ACTION_LABELS, MAX_ID, RESOLUTION_LABELS, AuditFilterForm
+from .forms import ACTION_LABELS, MAX_ID, REGULATION_LABELS, RESOLUTION_LABELS, AuditFilterForm
 from .service import REPORT_REASON_LABELS
 
 bp = Blueprint("moderation", __name__)
@@ -41,7 +41,7 @@ def page_number():
 def moderation_labels():
     """Decision, report and resolution labels for the moderation templates."""
     return {"action_labels": ACTION_LABELS, "report_reason_labels": REPORT_REASON_LABELS,
-            "resolution_labels": RESOLUTION_LABELS}
+            "resolution_labels": RESOLUTION_LABELS, "regulation_labels": REGULATION_LABELS}
 
 
 @bp.route("/admin")

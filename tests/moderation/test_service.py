@@ -215,6 +215,18 @@ def test_edited_listing_shows_what_changed(make_product, add_photo):
     assert summary.photos_changed and summary.removed_photos == []
 
 
+def test_regulation_numbers_are_kept_with_the_approval_and_compared(make_product, admin):
+    product = make_product(status="pending", pirt_number="206640201012345")
+    service.approve_product(product, admin)
+    edit(product, pirt_number="206640201099999", halal_number="ID64110000123450224")
+    changes = {change.name: change for change in queries.change_summary(product).regulations}
+    assert product.changed_since_approval
+    assert (changes["pirt_number"].old, changes["pirt_number"].new) == ("206640201012345", "206640201099999")
+    assert changes["halal_number"].changed and not changes["bpom_number"].changed
+    service.confirm_change(product, admin)
+    assert not any(change.changed for change in queries.change_summary(product).regulations)
+
+
 def test_price_and_stock_edits_are_not_changes_to_review(make_product):
     product = make_product()
     edit(product, price_idr=65000, stock=3)

@@ -148,6 +148,15 @@ def test_changed_listing_shows_old_beside_new_and_is_confirmed(admin_client, mak
     assert response.status_code == 409 and "tidak berubah sejak disetujui" in response.get_data(as_text=True)
 
 
+def test_changed_regulation_number_is_shown_old_beside_new(admin_client, make_product):
+    product = make_product(pirt_number="206640201012345")
+    edit(product, pirt_number="206640201099999")
+    body = admin_client.get(f"/admin/produk/{product.id}").get_data(as_text=True)
+    row = body[body.index("Nomor P-IRT"):]
+    row = row[:row.index("</tr>")]
+    assert "berubah" in row and row.index("206640201012345") < row.index("206640201099999")
+
+
 def test_changed_listing_is_unpublished_with_a_reason(admin_client, make_product):
     product = make_product()
     edit(product, description="Menyembuhkan segala penyakit.")
