@@ -37,6 +37,7 @@ def _init_extensions(app):
     from . import i18n
     from .accounts.service import load_user_from_session
     from .database import configure_sqlite
+    from .media.urls import media_srcset, media_url
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .security import add_security_headers
 
@@ -54,6 +55,8 @@ def _init_extensions(app):
     login_manager.login_message = None
     login_manager.user_loader(load_user_from_session)
     i18n.init_i18n(app)
+    app.add_template_global(media_url)
+    app.add_template_global(media_srcset)
     app.after_request(add_security_headers)
 
 

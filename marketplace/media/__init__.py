@@ -1,0 +1,1 @@
+"""Product photos: the image pipeline (validate, normalise, WebP variants) and where the files live."""

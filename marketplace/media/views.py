@@ -1,0 +1,25 @@
+"""Serving stored photos: GET /media/<key>."""
+from flask import Blueprint, abort, send_file
+
+from .storage import get_storage
+
+bp = Blueprint("media", __name__)
+
+# A key names its content (a hash), so a stored file never changes: browsers
+# and proxies may keep it for a year without asking again.
+CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
+@bp.get("/media/<path:key>")
+def serve(key):
+    """Send one stored WebP file; 404 for a missing file or a key that is not a safe storage key."""
+    storage = get_storage()
+    try:
+        found = key.endswith(".webp") and storage.exists(key)
+    except ValueError:
+        found = False
+    if not found:
+        abort(404)
+    response = send_file(storage.path(key), mimetype="image/webp")
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
