@@ -13,6 +13,7 @@ from .catalogue import service as catalogue
 from .catalogue.categories import ensure_categories
 from .catalogue.models import Category
 from .extensions import db
+from .moderation import demo as moderation_demo
 from .moderation import service as moderation
 from .shops import service as shops
 
@@ -105,6 +106,7 @@ def seed_demo(password=DEMO_PASSWORD):
     for number, producer in enumerate(PRODUCERS, start=1):
         user = _seed_producer(number, producer, admin, password)
         accounts_made.append(("producer", user.email))
+    moderation_demo.seed(admin)
     return accounts_made
 
 
