@@ -50,7 +50,9 @@ def _give(product_id, quantity):
 
 
 def reserve_stock(lines):
-    """Take every (product_id, quantity) off the shelf in product-id order, all or nothing; OutOfStock names the short line."""
+    """Take every (product_id, quantity) off the shelf in product-id order, all or nothing.
+
+    OutOfStock names the first short line."""
     savepoint = db.session.begin_nested()
     try:
         short = next(((pid, qty) for pid, qty in sorted(lines) if not _take(pid, qty)), None)

@@ -3,6 +3,7 @@ import stripe
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.views import safe_next
 from ..errors import DomainError
@@ -32,8 +33,11 @@ def cart_badge():
 
     def cart_count():
         count = carts.cart_size(carts.SessionCart(session))
-        if current_user.is_authenticated:
-            count += carts.cart_size(carts.AccountCart(current_user))
+        try:
+            if current_user.is_authenticated:
+                count += carts.cart_size(carts.AccountCart(current_user))
+        except SQLAlchemyError:  # the header of an error page must render even when the database fails
+            db.session.rollback()
         return count
 
     return {"cart_count": cart_count}
@@ -62,7 +66,7 @@ def add_to_cart():
     return redirect(safe_next("orders.cart"))
 
 
-@bp.route("/cart/<int:product_id>/quantity", methods=["POST"])
+@bp.route("/cart/<int(max=2147483647):product_id>/quantity", methods=["POST"])
 def change_quantity(product_id):
     """Change how many of a product the cart holds."""
     try:
@@ -74,7 +78,7 @@ def change_quantity(product_id):
     return redirect(url_for("orders.cart"))
 
 
-@bp.route("/cart/<int:product_id>/remove", methods=["POST"])
+@bp.route("/cart/<int(max=2147483647):product_id>/remove", methods=["POST"])
 def remove_from_cart(product_id):
     """Take a product out of the cart."""
     carts.remove_from_cart(_cart(), product_id)

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from ..extensions import csrf, db
 from . import models as _models  # noqa: F401 (tables for create_all)
 from . import service, webhooks
+from .gateway import PaymentsUnavailable
 from .standin_views import bp as standin_bp
 
 bp = Blueprint("payments", __name__)
@@ -30,6 +31,10 @@ def stripe_webhook():
         db.session.rollback()
         current_app.logger.info("Stripe webhook refused: %s", error)
         return jsonify(error="invalid webhook"), 400
+    except PaymentsUnavailable as error:  # Stripe retries for days: time to fix the settings
+        db.session.rollback()
+        current_app.logger.error("Stripe webhook cannot be verified: %s", error)
+        return jsonify(error="webhook not configured"), 500
     db.session.commit()
     for refund_id, payment_intent in outcome.refunds:
         service.make_refund(refund_id, payment_intent)

@@ -67,7 +67,8 @@ class StockLedger:
             for product_id, start in initial.items():
                 assert stock[product_id] >= 0, f"product {product_id}: negative stock {stock[product_id]}"
                 assert start == stock[product_id] + held.get(product_id, 0), (
-                    f"product {product_id}: initial {start} != stock {stock[product_id]} + held {held.get(product_id, 0)}")
+                    f"product {product_id}: initial {start} != stock {stock[product_id]} "
+                    f"+ held {held.get(product_id, 0)}")
 
 
 def stock_invariant_fixture(request):

@@ -1,0 +1,225 @@
+"""Benchmark: orders placed per second by 8 parallel buyers, and webhook handling time. Not a test.
+
+    python bench/checkout.py [--seconds 10] [--buyers 8] [--webhooks 300] [--postgres URL | --no-postgres]
+
+For SQLite (a WAL file in a temporary directory) and PostgreSQL (a throw-away database created on the server
+given by --postgres, default $TEST_DATABASE_URL or postgresql+psycopg://postgres@127.0.0.1:5432/test):
+
+- checkout: each of the buyers runs in its own thread, app context and database session, and loops: put two
+  products in the cart (one transaction), place the order through orders.service.place_order (one
+  transaction: order, shop orders, items, stock reservation). All buyers want the same few products, so the
+  conditional stock updates contend. Reported: orders per second (wall clock) and place_order p50/p95.
+- webhooks: pending orders with a stand-in Checkout Session each; a signed checkout.session.completed event
+  per order is POSTed to /webhooks/stripe through the WSGI app (verification, event record, state change,
+  commit), one after another. Reported: p50/p95 per delivery.
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)  # run as a script from anywhere
+
+import sqlalchemy as sa  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from marketplace import create_app, regions  # noqa: E402
+from marketplace.extensions import db  # noqa: E402
+
+PASSWORD = "bench-password-123"
+VILLAGE = regions.children("64.02.06")[0][0]
+
+
+def _app(url, files):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": False,
+                      "MEDIA_ROOT": os.path.join(files, "media"), "SEARCH_INDEX_DIR": os.path.join(files, "index"),
+                      "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1, "RATELIMIT_ENABLED": False,
+                      "STRIPE_SECRET_KEY": None, "STRIPE_API_BASE": None, "SERVER_NAME": "bench.example.com",
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 12, "max_overflow": 0}})
+    with app.app_context():
+        from marketplace.catalogue.categories import ensure_categories
+
+        db.create_all()
+        ensure_categories()
+        db.session.commit()
+    return app
+
+
+def _seed(app, buyers, products):
+    """(buyer ids, product ids): approved products with plenty of stock in two shops."""
+    from sqlalchemy import select
+
+    from marketplace.accounts import service as accounts
+    from marketplace.catalogue import service as catalogue
+    from marketplace.catalogue.models import Category
+    from marketplace.moderation import service as moderation
+    from marketplace.shops import service as shops
+
+    with app.app_context():
+        admin = accounts.register_user(email="admin@example.com", name="Admin", phone="", password=PASSWORD,
+                                       role="admin")
+        madu = db.session.scalar(select(Category.id).where(Category.slug == "madu"))
+        product_ids = []
+        for number in range(2):
+            owner = accounts.register_user(email=f"p{number}@example.com", name="Produsen", phone="0812345678",
+                                           password=PASSWORD, role="producer")
+            shop = shops.open_shop(owner, shops.ShopDetails(
+                name=f"Toko {number}", story="", district_code="64.02.06", village_code=VILLAGE,
+                whatsapp="081234567890", shipping_fee_idr=10000, pickup_allowed=True))
+            for index in range(products // 2):
+                product = catalogue.create_product(shop, catalogue.ProductDetails(
+                    title=f"Madu {number}-{index}", description="", category_id=madu, price_idr=50000,
+                    stock=100_000))
+                catalogue.submit_product(product)
+                moderation.approve_product(product, admin)
+                product_ids.append(product.id)
+        buyer_ids = [accounts.register_user(email=f"b{n}@example.com", name="Pembeli", phone="081234567890",
+                                            password=PASSWORD).id for n in range(buyers)]
+        db.session.commit()
+    return buyer_ids, product_ids
+
+
+def _address():
+    from marketplace.orders.address import Address
+
+    return Address(recipient_name="Pembeli", phone="081234567890", street="Jl. Poros 1", province_code="64",
+                   regency_code="64.02", district_code="64.02.06", village_code=VILLAGE, postal_code="75572")
+
+
+def bench_checkout(app, buyer_ids, product_ids, seconds):
+    """(orders per second, place_order latencies in seconds) for parallel buyers looping for `seconds`."""
+    from marketplace.accounts.models import User
+    from marketplace.orders import cart, service
+
+    latencies, lock, stop = [], threading.Lock(), threading.Event()
+    barrier = threading.Barrier(len(buyer_ids) + 1)
+
+    def buyer(user_id, offset):
+        mine = []
+        with app.app_context():
+            barrier.wait()
+            n = 0
+            while not stop.is_set():
+                user = db.session.get(User, user_id)
+                basket = cart.AccountCart(user)
+                for product_id in (product_ids[(offset + n) % len(product_ids)],
+                                   product_ids[(offset + n + 1) % len(product_ids)]):
+                    cart.add_to_cart(basket, str(product_id), "1")
+                db.session.commit()
+                started = time.perf_counter()
+                service.place_order(user, _address(), {})
+                db.session.commit()
+                mine.append(time.perf_counter() - started)
+                n += 1
+            db.session.remove()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=buyer, args=(user_id, i)) for i, user_id in enumerate(buyer_ids)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return len(latencies) / (time.perf_counter() - started), latencies
+
+
+def bench_webhooks(app, buyer_ids, product_ids, count):
+    """Latencies in seconds of `count` signed checkout.session.completed deliveries, one after another."""
+    import json
+
+    from marketplace.accounts.models import User
+    from marketplace.orders import cart, service
+    from marketplace.payments import service as payments
+    from marketplace.payments import standin
+    from marketplace.payments.standin import StandinCheckoutSession
+
+    sessions = []
+    with app.app_context():
+        user = db.session.get(User, buyer_ids[0])
+        for n in range(count):
+            cart.add_to_cart(cart.AccountCart(user), str(product_ids[n % len(product_ids)]), "1")
+            order = service.place_order(user, _address(), {})
+            db.session.commit()
+            with app.test_request_context():
+                request = payments.checkout_request(order, "https://bench.example.com/ok",
+                                                    "https://bench.example.com/no")
+                db.session.commit()
+                payments.remember_session(request.order_id, payments.open_checkout(request))
+                db.session.commit()
+            row = db.session.get(StandinCheckoutSession, order.stripe_session_id)
+            sessions.append({**row.as_stripe(), "status": "complete", "payment_status": "paid",
+                             "payment_intent": f"pi_{uuid.uuid4().hex}"})
+        db.session.remove()
+    client = app.test_client()
+    latencies = []
+    for session in sessions:
+        event = {"id": f"evt_{uuid.uuid4().hex}", "object": "event", "type": "checkout.session.completed",
+                 "created": int(time.time()), "livemode": False, "data": {"object": session}}
+        payload = json.dumps(event).encode()
+        header = standin.sign(payload, app.config["STRIPE_WEBHOOK_SECRET"])
+        started = time.perf_counter()
+        response = client.post("/webhooks/stripe", data=payload, content_type="application/json",
+                               headers={"Stripe-Signature": header})
+        latencies.append(time.perf_counter() - started)
+        assert response.status_code == 200 and response.json["outcome"] == "paid", response.get_data(as_text=True)
+    return latencies
+
+
+def _percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def run(name, url, files, args):
+    """Bench one database and print its figures."""
+    app = _app(url, files)
+    buyer_ids, product_ids = _seed(app, args.buyers, args.products)
+    rate, checkout = bench_checkout(app, buyer_ids, product_ids, args.seconds)
+    webhooks = bench_webhooks(app, buyer_ids, product_ids, args.webhooks)
+    with app.app_context():
+        db.engine.dispose()
+    ms = 1000
+    print(f"{name:10} checkout: {rate:7.1f} orders/s with {args.buyers} parallel buyers "
+          f"({len(checkout)} orders in {args.seconds:.0f} s; place_order p50 {statistics.median(checkout) * ms:.1f} ms,"
+          f" p95 {_percentile(checkout, 0.95) * ms:.1f} ms)")
+    print(f"{name:10} webhook:  p50 {statistics.median(webhooks) * ms:.1f} ms, "
+          f"p95 {_percentile(webhooks, 0.95) * ms:.1f} ms ({len(webhooks)} deliveries, sequential)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--buyers", type=int, default=8)
+    parser.add_argument("--products", type=int, default=6)
+    parser.add_argument("--webhooks", type=int, default=300)
+    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL",
+                                                             "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as files:
+        run("SQLite", f"sqlite:///{files}/bench.db", files, args)
+        if not args.no_postgres:
+            base = make_url(args.postgres)
+            name = f"pasardesa_bench_{uuid.uuid4().hex[:8]}"
+            admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            try:
+                run("PostgreSQL", base.set(database=name).render_as_string(hide_password=False), files, args)
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,333 @@
+"""Cart, checkout and order pages: wiring, access control, CSRF, hostile input, no JavaScript needed."""
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.catalogue.models import Product
+from marketplace.extensions import db
+from marketplace.orders.models import CartItem, Order
+from tests.conftest import csrf_token
+from tests.orders.helpers import KUKAR_VILLAGE
+
+
+def _token(client):
+    return csrf_token(client, "/login")
+
+
+def _add(client, product_id, quantity="1", token=True, next_path=None):
+    data = {"product_id": product_id, "quantity": quantity}
+    if token:
+        data["csrf_token"] = _token(client)
+    path = "/cart/add" + (f"?next={next_path}" if next_path else "")
+    return client.post(path, data=data)
+
+
+def _session_cart(client):
+    with client.session_transaction() as session:
+        return dict(session.get("cart") or {})
+
+
+def _stock(product):
+    return db.session.get(Product, product.id, populate_existing=True).stock
+
+
+def _orders_count():
+    return db.session.scalar(select(func.count()).select_from(Order))
+
+
+CHECKOUT_FORM = {"recipient_name": "Rina Wulandari", "phone": "0812 3456 7890", "street": "Jl. Poros No. 12",
+                 "province_code": "64", "regency_code": "64.02", "district_code": "64.02.06",
+                 "village_code": KUKAR_VILLAGE, "postal_code": "75572", "note": "Titip di warung depan",
+                 "action": "place"}
+
+
+def _checkout(client, **changes):
+    data = {**CHECKOUT_FORM, **changes, "csrf_token": _token(client)}
+    return client.post("/checkout", data={k: v for k, v in data.items() if v is not None})
+
+
+# --- cart ----------------------------------------------------------------------------------------------------
+
+
+def test_visitor_adds_to_cart_without_javascript(client, make_product):
+    product = make_product(title="Amplang Pedas Daun Jeruk", price_idr=27000)
+    response = _add(client, product.id, "2", next_path="/toko/x/y")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/toko/x/y")
+    assert _session_cart(client) == {str(product.id): [2, 27000]}
+    page = client.get("/cart").get_data(as_text=True)
+    assert "Amplang Pedas Daun Jeruk" in page and "Rp54.000" in page
+    assert 'Keranjang <span class="cart-count">(2)' in page
+
+
+def test_next_cannot_leave_the_site(client, make_product):
+    response = _add(client, make_product().id, next_path="https://evil.example/")
+    assert response.headers["Location"].endswith("/cart")
+
+
+@pytest.mark.parametrize("quantity", ["0", "-3", "2.5", "abc", "", "1001", "9" * 100_000, "1; DROP TABLE product"])
+def test_hostile_quantity_gets_a_message_and_changes_nothing(client, make_product, quantity):
+    product = make_product(stock=2000)
+    _add(client, product.id, "1")
+    response = _add(client, product.id, quantity)
+    assert response.status_code == 422
+    assert "Jumlah harus bilangan bulat" in response.get_data(as_text=True)
+    assert _session_cart(client) == {str(product.id): [1, product.price_idr]}
+
+
+def test_more_than_stock_gets_a_message(client, make_product):
+    product = make_product(stock=3, title="Lempok Durian")
+    response = _add(client, product.id, "4")
+    assert response.status_code == 422 and "Stok Lempok Durian tinggal 3" in response.get_data(as_text=True)
+    assert _session_cart(client) == {}
+
+
+@pytest.mark.parametrize("status", ["draft", "pending", "rejected", "archived"])
+def test_products_not_for_sale_cannot_be_added(client, make_product, status):
+    response = _add(client, make_product(status=status).id)
+    assert response.status_code == 422 and "tidak tersedia" in response.get_data(as_text=True)
+    assert _session_cart(client) == {}
+
+
+def test_cart_posts_need_csrf(client, make_product):
+    product = make_product()
+    assert _add(client, product.id, token=False).status_code == 400
+    _add(client, product.id)
+    assert client.post(f"/cart/{product.id}/quantity", data={"quantity": "3"}).status_code == 400
+    assert client.post(f"/cart/{product.id}/remove").status_code == 400
+    assert _session_cart(client) == {str(product.id): [1, product.price_idr]}
+
+
+def test_change_quantity_and_remove(client, make_product):
+    product = make_product(stock=10)
+    _add(client, product.id)
+    assert client.post(f"/cart/{product.id}/quantity", data={"quantity": "4", "csrf_token": _token(client)}
+                       ).status_code == 302
+    assert _session_cart(client)[str(product.id)][0] == 4
+    bad = client.post(f"/cart/{product.id}/quantity", data={"quantity": "-4", "csrf_token": _token(client)})
+    assert bad.status_code == 422 and _session_cart(client)[str(product.id)][0] == 4
+    client.post(f"/cart/{product.id}/remove", data={"csrf_token": _token(client)})
+    assert _session_cart(client) == {}
+    assert client.post("/cart/99999999999999999999/remove", data={"csrf_token": _token(client)}).status_code == 404
+
+
+def test_login_merges_the_visitor_cart(client, auth, make_user, make_product):
+    buyer = make_user()
+    product = make_product()
+    _add(client, product.id, "2")
+    auth.login(buyer.email)
+    items = db.session.scalars(select(CartItem).where(CartItem.user_id == buyer.id)).all()
+    assert [(item.product_id, item.quantity) for item in items] == [(product.id, 2)]
+    assert _session_cart(client) == {}
+    assert "Keranjang <span class=\"cart-count\">(2)" in client.get("/cart").get_data(as_text=True)
+
+
+def test_cart_shows_price_changes_and_unavailable_lines(client, auth, make_user, make_product, make_shop):
+    from marketplace.moderation import service as moderation
+
+    buyer = make_user()
+    auth.login(buyer.email)
+    cheaper, gone = make_product(price_idr=30000, title="Gula Semut"), make_product(title="Kopi Bubuk")
+    _add(client, cheaper.id)
+    _add(client, gone.id)
+    cheaper.price_idr = 28000
+    moderation.unpublish_product(gone, make_user("admin"), "Foto tidak sesuai dengan produk")
+    db.session.commit()
+    page = client.get("/cart").get_data(as_text=True)
+    assert "Lebih murah dari saat ditambahkan (Rp30.000)" in page and "Tidak tersedia lagi" in page
+    assert "/checkout" not in re.sub(r'<nav.*?</nav>', "", page, flags=re.S)
+
+
+# --- checkout ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shopper(client, auth, make_user):
+    """A logged-in buyer."""
+    user = make_user()
+    auth.login(user.email)
+    return user
+
+
+def test_checkout_places_the_order_and_sends_the_buyer_to_pay(client, shopper, make_product, make_shop):
+    shop_a, shop_b = make_shop(shipping_fee_idr=15000), make_shop(pickup_allowed=True)
+    honey, chips = make_product(shop=shop_a, stock=5), make_product(shop=shop_b, stock=5, price_idr=18000)
+    _add(client, honey.id, "2")
+    _add(client, chips.id, "1")
+    response = _checkout(client, **{f"fulfilment-{shop_b.id}": "pickup"})
+    assert response.status_code == 302 and "/stripe-standin/pay/cs_test_" in response.headers["Location"]
+    order = db.session.scalar(select(Order).where(Order.buyer_id == shopper.id))
+    assert order.state == "pending" and order.total_idr == 2 * 50000 + 15000 + 18000
+    assert (_stock(honey), _stock(chips)) == (3, 4)
+    assert order.note == "Titip di warung depan"
+    assert client.get("/cart").get_data(as_text=True).count("cart-shop") == 0
+
+
+def test_producers_can_buy_too(client, auth, make_user, make_product):
+    producer = make_user("producer")
+    auth.login(producer.email)
+    _add(client, make_product().id)
+    assert _checkout(client).status_code == 302
+    assert db.session.scalar(select(Order.state).where(Order.buyer_id == producer.id)) == "pending"
+
+
+def test_checkout_remembers_the_last_address(client, shopper, make_product):
+    _add(client, make_product().id)
+    _checkout(client, street="Jl. Mulawarman 5, RT 02")
+    _add(client, make_product().id)
+    page = client.get("/checkout").get_data(as_text=True)
+    assert "Jl. Mulawarman 5, RT 02" in page and "+6281234567890" in page
+    assert f'<option selected value="{KUKAR_VILLAGE}">' in page
+
+
+def test_region_selects_cascade_by_reload_keeping_typed_values(client, shopper, make_product):
+    from marketplace import regions
+
+    _add(client, make_product().id)
+    response = client.post("/checkout", data={"csrf_token": _token(client), "action": "regions",
+                                              "recipient_name": "Budi", "street": "Jl. Kenanga 3",
+                                              "province_code": "91", "regency_code": "64.02"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Jl. Kenanga 3" in page and 'value="Budi"' in page
+    first_regency = regions.children("91")[0][0]
+    assert f'value="{first_regency}"' in page  # Papua's regencies are offered now
+    assert 'selected value="64.02"' not in page  # a regency of another province is dropped
+    assert _orders_count() == 0
+
+
+def test_checkout_needs_login(client):
+    response = client.get("/checkout")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_empty_cart_goes_back_to_the_cart(client, shopper):
+    assert client.get("/checkout").headers["Location"].endswith("/cart")
+
+
+@pytest.mark.parametrize("changes", [
+    {"recipient_name": ""}, {"recipient_name": "x" * 10_000}, {"phone": "nope"}, {"street": ""},
+    {"province_code": "99"}, {"village_code": "64.02.06.0000"}, {"postal_code": "123"}, {"note": "x" * 501},
+    {"regency_code": "<script>"}, {"postal_code": "9" * 100_000},
+])
+def test_bad_checkout_input_gets_a_message_and_changes_nothing(client, shopper, make_product, changes):
+    product = make_product(stock=5)
+    _add(client, product.id, "2")
+    response = _checkout(client, **changes)
+    assert response.status_code == 422
+    assert 'class="error"' in response.get_data(as_text=True) or "flash-error" in response.get_data(as_text=True)
+    assert _orders_count() == 0 and _stock(product) == 5
+
+
+def test_pickup_at_a_shop_without_pickup_is_refused(client, shopper, make_product, make_shop):
+    shop = make_shop(pickup_allowed=False)
+    product = make_product(shop=shop)
+    _add(client, product.id)
+    response = _checkout(client, **{f"fulfilment-{shop.id}": "pickup"})
+    assert response.status_code == 422 and "tidak melayani ambil sendiri" in response.get_data(as_text=True)
+    assert _orders_count() == 0
+
+
+def test_short_stock_at_checkout_names_the_product(client, shopper, make_user, make_product, place):
+    product = make_product(stock=3, title="Tas Anyaman Doyo")
+    _add(client, product.id, "3")
+    place(make_user(), (product, 2))
+    response = _checkout(client)
+    assert response.status_code == 422 and "Tas Anyaman Doyo tinggal 1" in response.get_data(as_text=True)
+
+
+def test_checkout_needs_csrf(client, shopper, make_product):
+    product = make_product()
+    _add(client, product.id)
+    data = dict(CHECKOUT_FORM)
+    assert client.post("/checkout", data=data).status_code == 400
+    assert _orders_count() == 0 and _stock(product) == 10
+
+
+def test_when_stripe_cannot_be_reached_the_order_waits_with_a_pay_button(app, client, shopper, make_product):
+    app.config.update(PRODUCTION=True)  # no key in production: payments unavailable
+    _add(client, make_product().id)
+    response = _checkout(client)
+    order = db.session.scalar(select(Order).where(Order.buyer_id == shopper.id))
+    assert response.headers["Location"].endswith(f"/orders/{order.code}")
+    assert order.state == "pending" and order.stripe_session_id is None
+    app.config.update(PRODUCTION=False)
+    page = client.get(f"/orders/{order.code}").get_data(as_text=True)
+    assert "Bayar sekarang" in page
+    pay = client.post(f"/orders/{order.code}/pay", data={"csrf_token": _token(client)})
+    assert "/stripe-standin/pay/" in pay.headers["Location"]
+
+
+# --- order pages ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def my_order(client, shopper, make_product):
+    product = make_product(stock=5)
+    _add(client, product.id, "2")
+    _checkout(client)
+    return db.session.scalar(select(Order).where(Order.buyer_id == shopper.id))
+
+
+def test_return_from_stripe_only_waits_for_the_webhook(client, my_order):
+    page = client.get(f"/orders/{my_order.code}?checkout=success").get_data(as_text=True)
+    assert "Menunggu konfirmasi pembayaran" in page and '<meta http-equiv="refresh"' in page
+    assert db.session.get(Order, my_order.id, populate_existing=True).state == "pending"
+
+
+def test_paid_order_page_stops_refreshing(client, my_order):
+    from marketplace.orders import service
+
+    service.settle_order(my_order, "pi_1")
+    db.session.commit()
+    page = client.get(f"/orders/{my_order.code}").get_data(as_text=True)
+    assert "Sudah dibayar" in page and "refresh" not in page
+
+
+def test_pay_again_goes_to_the_same_session(client, my_order):
+    response = client.post(f"/orders/{my_order.code}/pay", data={"csrf_token": _token(client)})
+    assert response.headers["Location"] == db.session.get(Order, my_order.id).checkout_url
+
+
+def test_buyer_cancels_and_the_stock_comes_back(client, my_order):
+    product = my_order.shop_orders[0].items[0].product
+    response = client.post(f"/orders/{my_order.code}/cancel", data={"csrf_token": _token(client)})
+    assert response.status_code == 302
+    assert db.session.get(Order, my_order.id, populate_existing=True).state == "cancelled"
+    assert _stock(product) == 5
+    again = client.post(f"/orders/{my_order.code}/cancel", data={"csrf_token": _token(client)})
+    assert again.status_code == 302 and _stock(product) == 5
+
+
+def test_my_orders_lists_the_order(client, my_order):
+    assert my_order.code in client.get("/orders").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("method, path", [("get", "/orders/{code}"), ("post", "/orders/{code}/pay"),
+                                          ("post", "/orders/{code}/cancel")])
+def test_someone_elses_order_is_404_and_unchanged(client, auth, make_user, my_order, method, path):
+    auth.logout()
+    auth.login(make_user().email)
+    data = {"csrf_token": _token(client)} if method == "post" else None
+    response = getattr(client, method)(path.format(code=my_order.code), data=data)
+    assert response.status_code == 404
+    assert db.session.get(Order, my_order.id, populate_existing=True).state == "pending"
+
+
+@pytest.mark.parametrize("method, path", [("get", "/orders"), ("get", "/orders/PD-0000-XXXX"),
+                                          ("post", "/orders/PD-0000-XXXX/pay"), ("post", "/orders/PD-0000-XXXX/cancel"),
+                                          ("get", "/checkout"), ("post", "/checkout")])
+def test_anonymous_visitors_are_sent_to_login(client, method, path):
+    data = {"csrf_token": _token(client)} if method == "post" else None
+    response = getattr(client, method)(path, data=data)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_order_pages_need_csrf(client, my_order):
+    for action in ("pay", "cancel"):
+        assert client.post(f"/orders/{my_order.code}/{action}").status_code == 400
+    assert db.session.get(Order, my_order.id, populate_existing=True).state == "pending"
+
+
+def test_unknown_and_huge_codes_are_404(client, shopper):
+    assert client.get("/orders/PD-0000-XXXX").status_code == 404
+    assert client.get("/orders/" + "A" * 5000).status_code == 404
