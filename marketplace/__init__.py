@@ -37,7 +37,7 @@ def _init_extensions(app):
     from . import i18n
     from .accounts.service import load_user_from_session
     from .database import configure_sqlite
-    from .media.urls import media_srcset, media_url
+    from .media.urls import media_src, media_srcset, media_url
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .security import add_security_headers
 
@@ -57,6 +57,7 @@ def _init_extensions(app):
     i18n.init_i18n(app)
     app.add_template_global(media_url)
     app.add_template_global(media_srcset)
+    app.add_template_global(media_src)
     app.after_request(add_security_headers)
 
 

@@ -1,14 +1,26 @@
-"""Template helpers that turn a photo's content hash into URLs."""
+"""Template helpers that turn a stored photo into URLs."""
 from flask import url_for
 
-from .service import VARIANT_WIDTHS, variant_key
+from .service import VARIANT_SIZES, variant_dimensions, variant_key, variant_sizes
 
 
-def media_url(content_hash, width=640):
-    """The URL of one WebP variant of a stored photo."""
-    return url_for("media.serve", key=variant_key(content_hash, width))
+def media_url(content_hash, size=VARIANT_SIZES[0]):
+    """The URL of one WebP variant; the smallest size exists for every photo."""
+    return url_for("media.serve", key=variant_key(content_hash, size))
 
 
-def media_srcset(content_hash):
-    """A srcset listing every variant, for responsive <img> tags."""
-    return ", ".join(f"{media_url(content_hash, width)} {width}w" for width in VARIANT_WIDTHS)
+def media_src(image, size):
+    """The URL of the variant closest to `size` that this photo (anything with content_hash, width,
+    height) really has: a small photo has no large variants."""
+    available = variant_sizes(image.width, image.height)
+    chosen = max((s for s in available if s <= size), default=available[0])
+    return media_url(image.content_hash, chosen)
+
+
+def media_srcset(image):
+    """A srcset of the photo's variants, each labelled with its real pixel width."""
+    entries = []
+    for size in variant_sizes(image.width, image.height):
+        width, _height = variant_dimensions(image.width, image.height, size)
+        entries.append(f"{media_url(image.content_hash, size)} {width}w")
+    return ", ".join(entries)
