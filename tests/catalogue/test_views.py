@@ -9,6 +9,7 @@ from sqlalchemy import event
 
 from marketplace.catalogue import service
 from marketplace.extensions import db
+from marketplace.media.service import variant_dimensions
 from marketplace.media.storage import get_storage
 from marketplace.moderation import service as moderation
 from tests.shops.images import jpeg_bytes
@@ -227,7 +228,8 @@ def test_product_page(client, make_product, make_shop, photo):
     images = re.findall(r"<img [^>]*>", html)
     assert len(images) == 3
     for tag, stored in zip(images, (first, second, third)):
-        assert f'srcset="/media/v/{stored.content_hash[:2]}/{stored.content_hash}-320.webp 320w' in tag
+        width_320 = variant_dimensions(stored.width, stored.height, 320)[0]  # a portrait's is narrower
+        assert f'srcset="/media/v/{stored.content_hash[:2]}/{stored.content_hash}-320.webp {width_320}w' in tag
         assert f'width="{stored.width}" height="{stored.height}"' in tag and 'sizes="' in tag
         assert f'alt="foto {stored.content_hash[:4]}"' in tag
     assert 'loading="lazy"' not in images[0] and 'fetchpriority="high"' in images[0]
