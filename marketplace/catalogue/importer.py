@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
@@ -176,11 +177,12 @@ def start_import(shop, storage, photos_dir=None, approve=False):
     for category in db.session.scalars(select(Category)):
         job.categories[category.slug.casefold()] = category
         job.categories.setdefault(category.name_id.casefold(), category)
-    # Oldest first, so that when titles repeat the newest listing wins.
-    listings = db.session.execute(select(Product.id, Product.title).where(
-        Product.shop_id == shop.id, Product.status != "archived").order_by(Product.id))
-    for product_id, title in listings:
-        job.existing[_key(title)] = product_id
+    # Read once with their photos, oldest first so that when titles repeat the newest listing wins:
+    # re-running a big file then costs no query per row to find what it updates.
+    listings = db.session.scalars(select(Product).where(Product.shop_id == shop.id, Product.status != "archived")
+                                  .options(selectinload(Product.images)).order_by(Product.id))
+    for product in listings:
+        job.existing[_key(product.title)] = product
     return job
 
 
@@ -200,24 +202,25 @@ def import_record(job, record):
 
 
 def _import_values(job, line, values):
-    existing = _existing(job, values["title"])
+    existing = job.existing.get(_key(values["title"]))
     clean = _details(job, values, existing)
     batches = _store_photos(job, _photo_paths(job, values["photos"]))
+    if not batches and _nothing_to_do(job, clean, existing):
+        # The usual case when a file is run again: no savepoint, no flush.
+        return RowResult(line, existing.title, "unchanged", status=existing.status, photos=len(existing.images),
+                         product_id=existing.id)
     try:
         with db.session.begin_nested():
-            result = _save(job, line, clean, existing, [image for batch in batches for image in batch.images])
+            product, action = _save(job, clean, existing, [image for batch in batches for image in batch.images])
     except BaseException:
         # Files this row wrote serve nothing now; files that already existed are left alone.
         for batch in batches:
             batch.discard()
         raise
-    job.existing[_key(result.title)] = result.product_id
-    return result
-
-
-def _existing(job, title):
-    product_id = job.existing.get(_key(title))
-    return db.session.get(Product, product_id) if product_id else None
+    job.existing[_key(product.title)] = product
+    # A new listing given no photos has none: not asking saves a query per row of a big file.
+    photos = len(product.images) if batches or existing is not None else 0
+    return RowResult(line, product.title, action, status=product.status, photos=photos, product_id=product.id)
 
 
 def _whole(values, column, required=True):
@@ -290,12 +293,20 @@ def _store_photos(job, paths):
     return batches
 
 
+def _nothing_to_do(job, clean, existing):
+    """True when the row says exactly what the listing already holds (and --approve has nothing to do)."""
+    if existing is None or (job.approve and existing.status != "approved"):
+        return False
+    return all(getattr(clean, f.name) == getattr(existing, f.name) for f in fields(service.ProductDetails))
+
+
 def _state(product):
     return (tuple(getattr(product, f.name) for f in fields(service.ProductDetails)), product.status,
             tuple(image.content_hash for image in product.images))
 
 
-def _save(job, line, clean, existing, images):
+def _save(job, clean, existing, images):
+    """Create or update the listing, its photos and (with --approve) its status; returns it and the action."""
     if existing is None:
         product, before = service.create_product(job.shop, clean), None
     else:
@@ -304,9 +315,7 @@ def _save(job, line, clean, existing, images):
     _replace_photos(product, images)
     _publish(job, product)
     action = "created" if before is None else ("unchanged" if _state(product) == before else "updated")
-    # A new listing given no photos has none: not asking saves a query per row of a big file.
-    photos = len(product.images) if images or existing is not None else 0
-    return RowResult(line, product.title, action, status=product.status, photos=photos, product_id=product.id)
+    return product, action
 
 
 def _replace_photos(product, images):
