@@ -204,8 +204,8 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--python-load", action="store_true", help="use the Python load generator even if wrk is there")
-    parser.add_argument("--profile", action="store_true", help="profile the home page in-process instead of serving it")
+    parser.add_argument("--python-load", action="store_true", help="the Python load generator even if wrk is there")
+    parser.add_argument("--profile", action="store_true", help="profile the home page in-process, do not serve it")
     args = parser.parse_args()
     use_wrk = shutil.which("wrk") and not args.python_load
     load = run_wrk if use_wrk else run_python_load
@@ -235,7 +235,8 @@ def main():
             server.terminate()
             server.wait(timeout=30)
 
-    median = {name: [statistics.median(run[name][i] for run in runs) for i in range(3)] for name in ("trivial", "home")}
+    median = {name: [statistics.median(run[name][i] for run in runs) for i in range(3)]
+              for name in ("trivial", "home")}
     ratio = statistics.median(run["home"][0] / run["trivial"][0] for run in runs)
     print()
     print(f"median trivial route: {median['trivial'][0]:.0f} req/s, p50 {median['trivial'][1]:.2f} ms, "

@@ -96,7 +96,8 @@ def register_error_handlers(app):
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        body, status = _render(405, _("Metode tidak diizinkan"), _("Alamat ini tidak menerima permintaan seperti itu."))
+        body, status = _render(405, _("Metode tidak diizinkan"),
+                               _("Alamat ini tidak menerima permintaan seperti itu."))
         # HTTP requires a 405 to name the methods the address does accept.
         return body, status, {"Allow": ", ".join(sorted(error.valid_methods or ()))}
 

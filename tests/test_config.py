@@ -63,7 +63,8 @@ def test_each_setting_is_read_from_the_environment(clean_env, variable, value, k
     assert create_app().config[key] == expected
 
 
-@pytest.mark.parametrize("variable, value", [("PRODUCTION", "1"), ("PRODUCTION", "yes"), ("FLASK_ENV", "production")])
+@pytest.mark.parametrize("variable, value", [("PRODUCTION", "1"), ("PRODUCTION", "yes"),
+                                             ("FLASK_ENV", "production")])
 def test_production_switch(clean_env, variable, value):
     clean_env.setenv(variable, value)
     clean_env.setenv("SECRET_KEY", "s3cret")
