@@ -5,6 +5,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from ..errors import InvalidInput
 from ..extensions import db
 from ..media.storage import get_storage
 from ..shops.service import get_shop_by_slug
@@ -38,7 +39,7 @@ def import_command(shop_slug, csv_file, photos_dir, approve):
         raise click.ClickException(f"Toko '{shop_slug}' tidak ditemukan.")
     try:
         records = importer.read_csv(csv_file.read_bytes())
-    except importer.ImportFileError as error:
+    except InvalidInput as error:
         raise click.ClickException(error.message) from error
     job = importer.start_import(shop, get_storage(), photos_dir=photos_dir, approve=approve)
     # The bar goes to stderr so that the per-row report on stdout can be saved or piped.

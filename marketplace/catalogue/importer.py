@@ -25,28 +25,12 @@ COLUMNS = ("title", "description", "category", "price_idr", "stock", "unit", "we
 REQUIRED = ("title", "category", "price_idr", "stock")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # The service's field names, as the file's columns call them.
-_COLUMN_OF_FIELD = {"category_id": "category"}
+_COLUMN_OF_FIELD = {"category_id": "category", "photo": "photos"}
 # Whole numbers as spreadsheets write them: 25000, 25.000, Rp 25.000, 25.000,-
 _WHOLE = re.compile(r"(?:rp\.?\s*)?([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,12})(?:,-|,00)?", re.IGNORECASE)
 _GRAMS = re.compile(r"(.*?)\s*(?:g|gr|gram)?", re.IGNORECASE)
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (not a CSV of listings); nothing was changed."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
-
-
-class RowRefused(Exception):
-    """One row cannot be imported; the message says why."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
@@ -91,7 +75,7 @@ def _decode(data):
             return data.decode("utf-16", errors="surrogateescape")
         return data.decode("utf-8-sig", errors="surrogateescape")
     except UnicodeError as error:
-        raise ImportFileError(_("Berkas ini bukan teks CSV.")) from error
+        raise InvalidInput(_("Berkas ini bukan teks CSV.")) from error
 
 
 def _shown(text, limit=80):
@@ -114,22 +98,22 @@ def _header(first_line):
 def _check_header(names):
     missing = [name for name in REQUIRED if name not in names]
     if missing:
-        raise ImportFileError(_("Baris pertama harus berisi judul kolom: %(columns)s. "
+        raise InvalidInput(_("Baris pertama harus berisi judul kolom: %(columns)s. "
                                 "Tidak ditemukan: %(missing)s.", columns=",".join(COLUMNS), missing=", ".join(missing)))
     duplicated = sorted({name for name in names if name and names.count(name) > 1})
     if duplicated:
-        raise ImportFileError(_("Kolom ganda: %(columns)s.", columns=", ".join(duplicated)))
+        raise InvalidInput(_("Kolom ganda: %(columns)s.", columns=", ".join(duplicated)))
 
 
 def read_csv(data):
-    """The file's rows as Records (line numbers as a spreadsheet shows them); ImportFileError if unusable."""
+    """The file's rows as Records (line numbers as a spreadsheet shows them); InvalidInput if it is not a file of listings."""
     if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError(_("Berkas terlalu besar: paling besar %(mb)d MB.",
+        raise InvalidInput(_("Berkas terlalu besar: paling besar %(mb)d MB.",
                                 mb=MAX_FILE_BYTES // (1024 * 1024)))
     text = _decode(data)
     first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     if not first_line.strip():
-        raise ImportFileError(_("Berkas kosong atau baris pertamanya kosong."))
+        raise InvalidInput(_("Berkas kosong atau baris pertamanya kosong."))
     delimiter, names = _header(first_line)
     _check_header(names)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -193,8 +177,6 @@ def import_record(job, record):
         return RowResult(record.line, title, "refused", record.problem)
     try:
         return _import_values(job, record.line, record.values)
-    except RowRefused as refusal:
-        return RowResult(record.line, title, "refused", refusal.message)
     except DomainError as error:
         column = _COLUMN_OF_FIELD.get(error.field, error.field)
         reason = f"{column}: {error.message}" if column else error.message
@@ -229,11 +211,11 @@ def _whole(values, column, required=True):
         raw = _GRAMS.fullmatch(raw).group(1)
     if not raw:
         if required:
-            raise RowRefused(_("%(column)s: wajib diisi.", column=column))
+            raise InvalidInput(_("Wajib diisi."), field=column)
         return 0
     match = _WHOLE.fullmatch(raw)
     if match is None:
-        raise RowRefused(_("%(column)s: tulis sebagai angka bulat, misalnya 25000.", column=column))
+        raise InvalidInput(_("Tulis sebagai angka bulat, misalnya 25000."), field=column)
     return int(match.group(1).replace(".", ""))
 
 
@@ -242,7 +224,7 @@ def _details(job, values, existing):
     category = " ".join(values["category"].split())
     found = job.categories.get(category.casefold())
     if found is None:
-        raise RowRefused(_("category: kategori '%(name)s' tidak dikenal.", name=_shown(category, 60)))
+        raise InvalidInput(_("Kategori '%(name)s' tidak dikenal.", name=_shown(category, 60)), field="category")
     details = service.ProductDetails(
         title=values["title"], description=values["description"], category_id=found.id,
         price_idr=_whole(values, "price_idr"), stock=_whole(values, "stock"), unit=values["unit"],
@@ -260,18 +242,18 @@ def _photo_paths(job, raw):
     if not names:
         return []
     if job.photos_dir is None:
-        raise RowRefused(_("photos: sebutkan folder fotonya dengan --photos."))
+        raise InvalidInput(_("Sebutkan folder fotonya dengan --photos."), field="photos")
     if len(names) > MAX_PHOTOS:
-        raise RowRefused(_("photos: paling banyak %(n)d foto per produk.", n=MAX_PHOTOS))
+        raise InvalidInput(_("Paling banyak %(n)d foto per produk.", n=MAX_PHOTOS), field="photos")
     paths = []
     for name in names:
         shown = _shown(name)
         if "\x00" in name or "\\" in name or name.startswith(".") or Path(name).name != name:
-            raise RowRefused(_("photos: '%(name)s' harus nama berkas saja, tanpa folder.", name=shown))
+            raise InvalidInput(_("'%(name)s' harus nama berkas saja, tanpa folder.", name=shown), field="photos")
         path = job.photos_dir / name
         # A symbolic link could still lead out of the folder.
         if not path.resolve().is_relative_to(job.photos_dir) or not path.is_file():
-            raise RowRefused(_("photos: foto '%(name)s' tidak ada di folder foto.", name=shown))
+            raise InvalidInput(_("Foto '%(name)s' tidak ada di folder foto.", name=shown), field="photos")
         paths.append(path)
     return paths
 
@@ -281,16 +263,24 @@ def _store_photos(job, paths):
     batches = []
     try:
         for path in paths:
-            with path.open("rb") as upload:
+            with _opened(path) as upload:
                 try:
                     batches.append(service.process_photos([upload], job.storage))
                 except InvalidInput as error:
-                    raise RowRefused(f"photos: {_shown(path.name)}: {error.message}") from error
+                    raise InvalidInput(f"{_shown(path.name)}: {error.message}", field="photos") from error
     except BaseException:
         for batch in batches:
             batch.discard()
         raise
     return batches
+
+
+def _opened(path):
+    """The photo file opened for reading; a file that cannot be read refuses its row, not the import."""
+    try:
+        return path.open("rb")
+    except OSError as error:
+        raise InvalidInput(_("Foto '%(name)s' tidak dapat dibaca.", name=_shown(path.name)), field="photos") from error
 
 
 def _nothing_to_do(job, clean, existing):

@@ -156,14 +156,14 @@ def test_hostile_rows_are_refused_one_by_one(run_import, shop, photos, client):
     lines = report(result)
     refused = {line for line, text in lines.items() if "DITOLAK" in text}
     assert refused == {4, 5, 6, 7, 8, 9, 10, 11, 12}
-    assert "price_idr: tulis sebagai angka bulat" in lines[4]
+    assert "price_idr: Tulis sebagai angka bulat" in lines[4]
     assert "price_idr: Harga antara Rp1.000" in lines[5]
-    assert "category: kategori 'sembako' tidak dikenal" in lines[6]
-    assert "'../../etc/passwd' harus nama berkas saja" in lines[7]
-    assert "'/etc/passwd' harus nama berkas saja" in lines[8]
-    assert "foto 'tidak-ada.jpg' tidak ada" in lines[9]
+    assert "category: Kategori 'sembako' tidak dikenal" in lines[6]
+    assert "photos: '../../etc/passwd' harus nama berkas saja" in lines[7]
+    assert "photos: '/etc/passwd' harus nama berkas saja" in lines[8]
+    assert "photos: Foto 'tidak-ada.jpg' tidak ada" in lines[9]
     assert "Isian lebih banyak daripada kolom" in lines[10]
-    assert "stock: wajib diisi" in lines[11]
+    assert "stock: Wajib diisi" in lines[11]
     assert "title: Judul 3 sampai 120 karakter" in lines[12]
     found = listings(shop)
     assert set(found) == {"Madu Baik", "=CMD|' /C calc'!A0", "<script>alert(1)</script>", "Madu Baik Dua"}
@@ -193,14 +193,14 @@ def test_a_symbolic_link_out_of_the_photo_folder_is_refused(run_import, shop, ph
     secret.write_bytes(jpeg_bytes())
     (photos / "link.jpg").symlink_to(secret)
     csv_file = write(tmp_path, "link.csv", b"title,category,price_idr,stock,photos\nMadu Link,madu,50000,1,link.jpg\n")
-    assert "foto 'link.jpg' tidak ada di folder foto" in report(run_import(csv_file, "--photos", str(photos)))[2]
+    assert "photos: Foto 'link.jpg' tidak ada di folder foto" in report(run_import(csv_file, "--photos", str(photos)))[2]
     assert listings(shop) == {}
 
 
 def test_photos_without_a_folder_are_refused(run_import, shop):
     result = run_import(FIXTURES / "listings.csv")
     lines = report(result)
-    assert "sebutkan folder fotonya dengan --photos" in lines[2] and "dibuat" in lines[5]
+    assert "photos: Sebutkan folder fotonya dengan --photos" in lines[2] and "dibuat" in lines[5]
 
 
 @pytest.mark.parametrize("name, message", [("wrong_header.csv", "Tidak ditemukan: title, category, price_idr, stock"),
@@ -305,5 +305,5 @@ def test_the_report_never_prints_control_characters(run_import, shop, tmp_path):
             "\x1b[2J\x1b[31mMadu Palsu,\x1b]0;judul\x07madu\u009b1m,50000,1\n").encode()
     result = run_import(write(tmp_path, "escape.csv", data))
     line = report(result)[2]
-    assert "DITOLAK" in line and "kategori '" in line
+    assert "DITOLAK" in line and "Kategori '" in line
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", result.output)
