@@ -1,5 +1,6 @@
 """Language choice and the formatting filters (rupiah, WITA)."""
 from datetime import timezone
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -33,6 +34,12 @@ def remember_language(response):
     return response
 
 
+def language_url(lang):
+    """This page in another language: the current query (a search, a page number) kept, ?lang= set."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return "?" + urlencode(args + [("lang", lang)])
+
+
 def rupiah(amount_idr):
     """Whole rupiah as Indonesians write it, in either UI language: Rp15.000."""
     if amount_idr is None:
@@ -60,5 +67,6 @@ def init_i18n(app):
     """Register the filters and the language cookie hook."""
     app.add_template_filter(rupiah)
     app.add_template_filter(wita)
+    app.add_template_global(language_url)
     app.after_request(remember_language)
     app.context_processor(lambda: {"current_locale": lambda: str(get_locale())})

@@ -6,7 +6,7 @@ import pytest
 from babel.numbers import format_currency
 from flask import render_template_string
 
-from marketplace.i18n import LANG_COOKIE, rupiah, wita
+from marketplace.i18n import LANG_COOKIE, language_url, rupiah, wita
 
 # These assertions need the English catalogue (marketplace/translations/en), which the lead fills in at the
 # end: msgid -> the English text the tests expect. They fail until then.
@@ -178,3 +178,15 @@ def test_wita_in_a_template(app):
 def test_html_lang_attribute_follows_the_language(client):
     assert page_language(client.get("/")) == "id"
     assert page_language(client.get("/?lang=en")) == "en"
+
+
+@pytest.mark.parametrize("query, lang, expected", [
+    ("", "en", "?lang=en"),
+    ("?q=madu+kelulut&page=2", "en", "?q=madu+kelulut&page=2&lang=en"),
+    ("?lang=en&q=gula", "id", "?q=gula&lang=id"),
+    ("?tag=a&tag=b", "en", "?tag=a&tag=b&lang=en"),
+    ("?q=%3Cscript%3E%22", "en", "?q=%3Cscript%3E%22&lang=en"),
+])
+def test_language_switch_keeps_the_rest_of_the_query(app, query, lang, expected):
+    with app.app_context(), app.test_request_context("/cari" + query):
+        assert language_url(lang) == expected
