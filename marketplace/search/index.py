@@ -1,0 +1,202 @@
+"""The Whoosh index on disk: its schema, its generations, its writers, and one searcher per process.
+
+Layout of SEARCH_INDEX_DIR:
+
+    CURRENT            the name of the live index directory (replaced atomically by a rebuild)
+    ix-<time>-<rand>/  a Whoosh index; a rebuild writes a new one beside it, then switches CURRENT
+
+Readers follow CURRENT on every search, so a rebuild never interrupts searching.
+"""
+import fcntl
+import math
+import os
+import shutil
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+
+from whoosh import columns, fields, formats, index as whoosh_index
+from whoosh.writing import LockError
+
+from .analysis import IndonesianAnalyzer
+from .codec import SearchCodec
+
+POINTER = "CURRENT"
+PREFIX = "ix-"
+TEXT_FIELDS = ("title", "meta", "body")   # exact words; "<name>_stem" holds their stems
+WRITER_MEMORY_MB = 128
+
+
+def _text(stemming):
+    # Existence postings (no frequencies, no lengths): ranking looks at which fields match, not how often.
+    return fields.FieldType(formats.Existence(), IndonesianAnalyzer(stemming=stemming), scorable=False)
+
+
+def _column(typecode):
+    return fields.COLUMN(columns.NumericColumn(typecode))
+
+
+def make_schema():
+    """The fields of a listing in the index."""
+    text_fields = {}
+    for name in TEXT_FIELDS:
+        text_fields[name] = _text(False)
+        text_fields[f"{name}_stem"] = _text(True)
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True), doc=fields.STORED, **text_fields,
+        pid=_column("i"), category=_column("i"), district=_column("i"), price=_column("i"),
+        stock=_column("i"), approved=_column("q"), title_words=_column("B"), fingerprint=_column("q"))
+
+
+def _lock_file(root):
+    handle = open(os.path.join(root, ".layout.lock"), "a+")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
+
+
+def current_name(root):
+    """The directory name of the live index, or None when there is none yet."""
+    try:
+        with open(os.path.join(root, POINTER), encoding="ascii") as handle:
+            return handle.read().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def new_generation(root):
+    """Create an empty index in a new directory (not live yet); returns (name, index)."""
+    name = f"{PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    path = os.path.join(root, name)
+    os.makedirs(path)
+    return name, whoosh_index.create_in(path, make_schema())
+
+
+def switch_to(root, name):
+    """Make `name` the live index atomically (readers see the old or the new one, never neither)."""
+    temporary = os.path.join(root, f".{POINTER}.{uuid.uuid4().hex}")
+    with open(temporary, "w", encoding="ascii") as handle:
+        handle.write(name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, os.path.join(root, POINTER))
+
+
+def remove_old_generations(root, keep=2):
+    """Delete index directories other than the live one and the newest `keep` (a grace period for
+    processes still reading them; on POSIX their open files stay readable anyway)."""
+    live = current_name(root)
+    names = sorted((n for n in os.listdir(root) if n.startswith(PREFIX)), reverse=True)
+    for name in names[keep:]:
+        if name != live:
+            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+
+
+def open_live(root):
+    """The live index, created empty on first use; returns (name, index)."""
+    os.makedirs(root, exist_ok=True)
+    name = current_name(root)
+    if name is None:
+        with _lock_file(root):
+            name = current_name(root)
+            if name is None:
+                name, _ = new_generation(root)
+                switch_to(root, name)
+    return name, whoosh_index.open_dir(os.path.join(root, name))
+
+
+@contextmanager
+def live_writer(root, timeout=0.0):
+    """A writer on the live index; raises LockError when another process holds it after `timeout`.
+
+    The live index is checked again once the lock is held: a rebuild may have switched CURRENT while
+    we waited, and a change written into a retired index would be lost.
+    """
+    while True:
+        name, ix = open_live(root)
+        writer = ix.writer(codec=SearchCodec(), timeout=timeout, limitmb=WRITER_MEMORY_MB)
+        if current_name(root) == name:
+            break
+        writer.cancel()
+    try:
+        yield writer
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+    else:
+        if not writer.is_closed:
+            writer.cancel()
+
+
+def merge_tiers(writer, segments):
+    """Merge policy: segments are grouped in tiers by size (1-9, 10-99, 100-999 documents); a tier
+    holding 10 segments is merged into one. Whoosh's default policy sometimes merges large segments,
+    a commit of several seconds; here a merge rewrites at most ~10,000 documents, and segments of 1,000
+    documents and more (a rebuild writes one big one) are never rewritten by an ordinary commit."""
+    from whoosh.reading import SegmentReader
+
+    tiers = {}
+    for segment in segments:
+        live = segment.doc_count()
+        if live < 1000:
+            tiers.setdefault(int(math.log10(max(live, 1))), []).append(segment)
+    merged = set()
+    for group in tiers.values():
+        if len(group) >= 10:
+            for segment in group:
+                reader = SegmentReader(writer.storage, writer.schema, segment)
+                writer.add_reader(reader)
+                reader.close()
+                merged.add(segment.segment_id())
+    return [segment for segment in segments if segment.segment_id() not in merged]
+
+
+class IndexHolder:
+    """One process's view of the index: one searcher, refreshed when the index changes.
+
+    Opening a searcher on 100,000 listings costs ~90 ms, so it is kept and refresh()ed. Whoosh
+    readers share file positions, so one thread at a time searches (the work is CPU-bound anyway).
+    """
+
+    def __init__(self, root):
+        self.root = root
+        self.lock = threading.RLock()
+        self._pid = os.getpid()
+        self._name = None
+        self._searcher = None
+        # Per-segment data built from immutable segment files, kept while the segment is live.
+        self.segments = {}
+        self.vocabularies = {}
+
+    @contextmanager
+    def searcher(self):
+        """The up-to-date searcher, held exclusively for the duration of the block."""
+        with self.lock:
+            yield self._fresh()
+
+    def _fresh(self):
+        if self._pid != os.getpid():           # forked: never share open files with the parent
+            self._pid, self._name, self._searcher = os.getpid(), None, None
+            self.segments, self.vocabularies = {}, {}
+        name = current_name(self.root)
+        if self._searcher is None or name != self._name:
+            self._name, ix = open_live(self.root)
+            self._searcher = ix.searcher()
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+
+def holder_for(app):
+    """The app's index holder in this process (created on first use)."""
+    state = app.extensions.setdefault("pasar_search", {})
+    root = app.config["SEARCH_INDEX_DIR"]
+    holder = state.get("holder")
+    if holder is None or holder.root != root:
+        holder = state["holder"] = IndexHolder(root)
+    return holder
+
+
+__all__ = ["LockError", "IndexHolder", "holder_for", "live_writer", "make_schema", "merge_tiers",
+           "new_generation", "open_live", "remove_old_generations", "switch_to", "current_name"]
