@@ -65,9 +65,9 @@ class WhooshBackend(SearchBackend):
 
     @contextmanager
     def session(self):
-        """A read session on the up-to-date searcher (exclusive within this process)."""
-        with self.holder.searcher() as searcher:
-            yield WhooshSession(searcher, self.holder)
+        """A read session on the newest generation of the index (exclusive within this process)."""
+        with self.holder.snapshot() as snapshot:
+            yield WhooshSession(snapshot, self.holder)
 
     @contextmanager
     def writing(self, timeout=0.0):
@@ -99,23 +99,15 @@ class WhooshWriter:
 
 
 class WhooshSession:
-    """Queries against one searcher generation."""
+    """Queries against one generation of the index."""
 
-    def __init__(self, searcher, holder):
-        self.searcher = searcher
-        leaves, current = [], set()
-        for reader, offset in searcher.reader().leaf_readers():
-            segment_id = reader.segment().segment_id()
-            current.add(segment_id)
-            data = holder.segments.get(segment_id)
+    def __init__(self, snapshot, holder):
+        self.leaves, self.holder, self.doc_count = [], holder, snapshot.doc_count
+        for leaf in snapshot.leaves:
+            data = holder.segments.get(leaf.segment_id)
             if data is None:
-                data = holder.segments[segment_id] = SegmentData(reader)
-            leaves.append(Leaf(reader, data, offset))
-        for cache in (holder.segments, holder.vocabularies):
-            for stale in set(cache) - current:
-                del cache[stale]
-        self.leaves, self.holder = leaves, holder
-        self.doc_count = searcher.doc_count()
+                data = holder.segments[leaf.segment_id] = SegmentData(leaf.reader)
+            self.leaves.append(Leaf(leaf, data))
 
     def search(self, query):
         """Run a SearchQuery; returns Hits."""
@@ -197,7 +189,7 @@ class WhooshSession:
         return correct(word, vocabularies)
 
     def _vocabulary(self, leaf):
-        segment_id = leaf.reader.segment().segment_id()
+        segment_id = leaf.reader.segment().segment_id()   # the lexicon ignores deletions: cached per segment
         vocabulary = self.holder.vocabularies.get(segment_id)
         if vocabulary is None:
             counts = Counter()

@@ -50,11 +50,10 @@ def intersect(sets):
 
 
 class Leaf:
-    """One segment during one query: its reader, its cached data, and the term lookups made so far."""
+    """One segment during one query: its reader and deletions, its cached data, the terms read so far."""
 
-    def __init__(self, reader, data, offset):
-        self.reader, self.data, self.offset = reader, data, offset
-        self.deleted = reader.deleted_docs_set
+    def __init__(self, leaf, data):
+        self.reader, self.deleted, self.offset, self.data = leaf.reader, leaf.deleted, leaf.offset, data
         self._memo = {}
 
     def term(self, field, text):
@@ -62,7 +61,7 @@ class Leaf:
         key = (field, text)
         docs = self._memo.get(key)
         if docs is None:
-            docs = self._memo[key] = term_docs(self.reader, field, text)
+            docs = self._memo[key] = term_docs(self.reader, field, text, self.deleted)
         return docs
 
     def word(self, field, word):

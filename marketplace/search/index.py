@@ -1,11 +1,12 @@
-"""The Whoosh index on disk: its schema, its generations, its writers, and one searcher per process.
+"""The Whoosh index on disk: its schema, its generations, its writers, and one open view per process.
 
 Layout of SEARCH_INDEX_DIR:
 
     CURRENT            the name of the live index directory (replaced atomically by a rebuild)
     ix-<time>-<rand>/  a Whoosh index; a rebuild writes a new one beside it, then switches CURRENT
 
-Readers follow CURRENT on every search, so a rebuild never interrupts searching.
+Readers follow CURRENT on every search, so a rebuild never interrupts searching. A process keeps its
+readers open (IndexHolder) and swaps in what changed.
 """
 import fcntl
 import math
@@ -15,8 +16,11 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from whoosh import columns, fields, formats, index as whoosh_index
+from whoosh.index import TOC
+from whoosh.reading import SegmentReader
 from whoosh.writing import LockError
 
 from .analysis import IndonesianAnalyzer
@@ -152,40 +156,100 @@ def merge_tiers(writer, segments):
     return [segment for segment in segments if segment.segment_id() not in merged]
 
 
-class IndexHolder:
-    """One process's view of the index: one searcher, refreshed when the index changes.
+@dataclass
+class Leaf:
+    """One segment as a search sees it: its reader, its deletions now, its first document number."""
 
-    Opening a searcher on 100,000 listings costs ~90 ms, so it is kept and refresh()ed. Whoosh
-    readers share file positions, so one thread at a time searches (the work is CPU-bound anyway).
+    reader: object
+    deleted: frozenset
+    offset: int
+
+    @property
+    def segment_id(self):
+        """The segment's name (stable for the segment's life; its deletions are not)."""
+        return self.reader.segment().segment_id()
+
+
+@dataclass
+class Snapshot:
+    """One generation of the live index."""
+
+    generation: int
+    leaves: list
+    doc_count: int
+
+
+class IndexHolder:
+    """One process's view of the live index, kept open and refreshed when the index changes.
+
+    Opening the readers of 100,000 listings costs ~90 ms, so a segment's reader is kept for as long
+    as the segment exists. This replaces Whoosh's Searcher.refresh(): Whoosh-Reloaded 2.7.5 reuses a
+    reader by segment name and keeps the deletions it had when opened (an updated listing then shows
+    twice), and adds segments that a merge has retired back into the new reader. Here readers are
+    reused for their (immutable) files, and deletions always come from the newest table of contents.
+    Whoosh readers share file positions, so one thread at a time searches (the work is CPU-bound).
     """
 
     def __init__(self, root):
         self.root = root
         self.lock = threading.RLock()
         self._pid = os.getpid()
-        self._name = None
-        self._searcher = None
+        self._name = self._ix = self._snapshot = None
+        self._readers = {}
         # Per-segment data built from immutable segment files, kept while the segment is live.
         self.segments = {}
         self.vocabularies = {}
 
     @contextmanager
-    def searcher(self):
-        """The up-to-date searcher, held exclusively for the duration of the block."""
+    def snapshot(self):
+        """The newest generation of the live index, held exclusively for the duration of the block."""
         with self.lock:
             yield self._fresh()
 
     def _fresh(self):
         if self._pid != os.getpid():           # forked: never share open files with the parent
-            self._pid, self._name, self._searcher = os.getpid(), None, None
-            self.segments, self.vocabularies = {}, {}
+            self.__init__(self.root)
         name = current_name(self.root)
-        if self._searcher is None or name != self._name:
-            self._name, ix = open_live(self.root)
-            self._searcher = ix.searcher()
-        elif not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
-        return self._searcher
+        if self._ix is None or name != self._name:
+            self._close_readers(keep=())
+            self._name, self._ix = open_live(self.root)
+            self._snapshot = None
+        if self._snapshot is None or self._snapshot.generation != self._ix.latest_generation():
+            self._snapshot = self._read_snapshot()
+        return self._snapshot
+
+    def _read_snapshot(self):
+        for attempt in range(10):
+            try:
+                toc = TOC.read(self._ix.storage, self._ix.indexname)
+                return self._open(toc)
+            except OSError:
+                # A writer removed a merged segment's files between our reading the table of contents
+                # and opening them: read the newer table of contents (Whoosh's reader() does the same).
+                if attempt == 9:
+                    raise
+                time.sleep(0.05)
+
+    def _open(self, toc):
+        leaves, offset, live = [], 0, 0
+        for segment in toc.segments:
+            reader = self._readers.get(segment.segment_id())
+            if reader is None:
+                reader = SegmentReader(self._ix.storage, toc.schema, segment, generation=toc.generation)
+                self._readers[segment.segment_id()] = reader
+            deleted = frozenset(segment.deleted_docs())
+            leaves.append(Leaf(reader, deleted, offset))
+            offset += segment.doc_count_all()
+            live += segment.doc_count_all() - len(deleted)
+        self._close_readers(keep={segment.segment_id() for segment in toc.segments})
+        return Snapshot(toc.generation, leaves, live)
+
+    def _close_readers(self, keep):
+        for segment_id in list(self._readers):
+            if segment_id not in keep:
+                self._readers.pop(segment_id).close()
+                self.segments.pop(segment_id, None)
+                self.vocabularies.pop(segment_id, None)
 
 
 def holder_for(app):

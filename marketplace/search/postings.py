@@ -23,8 +23,8 @@ def _matcher(reader, fieldname, btext):
     return reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
 
 
-def term_docs(reader, fieldname, text):
-    """The segment-local document numbers containing the term, deleted documents excluded."""
+def term_docs(reader, fieldname, text, deleted=frozenset()):
+    """The segment-local document numbers containing the term, `deleted` documents excluded."""
     btext = text.encode("utf-8")
     if (fieldname, btext) not in reader:
         return frozenset()
@@ -36,14 +36,14 @@ def term_docs(reader, fieldname, text):
     else:
         ids = list(matcher.all_ids())
     docs = set(ids)
-    deleted = reader.deleted_docs_set
     if deleted:
         docs -= deleted
     return docs
 
 
 def term_docs_public(reader, fieldname, text):
-    """The same as term_docs through Whoosh's public matcher API (the reference for tests)."""
+    """term_docs(reader, fieldname, text, the reader's deletions) through Whoosh's public matcher API
+    (the reference for tests)."""
     if (fieldname, text.encode("utf-8")) not in reader:
         return frozenset()
     return set(reader.postings(fieldname, text).all_ids())
