@@ -1,0 +1,97 @@
+"""Search fixtures: a realistic little catalogue, and helpers that search the way the pages do."""
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.catalogue import service as catalogue
+from marketplace.catalogue.models import Category
+from marketplace.extensions import db
+from marketplace.moderation import service as moderation
+
+# (shop name, district code)
+SHOPS = {
+    "loa-kulu": ("Rumah Madu Bu Sumiati", "64.02.02"),
+    "anggana": ("Amplang Pak Rusdi", "64.02.04"),
+    "muara-badak": ("Nira Muara Badak", "64.02.05"),
+    "sebulu": ("Dapur Nurhayati", "64.02.07"),
+    "kota-bangun": ("Durian Halimah", "64.02.08"),
+    "tabang": ("Tenun Ibu Idah", "64.02.12"),
+    "samboja": ("Kebun Pak Jumadi", "64.02.13"),
+}
+
+# (shop, title, category, description, price, stock)
+LISTINGS = [
+    ("loa-kulu", "Madu Kelulut Asli 250 ml", "madu", "Madu dari lebah kelulut yang dipelihara di kebun karet.", 125000, 30),
+    ("tabang", "Madu Trigona Hutan", "madu", "Madu lebah tanpa sengat dari hutan.", 150000, 5),
+    ("samboja", "Madu Hutan Liar", "madu", "Dipanen dari pohon tinggi di hutan.", 90000, 0),
+    ("anggana", "Amplang Ikan Pipih", "kerupuk-amplang", "Renyah, dari ikan pipih Sungai Mahakam.", 25000, 80),
+    ("anggana", "Kerupuk Ikan Belida", "kerupuk-amplang", "Kerupuk ikan dari belida segar.", 30000, 40),
+    ("anggana", "Kerupuk Udang Mentah", "kerupuk-amplang", "Dari udang tangkapan nelayan, tinggal goreng.", 35000, 50),
+    ("muara-badak", "Gula Aren Cetak", "gula-pemanis", "Nira aren dimasak di tungku kayu.", 30000, 50),
+    ("muara-badak", "Gula Semut Organik", "gula-pemanis", "Butiran halus dari nira pohon kelapa.", 35000, 40),
+    ("samboja", "Gula Merah Kelapa", "gula-pemanis", "Dicetak dalam batok.", 20000, 25),
+    ("sebulu", "Keripik Pisang Manis", "keripik", "Pisang kepok digoreng renyah.", 18000, 70),
+    ("sebulu", "Keripik Singkong Balado", "keripik", "Kami mengolah singkong menjadi camilan pedas.", 15000, 45),
+    ("samboja", "Pisang Kepok Segar", "hasil-hutan-kebun", "Satu sisir pisang kepok matang.", 12000, 10),
+    ("kota-bangun", "Lempok Durian Asli", "kue-dodol", "Durian lokal dimasak berjam-jam tanpa pewarna.", 60000, 15),
+    ("kota-bangun", "Dodol Durian Mini", "kue-dodol", "Bungkus kecil untuk oleh-oleh.", 25000, 60),
+    ("kota-bangun", "Manisan Pala Kering", "kue-dodol", "Buah pala direndam gula.", 22000, 20),
+    ("samboja", "Rambutan Binjai", "hasil-hutan-kebun", "Rambutan dari kebun sendiri.", 20000, 12),
+    ("tabang", "Kain Ulap Doyo Motif Naga", "kain-tenun", "Ditenun dari serat daun doyo.", 850000, 3),
+    ("tabang", "Selendang Tenun Doyo", "kain-tenun", "Selendang untuk acara adat.", 350000, 4),
+    ("tabang", "Tas Anyaman Rotan", "anyaman", "Karya pengrajin rotan desa.", 175000, 8),
+    ("samboja", "Olahan Ikan Haruan", "abon-olahan-ikan", "Abon dari ikan gabus sungai.", 40000, 35),
+    ("sebulu", "Kopi Liberika Bubuk", "kopi", "Biji liberika sangrai sedang.", 45000, 25),
+    ("samboja", "Teh Rempah Hangat", "teh-herbal", "Campuran jahe, serai dan madu kelulut.", 28000, 30),
+]
+
+
+@dataclass
+class World:
+    """The catalogue of a test: shops by key and products by title."""
+
+    shops: dict
+    products: dict
+
+
+@pytest.fixture
+def build_listing(app, make_user):
+    """Create an approved listing through the real services, without committing."""
+    admin = make_user("admin")
+
+    def build(shop, title, category, description, price, stock, status="approved"):
+        category_id = db.session.scalar(select(Category.id).where(Category.slug == category))
+        product = catalogue.create_product(shop, catalogue.ProductDetails(
+            title=title, description=description, category_id=category_id, price_idr=price, stock=stock,
+            unit="1 bungkus"))
+        if status != "draft":
+            catalogue.submit_product(product)
+        if status == "approved":
+            moderation.approve_product(product, admin)
+        return product
+
+    return build
+
+
+@pytest.fixture
+def world(app, make_shop, build_listing):
+    """The catalogue of LISTINGS, approved and indexed (one commit, one drain)."""
+    shops = {key: make_shop(name=name, district_code=code) for key, (name, code) in SHOPS.items()}
+    products = {}
+    for shop_key, title, category, description, price, stock in LISTINGS:
+        products[title] = build_listing(shops[shop_key], title, category, description, price, stock)
+    db.session.commit()
+    return World(shops, products)
+
+
+def run_search(q="", **args):
+    """service.search as the views call it: arguments parsed and validated first."""
+    from marketplace.search import service
+
+    return service.search(service.parse_params({"q": q, **{k: str(v) for k, v in args.items()}}))
+
+
+def titles(result):
+    """The titles of a result page, in order."""
+    return [item["title"] for item in result.items]
