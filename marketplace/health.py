@@ -23,6 +23,7 @@ def check_database():
 
 
 HEALTH_CHECKS["database"] = check_database
+HEALTH_CHECKS["search"] = lambda: __import__("marketplace.search.service", fromlist=["_"]).index_answers()
 
 
 @bp.route("/healthz")

@@ -1,4 +1,98 @@
-"""HTTP views of the search feature."""
-from flask import Blueprint
+"""Search pages: /search for people, /api/v1/search for programs, /search/suggest for the search box."""
+from flask import Blueprint, jsonify, render_template, request, url_for
+from flask_babel import get_locale
+
+from .. import regions
+from ..catalogue import queries
+from ..errors import InvalidInput
+from ..media.urls import media_url
+from . import outbox, service
+from .forms import search_form
 
 bp = Blueprint("search", __name__)
+# The outbox listener is installed when the factory registers this blueprint, not at import time.
+bp.record_once(lambda state: outbox.install())
+
+FILTER_ARGS = ("q", "category", "district", "min_price", "max_price", "in_stock", "sort")
+
+
+def product_url(item, external=False):
+    """The product page of a search result."""
+    return url_for("catalogue.product", shop_slug=item["shop"]["slug"], product_slug=item["slug"],
+                   _external=external)
+
+
+def search_args(params, **changes):
+    """The query-string arguments of a search, with some changed (None removes one); page 1 is implied."""
+    args = {"q": params.q, "category": params.category, "district": params.district,
+            "min_price": params.min_price, "max_price": params.max_price,
+            "in_stock": 1 if params.in_stock else None,
+            "sort": params.sort if params.sort != "relevance" else None}
+    args.update(changes)
+    return {key: value for key, value in args.items() if value not in (None, "")}
+
+
+@bp.app_template_global("search_url")
+def search_url(params, **changes):
+    """The /search address of the same search with some arguments changed."""
+    return url_for("search.results", **search_args(params, **changes))
+
+
+@bp.route("/search")
+def results():
+    """The search page: results, facets, filters, pagination, and the spelling correction."""
+    try:
+        params = service.parse_params(request.args)
+    except InvalidInput as error:
+        params = service.SearchParams(q=(request.args.get("q") or "")[:service.MAX_QUERY_CHARS])
+        return _page(params, None, error.message), 400
+    return _page(params, service.search(params))
+
+
+def _page(params, result, error=None):
+    # Cards come from the database: a listing unpublished a moment ago is not shown even when the
+    # index has not caught up yet.
+    cards = queries.cards_by_ids([item["id"] for item in result.items]) if result else []
+    tree, locale = queries.category_tree(), get_locale()
+    form = search_form(params, tree, locale)
+    return render_template("search/results.html", params=params, result=result, cards=cards, form=form,
+                           error=error, active=_active_names(params, tree, locale))
+
+
+def _active_names(params, tree, locale):
+    names = {"category": params.category, "district": regions.name(params.district or "")}
+    for top, children in tree:
+        for category in [top, *children]:
+            if category.slug == params.category:
+                names["category"] = category.display_name(locale)
+    return names
+
+
+def _item_json(item):
+    return {"id": item["id"], "slug": item["slug"], "title": item["title"], "price_idr": item["price_idr"],
+            "unit": item["unit"], "url": product_url(item, external=True),
+            "image": media_url(item["image"], 320) if item["image"] else None,
+            "shop": item["shop"], "in_stock": item["in_stock"]}
+
+
+@bp.route("/api/v1/search")
+def api_search():
+    """The search as JSON (documented in the README's "JSON API" section)."""
+    try:
+        params = service.parse_params(request.args)
+    except InvalidInput as error:
+        return jsonify(error=error.message, field=error.field), 400
+    result = service.search(params)
+    return jsonify(
+        query=params.q, total=result.total, page=params.page, per_page=params.per_page,
+        items=[_item_json(item) for item in result.items],
+        facets={"category": {facet.value: facet.count for facet in result.facets["category"]},
+                "district": {facet.name_id: facet.count for facet in result.facets["district"]}},
+        corrected_query=result.corrected_query)
+
+
+@bp.route("/search/suggest")
+def suggest():
+    """Up to 8 completions of the text typed so far, as JSON."""
+    text = request.args.get("q") or ""
+    return jsonify(query=text[:service.MAX_QUERY_CHARS], suggestions=service.suggest(text))

@@ -1,0 +1,253 @@
+"""Searching the catalogue: the one function the search page, the JSON API and the benchmark call.
+
+The buyer's text is only ever words: it is split by analysis.tokens (letters and digits), so query
+syntax such as `title:(`, `*` or `~` is punctuation like any other, and the text is capped in length.
+"""
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import regions
+from ..catalogue.models import Category
+from ..errors import InvalidInput
+from ..extensions import db
+from . import analysis, synonyms as synonym_list
+from .backend import SearchQuery, backend_for
+from .documents import district_code, district_number
+from .engine import Alternative
+from .models import SearchOutbox  # noqa: F401  (the outbox table is part of the schema)
+
+SORTS = ("relevance", "newest", "price_asc", "price_desc")
+PER_PAGE = 20
+MAX_PER_PAGE = 48
+MAX_RESULTS = 1000          # deepest result reachable by paging
+MAX_QUERY_CHARS = 200
+MAX_WORDS = 8
+MAX_PRICE = 10_000_000_000
+FEW_RESULTS = 3             # fewer results than this: try correcting the spelling
+SYNONYM_WEIGHT = 0.9        # the buyer's own word ranks a little above its synonyms
+PREFIX_WEIGHT = 0.5         # completions of an unfinished last word rank below whole words
+PREFIX_COMPLETIONS = 20     # bound on the expansion of a prefix (`ter` alone has hundreds)
+MIN_PREFIX = 2
+SUGGESTIONS = 8
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,11}")
+
+
+class Facet(NamedTuple):
+    """One value of a facet with its count: a category slug or a district code, and its names."""
+
+    value: str
+    name_id: str
+    name_en: str
+    count: int
+
+    def display_name(self, locale):
+        """The name in the reader's language."""
+        return self.name_en if str(locale) == "en" else self.name_id
+
+
+@dataclass
+class SearchParams:
+    """What a buyer asked for, validated."""
+
+    q: str = ""
+    category: str | None = None
+    district: str | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    in_stock: bool = False
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = PER_PAGE
+
+
+@dataclass
+class SearchResult:
+    """A page of results with facet counts and the corrected query (None when none was needed)."""
+
+    params: SearchParams
+    total: int
+    items: list
+    facets: dict = field(default_factory=dict)
+    corrected_query: str | None = None
+
+    @property
+    def pages(self):
+        """How many pages can be reached."""
+        reachable = min(self.total, MAX_RESULTS)
+        return max(1, -(-reachable // self.params.per_page))
+
+
+def _price(args, name):
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    if not _WHOLE_NUMBER.fullmatch(raw) or int(raw) > MAX_PRICE:
+        raise InvalidInput(_("Harga harus berupa angka rupiah bulat, 0 atau lebih."), field=name)
+    return int(raw)
+
+
+def _whole(args, name, default, low, high, message):
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    if not _WHOLE_NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
+        raise InvalidInput(message, field=name)
+    return int(raw)
+
+
+def _district(raw):
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    for code, name in regions.home_districts():
+        if raw == code or raw.casefold() == name.casefold():
+            return code
+    raise InvalidInput(_("Kecamatan tidak dikenal."), field="district")
+
+
+def _category(raw):
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if db.session.scalar(select(Category.id).where(Category.slug == raw[:60])) is None:
+        raise InvalidInput(_("Kategori tidak dikenal."), field="category")
+    return raw
+
+
+def parse_params(args):
+    """SearchParams from request arguments; InvalidInput (naming the field) for a bad value."""
+    sort = (args.get("sort") or "relevance").strip()
+    if sort not in SORTS:
+        raise InvalidInput(_("Urutan tidak dikenal."), field="sort")
+    in_stock = (args.get("in_stock") or "").strip()
+    if in_stock not in ("", "0", "1", "on"):
+        raise InvalidInput(_("Pilihan stok tidak dikenal."), field="in_stock")
+    per_page = _whole(args, "per_page", PER_PAGE, 1, MAX_PER_PAGE,
+                      _("Jumlah per halaman 1 sampai %(n)d.", n=MAX_PER_PAGE))
+    last_page = MAX_RESULTS // per_page
+    page = _whole(args, "page", 1, 1, last_page, _("Halaman 1 sampai %(n)d.", n=last_page))
+    min_price, max_price = _price(args, "min_price"), _price(args, "max_price")
+    if min_price is not None and max_price is not None and min_price > max_price:
+        raise InvalidInput(_("Harga terendah melebihi harga tertinggi."), field="min_price")
+    return SearchParams(q=(args.get("q") or "")[:MAX_QUERY_CHARS].strip(), category=_category(args.get("category")),
+                        district=_district(args.get("district")), min_price=min_price, max_price=max_price,
+                        in_stock=in_stock in ("1", "on"), sort=sort, page=page, per_page=per_page)
+
+
+def _categories():
+    rows = db.session.execute(select(Category.id, Category.slug, Category.parent_id, Category.name_id,
+                                     Category.name_en)).all()
+    return {row.id: row for row in rows}
+
+
+def _category_ids(categories, slug):
+    if slug is None:
+        return None
+    chosen = {row.id for row in categories.values() if row.slug == slug}
+    return frozenset(chosen | {row.id for row in categories.values() if row.parent_id in chosen})
+
+
+def _plan(session, words, synonyms):
+    """The query units: each phrase with its synonyms, and completions of an unfinished last word."""
+    phrases = synonyms.split(words)
+    units = []
+    for position, phrase in enumerate(phrases):
+        alternatives = [Alternative(phrase)]
+        alternatives += [Alternative(other, SYNONYM_WEIGHT, same_field=True) for other in synonyms.others(phrase)]
+        last = phrase[-1]
+        if (position == len(phrases) - 1 and len(phrase) == 1 and len(last) >= MIN_PREFIX
+                and session.frequency(last) == 0):
+            context = [word for earlier in phrases[:-1] for word in earlier]
+            alternatives += [Alternative((word,), PREFIX_WEIGHT)
+                             for word in session.completions(last, PREFIX_COMPLETIONS, context)]
+        units.append(tuple(alternatives))
+    return units
+
+
+def _corrections(session, words, synonyms):
+    """{typed word: intended word} for the words the index does not know."""
+    known = synonyms.vocabulary()
+    fixed = {}
+    for word in words:
+        if word not in known and session.frequency(word) == 0:
+            correction = session.correct(word, extra_words=known)
+            if correction:
+                fixed[word] = correction
+    return fixed
+
+
+def _query(params, categories, units):
+    return SearchQuery(
+        units=units, category_ids=_category_ids(categories, params.category),
+        district_codes=frozenset({district_number(params.district)}) if params.district else None,
+        min_price=params.min_price, max_price=params.max_price, in_stock=params.in_stock, sort=params.sort,
+        offset=(params.page - 1) * params.per_page, limit=params.per_page)
+
+
+def search(params):
+    """Search the public listings; retries with corrected spelling when little or nothing is found."""
+    synonyms = synonym_list.load(current_app.config.get("SEARCH_SYNONYMS_FILE"))
+    categories = _categories()
+    words = analysis.words(params.q)[:MAX_WORDS]
+    corrected = None
+    with backend_for(current_app).session() as session:
+        hits = session.search(_query(params, categories, _plan(session, words, synonyms)))
+        if words and hits.total < FEW_RESULTS:
+            fixed = _corrections(session, words, synonyms)
+            if fixed:
+                better_words = [fixed.get(word, word) for word in words]
+                retry = session.search(_query(params, categories, _plan(session, better_words, synonyms)))
+                if retry.total > hits.total:
+                    hits = retry
+                    corrected = " ".join(fixed.get(token, token) for token in analysis.tokens(params.q))
+    return SearchResult(params, hits.total, [_item(doc) for doc in hits.docs],
+                        _facets(hits.facets, categories), corrected)
+
+
+def _item(doc):
+    return {"id": doc["id"], "slug": doc["slug"], "title": doc["title"], "price_idr": doc["price_idr"],
+            "unit": doc["unit"], "image": doc["image"], "in_stock": doc["stock"] > 0,
+            "shop": {"slug": doc["shop_slug"], "name": doc["shop_name"],
+                     "district": regions.name(doc["district_code"]) or ""},
+            "district_code": doc["district_code"]}
+
+
+def _facets(counts, categories):
+    """Facets as lists of Facet, most frequent first."""
+    category = [Facet(categories[cid].slug, categories[cid].name_id, categories[cid].name_en, n)
+                for cid, n in counts["category"].items() if cid in categories]
+    district = []
+    for number, n in counts["district"].items():
+        code = district_code(number)
+        name = regions.name(code) or code
+        district.append(Facet(code, name, name, n))
+    order = (lambda facet: (-facet.count, facet.name_id))
+    return {"category": sorted(category, key=order), "district": sorted(district, key=order)}
+
+
+def suggest(text):
+    """Up to 8 completions of what the buyer is typing ("madu kel" -> "madu kelulut", ...)."""
+    typed = analysis.tokens(text[:MAX_QUERY_CHARS])[:MAX_WORDS]
+    if not typed or len(typed[-1]) < MIN_PREFIX or text.endswith(" "):
+        return []
+    head = " ".join(typed[:-1])
+    context = [word for word in typed[:-1] if word not in analysis.STOP_WORDS]
+    with backend_for(current_app).session() as session:
+        words = session.completions(typed[-1], SUGGESTIONS, context)
+    return [f"{head} {word}".strip() for word in words]
+
+
+def index_answers():
+    """True when the search index opens and answers a lookup (the /healthz check)."""
+    try:
+        with backend_for(current_app).session() as session:
+            session.frequency("madu")
+        return True
+    except Exception:  # noqa: BLE001 - a health check reports, it does not raise
+        current_app.logger.exception("health check: search index did not answer")
+        return False
