@@ -7,12 +7,12 @@ transaction with BEGIN IMMEDIATE (marketplace/database.py), so writers queue. Ro
 product-id order, so two carts holding the same products in another order cannot deadlock.
 """
 import secrets
-from collections import defaultdict
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from ..catalogue.models import MAX_STOCK, Product
 from ..errors import InvalidInput, InvalidState, OutOfStock
@@ -104,55 +104,61 @@ def _fulfilment_choices(shops, fulfilment):
 
 
 def place_order(buyer, address, fulfilment, now=None):
-    """Turn the buyer's cart into a pending order with its stock reserved, in the caller's one transaction."""
+    """Turn the buyer's cart into a pending order with its stock reserved, in the caller's one transaction.
+
+    The stock is reserved last, so that the contended product rows stay locked (on PostgreSQL) only from the
+    reservation to the commit; when a line is short, the order rows written before it are undone too."""
     now = now or utcnow()
     items = _cart_items(buyer)
-    shops = db.session.scalars(select(Shop).join(Product, Product.shop_id == Shop.id)
-                               .where(Product.id.in_([item.product_id for item in items]))
-                               .order_by(Shop.id).distinct()).all()
+    products = {product.id: product for product in db.session.scalars(
+        select(Product).options(joinedload(Product.shop)).where(Product.id.in_([i.product_id for i in items]))
+        .execution_options(populate_existing=True))}
+    shops = sorted({product.shop for product in products.values()}, key=lambda shop: shop.id)
     choices = _fulfilment_choices(shops, fulfilment)
     clean = validate_address(address, needs_delivery="delivery" in choices.values())
-    reserve_stock([(item.product_id, item.quantity) for item in items])
-    # Titles and prices as they are now that the rows are ours: copied into the order.
-    products = {p.id: p for p in db.session.scalars(
-        select(Product).where(Product.id.in_([item.product_id for item in items]))
-        .execution_options(populate_existing=True))}
-    order = copy_address(clean, Order(buyer_id=buyer.id, state="pending", expires_at=now + PAYMENT_WINDOW,
-                                      created_at=now))
-    _insert_with_code(order, now)
-    by_shop = defaultdict(list)
-    for item in items:
-        by_shop[products[item.product_id].shop_id].append(item)
-    for shop in shops:
-        _add_shop_order(order, shop, choices[shop.id], by_shop[shop.id], products)
+    savepoint = db.session.begin_nested()
+    try:
+        order = _new_order(buyer, clean, [(shop, choices[shop.id]) for shop in shops], items, products, now)
+        remember_address(buyer, clean)
+        AccountCart(buyer).clear()
+        reserve_stock([(item.product_id, item.quantity) for item in items])
+    except BaseException:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return order
+
+
+def _new_order(buyer, address, shop_choices, items, products, now):
+    """The order with its shop orders and items (titles and prices copied from the products) and totals."""
+    order = copy_address(address, Order(buyer_id=buyer.id, state="pending", created_at=now,
+                                        expires_at=now + PAYMENT_WINDOW))
+    percent = current_app.config["PLATFORM_FEE_PERCENT"]
+    for shop, choice in shop_choices:
+        part = ShopOrder(shop_id=shop.id, fulfilment=choice, state="awaiting_payment",
+                         shipping_fee_idr=shop.shipping_fee_idr if choice == "delivery" else 0)
+        part.items = [OrderItem(product_id=item.product_id, title=products[item.product_id].title,
+                                unit_price_idr=products[item.product_id].price_idr, quantity=item.quantity)
+                      for item in items if products[item.product_id].shop_id == shop.id]
+        part.items_total_idr = sum(line.line_total_idr for line in part.items)
+        part.platform_fee_idr = platform_fee(part.items_total_idr, percent)
+        order.shop_orders.append(part)
     order.items_total_idr = sum(part.items_total_idr for part in order.shop_orders)
     order.shipping_total_idr = sum(part.shipping_fee_idr for part in order.shop_orders)
     order.total_idr = order.items_total_idr + order.shipping_total_idr
-    remember_address(buyer, clean)
-    AccountCart(buyer).clear()
+    order.code = _free_code(now)
+    db.session.add(order)
     db.session.flush()
     return order
 
 
-def _insert_with_code(order, now):
+def _free_code(now):
+    """A public order code like PD-2611-7Q4K (year, month, four random characters) not taken yet."""
     for _attempt in range(10):
-        order.code = f"PD-{now:%y%m}-{''.join(secrets.choice(CODE_ALPHABET) for _ in range(4))}"
-        if db.session.scalar(select(Order.id).where(Order.code == order.code)) is None:
+        code = f"PD-{now:%y%m}-{''.join(secrets.choice(CODE_ALPHABET) for _ in range(4))}"
+        if db.session.scalar(select(Order.id).where(Order.code == code)) is None:
             break
-    db.session.add(order)
-    db.session.flush()
-
-
-def _add_shop_order(order, shop, choice, items, products):
-    part = ShopOrder(order=order, shop_id=shop.id, fulfilment=choice, state="awaiting_payment",
-                     shipping_fee_idr=shop.shipping_fee_idr if choice == "delivery" else 0)
-    for item in items:
-        product = products[item.product_id]
-        part.items.append(OrderItem(product_id=product.id, title=product.title, unit_price_idr=product.price_idr,
-                                    quantity=item.quantity))
-    part.items_total_idr = sum(line.line_total_idr for line in part.items)
-    part.platform_fee_idr = platform_fee(part.items_total_idr, current_app.config["PLATFORM_FEE_PERCENT"])
-    db.session.add(part)
+    return code
 
 
 def _order_quantities(order_id):
