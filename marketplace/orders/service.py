@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
 from ..catalogue.models import MAX_STOCK, Product
@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..shops.models import Shop
 from .address import Address, copy_address, remember_address, remembered_address, validate_address  # noqa: F401
-from .cart import AccountCart, merge_visitor_cart  # noqa: F401 (accounts.views calls it after login)
+from .cart import merge_visitor_cart  # noqa: F401 (accounts.views calls it after login)
 from .models import RELEASABLE_STATES, CartItem, Order, OrderItem, ShopOrder
 
 PAYMENT_WINDOW = timedelta(minutes=30)
@@ -91,6 +91,16 @@ def _cart_items(buyer):
     return items
 
 
+def _empty_cart(buyer, items):
+    """Delete exactly the cart lines being ordered; if another checkout of the same cart (a second tab, a
+    double submit) took them first, this one stops instead of ordering the same goods twice."""
+    taken = db.session.execute(delete(CartItem).where(CartItem.user_id == buyer.id,
+                                                      CartItem.id.in_([item.id for item in items])),
+                               execution_options=_NO_SYNC).rowcount
+    if taken != len(items):
+        raise InvalidState(_("Keranjang ini sudah dipesan (mungkin dari tab lain). Periksa daftar pesanan Anda."))
+
+
 def _fulfilment_choices(shops, fulfilment):
     """{shop_id: 'delivery' | 'pickup'}; delivery unless pickup is chosen and the shop allows it."""
     choices = {}
@@ -119,8 +129,8 @@ def place_order(buyer, address, fulfilment, now=None):
     savepoint = db.session.begin_nested()
     try:
         order = _new_order(buyer, clean, [(shop, choices[shop.id]) for shop in shops], items, products, now)
+        _empty_cart(buyer, items)
         remember_address(buyer, clean)
-        AccountCart(buyer).clear()
         reserve_stock([(item.product_id, item.quantity) for item in items])
     except BaseException:
         savepoint.rollback()

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
-from marketplace.errors import OutOfStock
+from marketplace.errors import InvalidState, OutOfStock
 from marketplace.extensions import db
 from marketplace.orders import service
 from marketplace.orders.models import Order, OrderItem, ShopOrder
@@ -73,6 +73,27 @@ def test_opposite_cart_orders_do_not_deadlock(market, fifty_buyers):
     results = in_parallel([_buyer_of(market, user_id) for user_id in buyers], timeout=60)
     assert all(result is not None for result in results)
     assert (market.stock(a), market.stock(b)) == (80, 80)
+
+
+def test_one_cart_checked_out_twice_at_once_makes_one_order(market):
+    user_id, product_id = market.make_user(), market.make_product(stock=10)
+    market.fill_cart(user_id, (product_id, 2))
+
+    def submit():
+        with market.app.app_context():
+            try:
+                order = service.place_order(db.session.get(User, user_id), address(), {})
+                db.session.commit()
+                return order.id
+            except InvalidState:
+                db.session.rollback()
+                return None
+            finally:
+                db.session.remove()
+
+    results = in_parallel([submit] * 5)
+    assert sum(result is not None for result in results) == 1
+    assert market.stock(product_id) == 8
 
 
 def test_a_restock_during_the_rush_loses_no_update(market, fifty_buyers, stock_invariant):
