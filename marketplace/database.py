@@ -1,5 +1,8 @@
 """Engine settings that make SQLite behave like the production database where it matters."""
+from flask import has_request_context, request
 from sqlalchemy import event
+
+READ_ONLY_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def configure_sqlite(engine):
@@ -23,5 +26,13 @@ def configure_sqlite(engine):
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        # IMMEDIATE takes the write lock up front, so concurrent writers queue instead of deadlocking.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin_statement())
+
+
+def begin_statement():
+    """BEGIN IMMEDIATE for anything that may write: it takes the write lock up front, so concurrent
+    writers queue (busy_timeout) instead of failing when one upgrades a read snapshot. Page views only
+    read, and under WAL they must not queue behind each other or behind writers: a plain BEGIN."""
+    if has_request_context() and request.method in READ_ONLY_METHODS:
+        return "BEGIN"
+    return "BEGIN IMMEDIATE"
