@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def committed(tmp_path, server_database):
     """(settings, app) of a marketplace on a database of its own whose commits are real."""
-    settings = {**app_settings(tmp_path, server_database(tmp_path)), "RATELIMIT_ENABLED": False}
+    settings = app_settings(tmp_path, server_database(tmp_path))
     app = create_app(settings)
     with app.app_context():
         db.create_all()
