@@ -1,0 +1,334 @@
+"""Search speed: the marketplace's search against SQLite FTS5 on the same synthetic listings, in one run.
+
+    .venv/bin/python bench/search.py --listings 10000 [--per-kind 50] [--seed 20261128] [--keep DIR]
+
+Builds a deterministic synthetic Indonesian catalogue of N approved listings in a throw-away SQLite
+database (bulk inserts; the services are not what is measured here), indexes it with the project's own
+rebuild (`flask search reindex`'s code: database -> documents -> Whoosh, new directory, atomic switch),
+then runs a fixed query mix (one word, two words, filters, a facet-heavy broad word, typos, prefixes)
+through marketplace.search.service.search, the function behind /search and /api/v1/search (every call
+computes the total and both facets). The same mix then runs on an FTS5 table of the same listings: a
+bm25-ranked page of 20 plus category and district counts (their sum is the total), with the same
+filters; FTS5 gets no typo correction, synonyms or stemming. Prints indexing time, index size, median
+and p95 per query kind and overall for both, and their ratio. Goals: p95 < 30 ms at 10,000 listings;
+at 100,000 listings p95 <= 2x FTS5's p95 and a rebuild under 90 s.
+"""
+import argparse
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+GOODS = {  # category slug: product names
+    "madu": ["Madu Kelulut", "Madu Hutan", "Madu Trigona", "Madu Lebah Hutan", "Madu Klanceng"],
+    "kerupuk-amplang": ["Amplang Ikan Pipih", "Kerupuk Ikan", "Amplang Udang", "Kerupuk Udang", "Kerupuk Ikan Belida"],
+    "keripik": ["Keripik Pisang", "Keripik Singkong", "Keripik Talas", "Keripik Tempe", "Keripik Nangka"],
+    "kue-dodol": ["Lempok Durian", "Dodol Durian", "Dodol Ketan", "Kue Bingka", "Kue Amparan Tatak"],
+    "abon-olahan-ikan": ["Abon Ikan Haruan", "Ikan Asin Sepat", "Abon Ikan Patin", "Terasi Udang", "Ikan Salai Baung"],
+    "kopi": ["Kopi Liberika", "Kopi Robusta", "Kopi Bubuk", "Biji Kopi Sangrai", "Kopi Jahe"],
+    "teh-herbal": ["Teh Daun Kelor", "Teh Serai", "Wedang Jahe", "Teh Rosella", "Teh Daun Sirsak"],
+    "gula-pemanis": ["Gula Aren", "Gula Semut", "Gula Merah", "Gula Kelapa", "Gula Aren Cair"],
+    "bumbu-rempah": ["Lada Hitam", "Jahe Merah", "Kayu Manis", "Kunyit Bubuk", "Sambal Terasi", "Cabai Kering"],
+    "hasil-hutan-kebun": ["Rambutan", "Durian Lokal", "Cempedak", "Pisang Kepok", "Rotan Mentah", "Jengkol"],
+    "anyaman": ["Tas Anyaman Rotan", "Keranjang Rotan", "Tikar Pandan", "Topi Anyaman", "Bakul Bambu"],
+    "kain-tenun": ["Kain Ulap Doyo", "Tenun Doyo", "Sarung Tenun", "Selendang Doyo", "Taplak Tenun"],
+}
+MODIFIERS = ("Asli Original Premium Super Pedas Manis Gurih Balado Khas Murni Organik Spesial Terbaik Terlaris "
+             "Termurah Segar Kering Renyah Tradisional Rumahan Mini Jumbo Hemat Pilihan").split()
+SIZES = ["100 g", "250 g", "500 g", "1 kg", "250 ml", "500 ml", "1 liter", "1 buah", "1 lembar", "1 paket"]
+FILLER = """kualitas terjamin bahan pilihan dipanen langsung petani lokal kebun sendiri dikemas rapi higienis
+aman dikonsumsi anak dewasa cocok hadiah keluarga sahabat tahan lama disimpan tempat sejuk kering diproduksi
+setiap minggu pesanan dikirim hari berikutnya pengiriman seluruh indonesia harga grosir tersedia resep turun
+temurun nenek moyang tanpa pengawet pewarna buatan alami sehat bergizi rasa aroma harum tekstur lembut renyah
+gurih manis legit sedikit pedas nikmat disantap bersama nasi hangat teh kopi sore pengrajin perempuan
+kelompok tani koperasi binaan dinas perindustrian bersertifikat halal izin edar kemasan plastik toples botol
+kaca kardus karung bambu daun pisang bungkus kertas ramah lingkungan sungai mahakam danau semayang hutan
+tropis olahan mengolah diolah pengolahan terbaik termurah terlaris terasa tersedia""".split()
+SYLLABLES = "ba be bi bo bu da di du ka ke ki ko ku la li lu ma mi mu na ni nu pa pi ra ri ru sa si su ta ti tu ya wa".split()
+SHOP_KINDS = ["Toko", "UMKM", "Rumah", "Kelompok Tani", "Dapur", "Galeri", "Koperasi"]
+
+ONE_WORD = ["madu", "kopi", "amplang", "keripik", "gula", "rotan", "durian", "jahe", "tenun", "abon", "teh",
+            "sambal", "lada", "kerupuk", "dodol", "pisang", "terasi", "cempedak", "kunyit", "kelor"]
+TWO_WORDS = ["madu kelulut", "keripik pisang", "gula aren", "kopi liberika", "lempok durian", "tas rotan",
+             "abon ikan", "teh kelor", "kerupuk udang", "jahe merah", "kayu manis", "ikan asin", "sambal terasi",
+             "kopi bubuk", "gula semut", "tikar pandan", "ulap doyo", "kue bingka", "pisang kepok", "madu hutan"]
+FILTERS = [("kopi", {"min_price": "20000", "max_price": "150000"}), ("madu", {"in_stock": "1"}),
+           ("keripik", {"district": "64.02.07"}), ("gula", {"category": "gula-pemanis", "sort": "price_asc"}),
+           ("rotan", {"category": "kerajinan"}), ("durian", {"sort": "newest", "page": "2"}),
+           ("amplang pedas", {"max_price": "50000", "in_stock": "1"}), ("teh", {"sort": "price_desc"}),
+           ("abon ikan", {"district": "64.02.11", "in_stock": "1"}), ("", {"category": "madu"})]
+BROAD = ["asli", "alami", "kemasan", "tradisional", "kutai", "kalimantan", "olahan", "khas", "desa", "halal"]
+TYPOS = ["madu kelulutt", "amplan", "kripik pisang", "rmabutan", "mdau", "kopi liberka", "gula aeren",
+         "lempk durian", "abon ikna", "tenun dyoo"]
+PREFIXES = ["kerip", "amp", "kel", "ter", "madu kel", "gula se", "dod", "anya", "kop", "cemp"]
+KINDS = {"one word": [(q, {}) for q in ONE_WORD], "two words": [(q, {}) for q in TWO_WORDS],
+         "filter": FILTERS, "broad + facets": [(q, {}) for q in BROAD], "typo": [(q, {}) for q in TYPOS],
+         "prefix": [(q, {}) for q in PREFIXES]}
+
+
+def catalogue(count, seed):
+    """(shops, listings) of a deterministic synthetic catalogue: about 20 listings per shop."""
+    from marketplace import regions
+
+    rng = random.Random(seed)
+    districts = [code for code, _ in regions.home_districts()]
+    villages = {code: [name for _, name in regions.children(code)] for code in districts}
+    shops = []
+    for number in range(max(10, count // 20)):
+        district = rng.choice(districts)
+        brand = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
+        shops.append((number + 1, f"{rng.choice(SHOP_KINDS)} {brand} {rng.choice(villages[district])}",
+                       district))
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    listings = []
+    for number in range(count):
+        category = rng.choice(sorted(GOODS))
+        base = rng.choice(GOODS[category])
+        shop = shops[rng.randrange(len(shops))]
+        title = " ".join([base, *rng.sample(MODIFIERS, rng.randint(0, 2)), rng.choice(SIZES)])
+        words = rng.sample(FILLER, rng.randint(10, 28))
+        place = rng.choice(villages[shop[2]])
+        local = " Oleh-oleh khas Kutai Kartanegara, Kalimantan Timur." if rng.random() < 0.4 else ""
+        description = f"{base} dari desa {place}. {' '.join(words[:9])}. {' '.join(words[9:])}.{local}"
+        listings.append((number + 1, shop[0], category, title, description, rng.choice(SIZES),
+                         rng.randint(5, 900) * 1000, 0 if rng.random() < 0.15 else rng.randint(1, 200),
+                         start + timedelta(seconds=rng.randrange(60_000_000))))
+    return shops, listings
+
+
+def fill_database(app, shops, listings):
+    """Bulk-insert users, shops and approved listings (Core inserts: minutes faster than the services)."""
+    from sqlalchemy import insert, select
+
+    from marketplace.accounts.models import User
+    from marketplace.catalogue.categories import ensure_categories
+    from marketplace.catalogue.models import Category, Product
+    from marketplace.extensions import db
+    from marketplace.shops.models import Shop
+
+    with app.app_context():
+        db.create_all()
+        ensure_categories()
+        db.session.commit()
+        categories = dict(db.session.execute(select(Category.slug, Category.id)).all())
+        db.session.execute(insert(User), [{"id": n, "email": f"p{n}@example.com", "name": f"Produsen {n}",
+                                           "role": "producer", "password_hash": "x"} for n, _, _ in shops])
+        db.session.execute(insert(Shop), [
+            {"id": n, "owner_id": n, "name": name, "slug": f"toko-{n}", "district_code": district,
+             "village_code": district + ".2001", "whatsapp": "+6281234567890"} for n, name, district in shops])
+        for start in range(0, len(listings), 5000):
+            db.session.execute(insert(Product), [
+                {"id": n, "shop_id": shop, "category_id": categories[category], "slug": f"produk-{n}",
+                 "title": title, "description": description, "unit": unit, "price_idr": price, "stock": stock,
+                 "status": "approved", "approved_at": approved}
+                for n, shop, category, title, description, unit, price, stock, approved
+                in listings[start:start + 5000]])
+        db.session.commit()
+
+
+def fts5_database(path, shops, listings):
+    """The same listings in an FTS5 table (title, shop/category/district names, description) plus a
+    plain table of the filter and facet columns."""
+    from marketplace import regions
+
+    connection = sqlite3.connect(path)
+    connection.executescript("""
+        CREATE VIRTUAL TABLE fts USING fts5(title, meta, body, tokenize = 'unicode61 remove_diacritics 2');
+        CREATE TABLE listing (id INTEGER PRIMARY KEY, category TEXT, district TEXT, price INTEGER,
+                              stock INTEGER, approved TEXT);
+        CREATE INDEX listing_category ON listing (category);
+        CREATE INDEX listing_approved ON listing (approved);
+    """)
+    shop_by_id = {n: (name, district) for n, name, district in shops}
+    connection.executemany("INSERT INTO fts (rowid, title, meta, body) VALUES (?, ?, ?, ?)", [
+        (n, title, f"{shop_by_id[shop][0]} {regions.name(shop_by_id[shop][1])} {category}", f"{description} {unit}")
+        for n, shop, category, title, description, unit, *_ in listings])
+    connection.executemany("INSERT INTO listing VALUES (?, ?, ?, ?, ?, ?)", [
+        (n, category, shop_by_id[shop][1], price, stock, approved.isoformat())
+        for n, shop, category, _, _, unit, price, stock, approved in listings])
+    connection.commit()
+    return connection
+
+
+PARENTS = {"kerupuk-amplang": "makanan-olahan", "keripik": "makanan-olahan", "kue-dodol": "makanan-olahan",
+           "abon-olahan-ikan": "makanan-olahan", "kopi": "minuman", "teh-herbal": "minuman",
+           "anyaman": "kerajinan"}
+
+
+def fts5_search(connection, text, args):
+    """The FTS5 yardstick: a bm25-ranked page plus category and district counts, with the filters."""
+    words = [w for w in "".join(c if c.isalnum() else " " for c in text.lower()).split()]
+    if words:
+        match = " ".join(f'"{w}"' for w in words[:-1]) + (f' "{words[-1]}"*' if len(words[-1]) < 6 else f' "{words[-1]}"')
+        # CROSS JOIN keeps the full-text match as the outer loop: SQLite may otherwise walk the filter
+        # index and run the MATCH once per row (seconds), which would flatter the comparison.
+        source = "fts CROSS JOIN listing ON listing.id = fts.rowid"
+        where, params, order = ["fts MATCH ?"], [match.strip()], "bm25(fts, 10.0, 4.0, 2.0)"
+    else:
+        source, where, params, order = "listing", [], [], "listing.approved DESC"
+    if args.get("category"):
+        slug = args["category"]
+        children = [child for child, parent in PARENTS.items() if parent == slug]
+        where.append(f"listing.category IN ({', '.join('?' * (1 + len(children)))})")
+        params += [slug, *children]
+    if args.get("district"):
+        where.append("listing.district = ?")
+        params.append(args["district"])
+    if args.get("min_price"):
+        where.append("listing.price >= ?")
+        params.append(int(args["min_price"]))
+    if args.get("max_price"):
+        where.append("listing.price <= ?")
+        params.append(int(args["max_price"]))
+    if args.get("in_stock"):
+        where.append("listing.stock > 0")
+    order = {"price_asc": "listing.price", "price_desc": "listing.price DESC",
+             "newest": "listing.approved DESC"}.get(args.get("sort"), order)
+    condition = " WHERE " + " AND ".join(where) if where else ""
+    offset = (int(args.get("page", 1)) - 1) * 20
+    page = connection.execute(f"SELECT listing.id FROM {source}{condition} ORDER BY {order} LIMIT 20 OFFSET {offset}",
+                              params).fetchall()
+    categories = connection.execute(f"SELECT listing.category, count(*) FROM {source}{condition} "
+                                    "GROUP BY listing.category", params).fetchall()
+    districts = connection.execute(f"SELECT listing.district, count(*) FROM {source}{condition} "
+                                   "GROUP BY listing.district", params).fetchall()
+    return sum(n for _, n in categories), page, districts
+
+
+def query_mix(per_kind):
+    """(kind, text, args) of the fixed mix: per_kind queries of each kind, cycling through its list."""
+    return [(kind, *entries[i % len(entries)]) for kind, entries in KINDS.items() for i in range(per_kind)]
+
+
+def single_edits(app, listings, seed, count=20):
+    """Seconds of each of `count` single-listing stock edits through the outbox: commit, then drain."""
+    from marketplace.catalogue.models import Product
+    from marketplace.extensions import db
+    from marketplace.search import sync
+
+    rng, timings = random.Random(seed), []
+    for product_id in rng.sample(range(1, listings + 1), count):
+        product = db.session.get(Product, product_id)
+        product.stock += 1
+        db.session.commit()
+        started = time.perf_counter()
+        sync.drain(app, db.engine)
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def ms(seconds):
+    return f"{seconds * 1000:7.1f}"
+
+
+def percentile(values, share):
+    """The value below which `share` of the values lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(share * len(ordered))) - 1))]
+
+
+def run_mix(mix, search):
+    """{kind: [seconds]} of running every query of the mix once."""
+    timings = {}
+    for kind, text, args in mix:
+        started = time.perf_counter()
+        search(text, args)
+        timings.setdefault(kind, []).append(time.perf_counter() - started)
+    return timings
+
+
+def report(name, timings):
+    """Print median and p95 per kind and overall; returns (median, p95) overall."""
+    print(f"\n{name}: {'kind':16} {'median ms':>10} {'p95 ms':>8}")
+    for kind, values in timings.items():
+        print(f"{'':{len(name)}}  {kind:16} {ms(statistics.median(values)):>10} {ms(percentile(values, .95)):>8}")
+    everything = [v for values in timings.values() for v in values]
+    overall = statistics.median(everything), percentile(everything, .95)
+    print(f"{'':{len(name)}}  {'overall':16} {ms(overall[0]):>10} {ms(overall[1]):>8}")
+    return overall
+
+
+def directory_size(path):
+    """Bytes under a directory."""
+    return sum(os.path.getsize(os.path.join(folder, name)) for folder, _, names in os.walk(path) for name in names)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--listings", type=int, default=10_000)
+    parser.add_argument("--per-kind", type=int, default=50, help="queries of each kind (6 kinds)")
+    parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument("--keep", help="work in this directory and keep it")
+    options = parser.parse_args()
+    work = options.keep or tempfile.mkdtemp(prefix="search-bench-")
+    os.makedirs(work, exist_ok=True)
+    try:
+        run(options, work)
+    finally:
+        if not options.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run(options, work):
+    from marketplace import create_app
+    from marketplace.extensions import db
+    from marketplace.search import analysis, service, sync
+
+    for name in ("bench.db", "fts5.db"):
+        if os.path.exists(os.path.join(work, name)):
+            os.remove(os.path.join(work, name))
+    shutil.rmtree(os.path.join(work, "index"), ignore_errors=True)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{work}/bench.db", "SECRET_KEY": "bench",
+                      "SEARCH_INDEX_DIR": os.path.join(work, "index"), "SEARCH_SYNC_ON_COMMIT": False})
+    started = time.perf_counter()
+    shops, listings = catalogue(options.listings, options.seed)
+    fill_database(app, shops, listings)
+    print(f"{options.listings} listings in {len(shops)} shops; database filled in {time.perf_counter() - started:.1f} s")
+
+    with app.app_context():
+        started, cpu = time.perf_counter(), time.process_time()
+        indexed = sync.rebuild(app, db.engine)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    stemming = analysis.STEM_STATS
+    print(f"Whoosh rebuild: {indexed} listings in {elapsed:.1f} s (CPU {cpu:.1f} s), "
+          f"{indexed / elapsed:.0f} listings/s; index {directory_size(os.path.join(work, 'index')) / 1e6:.1f} MB")
+    print(f"Sastrawi stemming: {stemming['misses']} distinct words, {stemming['seconds']:.2f} s "
+          f"= {100 * stemming['seconds'] / elapsed:.1f}% of the rebuild (cached per word)")
+
+    mix = query_mix(options.per_kind)
+    with app.test_request_context("/api/v1/search"):
+        def whoosh(text, args):
+            return service.search(service.parse_params({"q": text, **args}))
+
+        started = time.perf_counter()
+        whoosh("madu", {})
+        whoosh("mdau", {})
+        print(f"First searches after opening the index (searcher, columns, vocabulary): "
+              f"{ms(time.perf_counter() - started).strip()} ms")
+        whoosh_overall = report("Whoosh (service.search)", run_mix(mix, whoosh))
+
+    with app.app_context():
+        edits = single_edits(app, options.listings, options.seed)
+    print(f"\nOne listing edited, committed and drained into the index ({len(edits)} times): "
+          f"median {ms(statistics.median(edits)).strip()} ms, max {ms(max(edits)).strip()} ms")
+
+    started = time.perf_counter()
+    connection = fts5_database(os.path.join(work, "fts5.db"), shops, listings)
+    print(f"\nFTS5 table built in {time.perf_counter() - started:.1f} s; "
+          f"{os.path.getsize(os.path.join(work, 'fts5.db')) / 1e6:.1f} MB")
+    fts5_search(connection, "madu", {})
+    fts_overall = report("SQLite FTS5", run_mix(mix, lambda text, args: fts5_search(connection, text, args)))
+    print(f"\nRatio Whoosh / FTS5: median {whoosh_overall[0] / fts_overall[0]:.2f}, "
+          f"p95 {whoosh_overall[1] / fts_overall[1]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
