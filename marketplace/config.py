@@ -52,6 +52,8 @@ def load_config(app, test_config=None):
         STRIPE_API_BASE=env.get("STRIPE_API_BASE"),
         PLATFORM_FEE_PERCENT=_whole_number(env, "PLATFORM_FEE_PERCENT", 5, 0, 100),
         RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Always explicit: Flask-Limiter keeps the last app's value on its one Limiter object otherwise.
+        RATELIMIT_ENABLED=True,
         RATELIMIT_HEADERS_ENABLED=True,
         SITE_NAME=env.get("SITE_NAME", "Pasar Desa"),
         DISPLAY_TIMEZONE=_time_zone(env),
