@@ -13,9 +13,8 @@ Journeys live in tests/browser/test_<feature>_journey.py and are marked `@pytest
   `new_context(locale="en-US")` for an English-speaking visitor.
 
 Rate limits start afresh for every journey: every browser request comes from 127.0.0.1, and the journeys
-of all features together would soon exceed "5 registrations a minute". (They are not switched off with
-RATELIMIT_ENABLED=False: Flask-Limiter keeps that setting on its one shared Limiter, so every app made
-later in the test run would have no limits either.)
+of all features together would soon exceed "5 registrations a minute". (RATELIMIT_ENABLED=False would not
+hold: every app of the test run shares Flask-Limiter's one Limiter, and the next app made sets it back.)
 """
 import threading
 import uuid
