@@ -154,23 +154,41 @@ def remove_from_cart(cart, product_id):
     cart.drop(product_id)
 
 
+def joined_lines(account_lines, visitor_lines, max_lines=MAX_ACCOUNT_LINES):
+    """The account cart's lines once a visitor's cart has joined it: a product in both keeps the larger
+    quantity; lines beyond the account's limit or with an impossible quantity are dropped."""
+    joined = dict(account_lines)
+    for product_id, (quantity, price_seen) in sorted(visitor_lines.items()):
+        if product_id in joined and joined[product_id][0] >= quantity:
+            continue
+        if (product_id in joined or len(joined) < max_lines) and 1 <= quantity <= MAX_QUANTITY:
+            joined[product_id] = (quantity, price_seen)
+    return joined
+
+
 def merge_visitor_cart(session, user):
-    """After login: the visitor's cart joins the account cart; a product in both keeps the larger quantity."""
+    """After login: the visitor's cart joins the account cart (see joined_lines) and leaves the session."""
     visitor = SessionCart(session)
-    lines = visitor.lines()
-    if not lines:
-        visitor.clear()
-        return
     account = AccountCart(user)
     existing = account.lines()
-    for product_id, (quantity, price_seen) in sorted(lines.items()):
-        if product_id in existing and existing[product_id][0] >= quantity:
-            continue
-        fits = product_id in existing or len(existing) < account.max_lines
-        if fits and 1 <= quantity <= MAX_QUANTITY and db.session.get(Product, product_id) is not None:
-            account.put(product_id, quantity, price_seen)
-            existing[product_id] = (quantity, price_seen)
+    for product_id, line in joined_lines(existing, visitor.lines()).items():
+        if existing.get(product_id) != line and db.session.get(Product, product_id) is not None:
+            account.put(product_id, *line)
     visitor.clear()
+
+
+class PreviewCart:
+    """What the account cart will hold once the visitor's cart joins it, read-only: page views (GET) write
+    nothing, so a logged-in buyer with a cart left in the session sees it joined before any write happens."""
+
+    max_lines = MAX_ACCOUNT_LINES
+
+    def __init__(self, session, user):
+        self.visitor, self.account = SessionCart(session), AccountCart(user)
+
+    def lines(self):
+        """The joined lines."""
+        return joined_lines(self.account.lines(), self.visitor.lines())
 
 
 def cart_size(cart):

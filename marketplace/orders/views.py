@@ -17,8 +17,18 @@ from .forms import CheckoutForm
 bp = Blueprint("orders", __name__)
 
 
+def _visible_cart():
+    """The cart as the buyer sees it, writing nothing (page views on SQLite read without the write lock);
+    a visitor cart left in the session of a logged-in buyer (say after registering) shows already joined."""
+    if not current_user.is_authenticated:
+        return carts.SessionCart(session)
+    if session.get(carts.SESSION_KEY):
+        return carts.PreviewCart(session, current_user)
+    return carts.AccountCart(current_user)
+
+
 def _cart():
-    """The account cart for a logged-in user (taking over any visitor cart), else the session cart."""
+    """The cart to change: the account cart for a logged-in buyer, after taking over any visitor cart."""
     if not current_user.is_authenticated:
         return carts.SessionCart(session)
     if session.get(carts.SESSION_KEY):
@@ -32,19 +42,17 @@ def cart_badge():
     """`cart_count()` for the header: pieces in this visitor's or buyer's cart."""
 
     def cart_count():
-        count = carts.cart_size(carts.SessionCart(session))
         try:
-            if current_user.is_authenticated:
-                count += carts.cart_size(carts.AccountCart(current_user))
+            return carts.cart_size(_visible_cart())
         except SQLAlchemyError:  # the header of an error page must render even when the database fails
             db.session.rollback()
-        return count
+            return 0
 
     return {"cart_count": cart_count}
 
 
 def _render_cart(error=None, status=200):
-    return render_template("orders/cart.html", cart=carts.view_cart(_cart()), error=error), status
+    return render_template("orders/cart.html", cart=carts.view_cart(_visible_cart()), error=error), status
 
 
 @bp.route("/cart")
@@ -90,7 +98,7 @@ def remove_from_cart(product_id):
 @login_required
 def checkout():
     """Address and delivery choices, then the order is placed and the buyer goes to pay."""
-    cart_view = carts.view_cart(_cart())
+    cart_view = carts.view_cart(_cart() if request.method == "POST" else _visible_cart())
     if cart_view.is_empty:
         flash(_("Keranjang Anda kosong."), "info")
         return redirect(url_for("orders.cart"))

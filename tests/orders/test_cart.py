@@ -144,3 +144,24 @@ def test_visitor_cart_joins_account_cart_keeping_the_larger_quantity(make_produc
     assert "cart" not in session
     cart.merge_visitor_cart(session, user)  # nothing left to merge
     assert len(account.lines()) == 3
+
+
+def test_preview_shows_the_join_without_writing(make_product, make_user):
+    user = make_user()
+    both, only_visitor = make_product(), make_product()
+    cart.add_to_cart(cart.AccountCart(user), str(both.id), "2")
+    session = {}
+    cart.add_to_cart(cart.SessionCart(session), str(both.id), "1")
+    cart.add_to_cart(cart.SessionCart(session), str(only_visitor.id), "3")
+    db.session.commit()
+    preview = cart.PreviewCart(session, user).lines()
+    assert {pid: qty for pid, (qty, _price) in preview.items()} == {both.id: 2, only_visitor.id: 3}
+    assert set(cart.AccountCart(user).lines()) == {both.id} and session["cart"]  # nothing written yet
+    cart.merge_visitor_cart(session, user)
+    assert cart.AccountCart(user).lines() == preview
+
+
+def test_joined_lines_respect_the_limits():
+    joined = cart.joined_lines({1: (5, 100)}, {1: (3, 90), 2: (0, 10), 3: (1001, 10), 4: (2, 10), 5: (1, 10)},
+                               max_lines=2)
+    assert joined == {1: (5, 100), 4: (2, 10)}

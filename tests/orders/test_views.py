@@ -122,6 +122,22 @@ def test_login_merges_the_visitor_cart(client, auth, make_user, make_product):
     assert "Keranjang <span class=\"cart-count\">(2)" in client.get("/cart").get_data(as_text=True)
 
 
+def test_registering_with_a_cart_keeps_it_and_page_views_write_nothing(client, make_product):
+    product = make_product()
+    _add(client, product.id, "2")
+    token = csrf_token(client, "/register")
+    client.post("/register", data={"csrf_token": token, "name": "Ibu Rina", "email": "rina-cart@example.com",
+                                   "phone": "0812 3456 7890", "role": "buyer", "password": "correct horse battery",
+                                   "confirm": "correct horse battery"})
+    page = client.get("/cart").get_data(as_text=True)
+    assert product.title in page and 'Keranjang <span class="cart-count">(2)' in page
+    assert db.session.scalar(select(func.count()).select_from(CartItem)) == 0  # the GET wrote nothing
+    client.post(f"/cart/{product.id}/quantity", data={"quantity": "3", "csrf_token": _token(client)})
+    items = db.session.scalars(select(CartItem)).all()
+    assert [(item.product_id, item.quantity) for item in items] == [(product.id, 3)]
+    assert _session_cart(client) == {}
+
+
 def test_cart_shows_price_changes_and_unavailable_lines(client, auth, make_user, make_product, make_shop):
     from marketplace.moderation import service as moderation
 
