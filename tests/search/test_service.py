@@ -136,3 +136,16 @@ def test_only_public_listings_are_found(world, build_listing):
                   status="pending")
     db.session.commit()
     assert not {"Madu Draf Rahasia", "Madu Menunggu"} & set(titles(run_search("madu")))
+
+
+def test_a_synonym_phrase_must_sit_in_one_field_but_the_buyers_words_may_not(world, build_listing):
+    """Decision: a multi-word synonym matches as a term group within one field (title, names or
+    description), never as words scattered over the listing; the buyer's own words match anywhere."""
+    from marketplace.extensions import db
+
+    build_listing(world.shops["sebulu"], "Kerupuk Bawang Renyah", "keripik", "Enak dengan ikan bakar.",
+                  15000, 10)
+    db.session.commit()
+    assert "Kerupuk Bawang Renyah" not in titles(run_search("amplang"))      # kerupuk + ikan, two fields
+    assert "Kerupuk Ikan Belida" in titles(run_search("amplang"))            # kerupuk ikan, one field
+    assert "Kerupuk Bawang Renyah" in titles(run_search("kerupuk ikan"))     # typed: anywhere
