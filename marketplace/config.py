@@ -56,6 +56,8 @@ def load_config(app, test_config=None):
         RATELIMIT_ENABLED=True,
         RATELIMIT_HEADERS_ENABLED=True,
         SITE_NAME=env.get("SITE_NAME", "Pasar Desa"),
+        # Visitors without a session share one rendering of the home page for this long (0: off).
+        HOME_PAGE_CACHE_SECONDS=_whole_number(env, "HOME_PAGE_CACHE_SECONDS", 10, 0, 3600),
         DISPLAY_TIMEZONE=_time_zone(env),
         BABEL_DEFAULT_LOCALE="id",
         LANGUAGES=("id", "en"),

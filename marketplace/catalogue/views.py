@@ -1,10 +1,12 @@
 """Public catalogue: home, category, district, shop and product pages."""
 import re
+import time
 from datetime import datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -48,8 +50,30 @@ def _manages(shop):
 @bp.route("/")
 def home():
     """Categories, newest listings and districts."""
-    return render_template("catalogue/home.html", cards=queries.newest_cards(),
+    cacheable = _shareable_request()
+    key = str(get_locale())
+    if cacheable:
+        cached = _home_cache().get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+    html = render_template("catalogue/home.html", cards=queries.newest_cards(),
                            categories=queries.category_tree(), districts=queries.district_counts())
+    # Rendering may have put something personal in the session (a CSRF token, a flash): never share that.
+    if cacheable and not session.modified and not session:
+        _home_cache()[key] = (time.monotonic() + current_app.config["HOME_PAGE_CACHE_SECONDS"], html)
+    return html
+
+
+def _shareable_request():
+    """A visitor with no session and no query sees exactly what every such visitor sees."""
+    return (current_app.config["HOME_PAGE_CACHE_SECONDS"] > 0 and not request.query_string
+            and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies)
+
+
+def _home_cache():
+    """This process's renderings of the home page, per language. Each process keeps its own for a few
+    seconds; nothing needs to be shared, so a new listing shows up everywhere within that time."""
+    return current_app.extensions.setdefault("home_page_cache", {})
 
 
 @bp.route("/kategori/<slug>")
