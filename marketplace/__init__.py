@@ -30,6 +30,9 @@ def _import_models():
     from .accounts import models as _accounts  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
     from .moderation import models as _moderation  # noqa: F401
+    from .orders import models as _orders  # noqa: F401
+    from .payments import models as _payments  # noqa: F401
+    from .search import models as _search  # noqa: F401
     from .shops import models as _shops  # noqa: F401
 
 
