@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install translations db demo bench clean
+.PHONY: run test install translations db demo messages clean
 
 run: install translations db demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000

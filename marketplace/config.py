@@ -4,6 +4,9 @@ import secrets
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
+DEVELOPMENT_WEBHOOK_SECRET = "whsec_pasardesa_development"
+
+
 class ConfigError(RuntimeError):
     """The environment does not describe a runnable marketplace."""
 
@@ -48,7 +51,7 @@ def load_config(app, test_config=None):
         SEARCH_INDEX_DIR=env.get("SEARCH_INDEX_DIR", os.path.join(instance, "search-index")),
         MAIL_OUTBOX_DIR=os.path.join(instance, "mail"),
         STRIPE_SECRET_KEY=env.get("STRIPE_SECRET_KEY"),
-        STRIPE_WEBHOOK_SECRET=env.get("STRIPE_WEBHOOK_SECRET", "whsec_pasardesa_development"),
+        STRIPE_WEBHOOK_SECRET=env.get("STRIPE_WEBHOOK_SECRET", DEVELOPMENT_WEBHOOK_SECRET),
         STRIPE_API_BASE=env.get("STRIPE_API_BASE"),
         PLATFORM_FEE_PERCENT=_whole_number(env, "PLATFORM_FEE_PERCENT", 5, 0, 100),
         RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
@@ -57,6 +60,9 @@ def load_config(app, test_config=None):
         RATELIMIT_HEADERS_ENABLED=True,
         SITE_NAME=env.get("SITE_NAME", "Pasar Desa"),
         # Visitors without a session share one rendering of the home page for this long (0: off).
+        # How many reverse proxies stand in front: their X-Forwarded-For/-Proto are trusted (rate limits,
+        # Secure redirects); 0 trusts nothing, so a forged header changes nothing.
+        TRUSTED_PROXIES=_whole_number(env, "TRUSTED_PROXIES", 0, 0, 5),
         HOME_PAGE_CACHE_SECONDS=_whole_number(env, "HOME_PAGE_CACHE_SECONDS", 10, 0, 3600),
         DISPLAY_TIMEZONE=_time_zone(env),
         BABEL_DEFAULT_LOCALE="id",
@@ -77,6 +83,17 @@ def load_config(app, test_config=None):
     if test_config:
         app.config.update(test_config)
     _check_secret_key(app)
+    _check_payments(app)
+
+
+def _check_payments(app):
+    """Production takes real money: the real Stripe key and its own webhook secret, never the stand-in's."""
+    if not app.config["PRODUCTION"]:
+        return
+    if not app.config["STRIPE_SECRET_KEY"]:
+        raise ConfigError("STRIPE_SECRET_KEY must be set in production (the local Stripe stand-in never runs there).")
+    if app.config["STRIPE_WEBHOOK_SECRET"] == DEVELOPMENT_WEBHOOK_SECRET:
+        raise ConfigError("STRIPE_WEBHOOK_SECRET must be set in production to the endpoint's signing secret.")
 
 
 def _check_secret_key(app):

@@ -68,6 +68,8 @@ def test_each_setting_is_read_from_the_environment(clean_env, variable, value, k
 def test_production_switch(clean_env, variable, value):
     clean_env.setenv(variable, value)
     clean_env.setenv("SECRET_KEY", "s3cret")
+    clean_env.setenv("STRIPE_SECRET_KEY", "sk_live_example")
+    clean_env.setenv("STRIPE_WEBHOOK_SECRET", "whsec_live_example")
     config = create_app().config
     assert config["PRODUCTION"] is True
     assert config["SESSION_COOKIE_SECURE"] is True and config["REMEMBER_COOKIE_SECURE"] is True
@@ -117,3 +119,31 @@ def test_wsgi_exposes_the_app(clean_env):
     module = importlib.reload(wsgi)
     assert module.app.name == "marketplace"
     assert module.app.config["PRODUCTION"] is False
+
+
+@pytest.mark.parametrize("missing, message", [("STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY"),
+                                              ("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET")])
+def test_production_refuses_to_start_without_real_stripe_settings(clean_env, missing, message):
+    """Production never falls back to the local Stripe stand-in or its well-known webhook secret."""
+    for name, value in (("PRODUCTION", "1"), ("SECRET_KEY", "s3cret"), ("STRIPE_SECRET_KEY", "sk_live_example"),
+                        ("STRIPE_WEBHOOK_SECRET", "whsec_live_example")):
+        if name != missing:
+            clean_env.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        create_app()
+
+
+def test_forwarded_address_is_believed_only_from_trusted_proxies(app):
+    """Rate limits count per client: a forged X-Forwarded-For must not pick someone else's bucket."""
+    from flask import request
+
+    @app.route("/_whoami")
+    def whoami():
+        return request.remote_addr
+
+    forged = {"X-Forwarded-For": "203.0.113.9"}
+    assert app.test_client().get("/_whoami", headers=forged, environ_base={"REMOTE_ADDR": "10.0.0.1"}).text == "10.0.0.1"
+    proxied = create_app({**app.config, "TRUSTED_PROXIES": 1})
+    proxied.add_url_rule("/_whoami", view_func=whoami)
+    response = proxied.test_client().get("/_whoami", headers=forged, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert response.text == "203.0.113.9"

@@ -167,6 +167,8 @@ def production_app(monkeypatch, tmp_path, database_url):
     """The app as it runs in production (no database writes happen through it)."""
     monkeypatch.setenv("PRODUCTION", "1")
     monkeypatch.setenv("SECRET_KEY", "a-production-secret")
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_live_example")
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_live_example")
     app = create_app(app_settings(tmp_path, database_url))
     yield app
     with app.app_context():

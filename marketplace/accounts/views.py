@@ -46,6 +46,8 @@ def register():
         else:
             db.session.commit()
             login_user(user)
+            merge_visitor_cart(session, user)
+            db.session.commit()
             flash(_("Selamat datang, %(name)s! Akun Anda sudah dibuat.", name=user.name), "success")
             return redirect(url_for("shops.dashboard") if user.is_producer else url_for("catalogue.home"))
     return render_template("accounts/register.html", form=form), 200 if request.method == "GET" else 422
