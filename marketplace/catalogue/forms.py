@@ -3,7 +3,7 @@ import re
 
 from flask_babel import get_locale, lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
-from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..forms import Form
@@ -91,6 +91,7 @@ class ProductForm(Form):
                               invalid_choice_message=_l("Pilih kategori."))
     price_idr = RupiahField(_l("Harga (Rp)"), validators=[InputRequired()])
     stock = WholeNumberField(_l("Stok"), validators=[InputRequired()])
+    stock_seen = HiddenField()
     unit = StringField(_l("Satuan/ukuran"), validators=[Optional()])
     weight_g = WholeNumberField(_l("Berat kirim (gram)"), validators=[Optional()])
     pirt_number = StringField(_l("Nomor P-IRT"), validators=[Optional()])
@@ -113,6 +114,10 @@ class ProductForm(Form):
             pirt_number=self.pirt_number.data or "", bpom_number=self.bpom_number.data or "",
             halal_number=self.halal_number.data or "", halal_expires_on=self.halal_expires_on.data)
 
+    def seen(self):
+        """The stock the page showed when the producer opened it, or None (a new listing)."""
+        return seen_stock(self.stock_seen.data)
+
     def uploads(self):
         """The photo files chosen (a file input left empty still sends one nameless part)."""
         return [upload for upload in self.photo.data or [] if upload and upload.filename]
@@ -122,9 +127,20 @@ class StockForm(Form):
     """The dashboard's quick restock."""
 
     stock = WholeNumberField(_l("Stok"), validators=[InputRequired()])
+    stock_seen = HiddenField()
+
+    def seen(self):
+        """The stock the page showed, or None."""
+        return seen_stock(self.stock_seen.data)
 
 
 class PhotoAltForm(Form):
     """What a photo shows, for buyers who cannot see it."""
 
     alt_text = StringField(_l("Keterangan foto"), validators=[Optional(), Length(max=200)])
+
+
+def seen_stock(raw):
+    """The hidden stock_seen value as a whole number; anything else counts as not seen."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 6 else None

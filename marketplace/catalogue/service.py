@@ -4,8 +4,9 @@ from dataclasses import dataclass, fields
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..errors import InvalidInput, InvalidState, NotAllowed
 from ..extensions import db
@@ -125,19 +126,48 @@ def create_product(shop, details):
     return product
 
 
-def update_product(product, details):
-    """Apply an edit; price and stock apply at once, content edits of a public listing await review."""
+def update_product(product, details, stock_seen=None):
+    """Apply an edit; price and stock apply at once, content edits of a public listing await review.
+
+    `stock_seen` is the stock the producer's form showed; see _apply_stock."""
     require_editable(product)
     clean = validate_details(details)
     content_changed = any(getattr(product, name) != getattr(clean, name) for name in REVIEWED_FIELDS)
     if clean.title != product.title:
         product.slug = _unique_slug(product.shop, clean.title, product)
     for field in fields(ProductDetails):
-        setattr(product, field.name, getattr(clean, field.name))
+        if field.name != "stock":
+            setattr(product, field.name, getattr(clean, field.name))
     if content_changed:
         mark_changed(product)
+    _apply_stock(product, clean.stock, stock_seen)
     db.session.flush()
     return product
+
+
+def _apply_stock(product, stock, seen):
+    """Set the stock the producer asked for without undoing orders placed while their form was open.
+
+    With no `seen` (the CSV import, the CLI) the count is set as given. With `seen`, only the producer's
+    own change (stock - seen) is applied, by one relative conditional UPDATE on the live row, as the
+    checkout reserves; a decrease that the meantime's orders made impossible is refused."""
+    if seen is None:
+        product.stock = stock
+        return
+    delta = stock - seen
+    if delta == 0:
+        return
+    db.session.flush()
+    result = db.session.execute(
+        update(Product).where(Product.id == product.id, Product.stock + delta >= 0,
+                              Product.stock + delta <= MAX_STOCK)
+        .values(stock=Product.stock + delta).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise InvalidInput(_("Stok berubah karena ada pesanan sejak halaman ini dibuka. Periksa stok lalu "
+                             "simpan lagi."), field="stock")
+    db.session.refresh(product, ["stock"])
+    # The row is ours until commit; marking it lets the search index see the new count.
+    flag_modified(product, "stock")
 
 
 def mark_changed(product):
@@ -146,12 +176,12 @@ def mark_changed(product):
         product.changed_since_approval = True
 
 
-def set_stock(product, stock):
-    """Set the stock count directly (a producer's restock)."""
+def set_stock(product, stock, stock_seen=None):
+    """Set the stock count (a producer's restock); `stock_seen` as for update_product."""
     require_editable(product)
     if not _whole_between(stock, 0, MAX_STOCK):
         raise InvalidInput(_("Stok antara 0 dan 100.000."), field="stock")
-    product.stock = stock
+    _apply_stock(product, stock, stock_seen)
     db.session.flush()
 
 

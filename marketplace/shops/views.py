@@ -156,7 +156,7 @@ def edit_product(product_id):
 
 
 def _update_product(product, form, photos):
-    catalogue.update_product(product, form.details())
+    catalogue.update_product(product, form.details(), stock_seen=form.seen())
     _attach(product, photos, form.photo_alt.data)
     return product
 
@@ -194,7 +194,7 @@ def set_stock(product_id):
     form = StockForm()
     if form.validate_on_submit():
         try:
-            catalogue.set_stock(product, form.stock.data)
+            catalogue.set_stock(product, form.stock.data, stock_seen=form.seen())
         except InvalidInput as error:
             form.stock.errors.append(error.message)
         else:

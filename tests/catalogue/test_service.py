@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from flask_login import AnonymousUserMixin
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.datastructures import FileStorage
 
 from marketplace.catalogue import service
@@ -400,3 +400,42 @@ def test_categories_tree_is_the_seeded_tree(app):
     assert "keripik" in children["makanan-olahan"] and children["madu"] == []
     madu_parent = db.session.scalar(select(Category).where(Category.slug == "makanan-olahan"))
     assert len(service.category_and_children_ids(madu_parent)) == 1 + len(children["makanan-olahan"])
+
+
+# --- stock edits never undo orders placed while the producer's form was open -------------------------
+
+def test_stock_edit_applies_only_the_producers_change(make_product):
+    product = make_product(stock=10)
+    seen = product.stock
+    db.session.execute(update(Product).where(Product.id == product.id).values(stock=Product.stock - 3))  # 3 sold
+    db.session.expire(product)
+    service.set_stock(product, 15, stock_seen=seen)  # the producer added 5 to what they saw
+    db.session.commit()
+    assert db.session.scalar(select(Product.stock).where(Product.id == product.id)) == 12
+
+
+def test_product_edit_with_unchanged_stock_keeps_the_live_count(make_product, details):
+    product = make_product(stock=10)
+    db.session.execute(update(Product).where(Product.id == product.id).values(stock=4))  # six sold meanwhile
+    db.session.expire(product)
+    edited = replace(details, title=product.title, stock=10, price_idr=70000)
+    service.update_product(product, edited, stock_seen=10)
+    db.session.commit()
+    assert (product.price_idr, product.stock) == (70000, 4)
+
+
+def test_decrease_made_impossible_by_orders_is_refused(make_product):
+    product = make_product(stock=5)
+    db.session.execute(update(Product).where(Product.id == product.id).values(stock=1))
+    db.session.expire(product)
+    with pytest.raises(InvalidInput) as refused:
+        service.set_stock(product, 0, stock_seen=5)  # remove 5 of the 5 seen, but only 1 is left
+    assert refused.value.field == "stock"
+    assert db.session.scalar(select(Product.stock).where(Product.id == product.id)) == 1
+
+
+def test_without_seen_the_count_is_set_as_given(make_product):
+    product = make_product(stock=5)
+    service.set_stock(product, 9)
+    db.session.commit()
+    assert db.session.scalar(select(Product.stock).where(Product.id == product.id)) == 9
