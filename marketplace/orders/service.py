@@ -18,6 +18,7 @@ from ..catalogue.models import MAX_STOCK, Product
 from ..errors import InvalidInput, InvalidState, OutOfStock
 from ..extensions import db
 from ..models_base import utcnow
+from ..search import outbox as search_outbox
 from ..shops.models import Shop
 from .address import Address, copy_address, remember_address, remembered_address, validate_address  # noqa: F401
 from .cart import merge_visitor_cart  # noqa: F401 (accounts.views calls it after login)
@@ -40,13 +41,27 @@ def _take(product_id, quantity):
         update(Product)
         .where(Product.id == product_id, Product.stock >= quantity, Product.status == "approved",
                Product.shop_id.in_(active_shops))
-        .values(stock=Product.stock - quantity), execution_options=_NO_SYNC)
-    return result.rowcount == 1
+        .values(stock=Product.stock - quantity).returning(Product.stock), execution_options=_NO_SYNC)
+    left = result.scalar_one_or_none()
+    if left is None:
+        return False
+    _tell_index_if_flipped(product_id, before=left + quantity, after=left)
+    return True
 
 
 def _give(product_id, quantity):
-    db.session.execute(update(Product).where(Product.id == product_id)
-                       .values(stock=Product.stock + quantity), execution_options=_NO_SYNC)
+    stock = db.session.execute(update(Product).where(Product.id == product_id)
+                               .values(stock=Product.stock + quantity).returning(Product.stock),
+                               execution_options=_NO_SYNC).scalar_one_or_none()
+    if stock is not None:
+        _tell_index_if_flipped(product_id, before=stock - quantity, after=stock)
+
+
+def _tell_index_if_flipped(product_id, before, after):
+    """The index shows only whether a listing is in stock: tell it when that flips (sold out, or back),
+    not on every sale, so a rush of buyers does not queue behind index commits."""
+    if (before == 0) != (after == 0):
+        search_outbox.enqueue(db.session, "product", [product_id])
 
 
 def reserve_stock(lines):
@@ -75,11 +90,13 @@ def add_stock(product_id, quantity):
     """A producer's restock: stock + quantity as one relative UPDATE, so no concurrent purchase is overwritten."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_STOCK:
         raise InvalidInput(_("Tambahan stok antara 1 dan 100.000."), field="stock")
-    result = db.session.execute(update(Product).where(Product.id == product_id,
-                                                      Product.stock + quantity <= MAX_STOCK)
-                                .values(stock=Product.stock + quantity), execution_options=_NO_SYNC)
-    if result.rowcount != 1:
+    stock = db.session.execute(update(Product).where(Product.id == product_id,
+                                                     Product.stock + quantity <= MAX_STOCK)
+                               .values(stock=Product.stock + quantity).returning(Product.stock),
+                               execution_options=_NO_SYNC).scalar_one_or_none()
+    if stock is None:
         raise InvalidInput(_("Stok paling banyak 100.000."), field="stock")
+    _tell_index_if_flipped(product_id, before=stock - quantity, after=stock)
     return db.session.get(Product, product_id, populate_existing=True).stock
 
 

@@ -74,6 +74,17 @@ def record_changes(session, flush_context):
     session.info[PENDING] = True
 
 
+def enqueue(session, kind, object_ids):
+    """Ask the index to revisit objects changed by a bulk UPDATE, which the flush listener never sees
+    (stock reserved and given back by orders); the rows go in the same transaction as the change.
+
+    They wait for the next drain (the next listing change, or `flask search sync` from cron) rather than
+    draining after this commit: a checkout must not wait for an index commit while buyers queue."""
+    rows = [{"kind": kind, "object_id": object_id, "created_at": utcnow()} for object_id in sorted(set(object_ids))]
+    if rows and not session.info.get(DRAIN_SESSION):
+        session.connection().execute(insert(SearchOutbox.__table__), rows)
+
+
 def forget(session, previous_transaction=None):
     """after_rollback: the rows went with the transaction; nothing is pending any more."""
     session.info.pop(PENDING, None)
