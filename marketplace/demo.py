@@ -2,7 +2,10 @@
 
 Every later feature adds its demo data here, through its own service functions.
 """
+import io
+
 import click
+from PIL import Image, ImageDraw
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -13,6 +16,8 @@ from .catalogue import service as catalogue
 from .catalogue.categories import ensure_categories
 from .catalogue.models import Category
 from .extensions import db
+from .media.service import process_upload
+from .media.storage import get_storage
 from .moderation import demo as moderation_demo
 from .moderation import service as moderation
 from .shops import service as shops
@@ -123,9 +128,30 @@ def _seed_producer(number, producer, admin, password):
         product = catalogue.create_product(shop, catalogue.ProductDetails(
             title=title, description=description, category_id=category.id, price_idr=price, stock=stock,
             unit=unit, weight_g=grams))
+        catalogue.add_photo(product, process_upload(demo_photo(title), get_storage()), alt_text=title)
         catalogue.submit_product(product)
         moderation.approve_product(product, admin)
     return user
+
+
+# A colour per first letter, so the demo grid is easy to tell apart.
+_PALETTE = [(196, 140, 60), (120, 72, 30), (214, 178, 92), (92, 120, 60), (170, 60, 40), (60, 90, 130)]
+
+
+def demo_photo(title, size=900):
+    """A simple drawn picture (a jar on a shelf, lit from one side) standing in for a producer's photo."""
+    base = _PALETTE[sum(map(ord, title)) % len(_PALETTE)]
+    image = Image.new("RGB", (size, size), (238, 230, 214))
+    draw = ImageDraw.Draw(image)
+    for y in range(size // 2, size):  # a wooden shelf, darker towards the front
+        shade = 150 - (y - size // 2) * 60 // size
+        draw.line([(0, y), (size, y)], fill=(shade, shade * 3 // 4, shade // 2))
+    draw.rounded_rectangle([size * 0.3, size * 0.25, size * 0.7, size * 0.8], radius=size // 12, fill=base)
+    draw.rectangle([size * 0.35, size * 0.18, size * 0.65, size * 0.27], fill=(90, 60, 30))
+    draw.rectangle([size * 0.36, size * 0.45, size * 0.64, size * 0.6], fill=(250, 246, 236))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
 
 
 @click.command("seed-demo")
