@@ -70,7 +70,10 @@ def current_name(root):
 
 def new_generation(root):
     """Create an empty index in a new directory (not live yet); returns (name, index)."""
-    name = f"{PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    # Names sort by creation time to the nanosecond: several generations made in one second keep order.
+    now = time.time_ns()
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(now // 1_000_000_000))
+    name = f"{PREFIX}{stamp}{now % 1_000_000_000:09d}-{uuid.uuid4().hex[:8]}"
     path = os.path.join(root, name)
     os.makedirs(path)
     return name, whoosh_index.create_in(path, make_schema())
@@ -87,13 +90,12 @@ def switch_to(root, name):
 
 
 def remove_old_generations(root, keep=2):
-    """Delete index directories other than the live one and the newest `keep` (a grace period for
+    """Delete index directories other than the live one and the newest `keep` others (a grace period for
     processes still reading them; on POSIX their open files stay readable anyway)."""
     live = current_name(root)
-    names = sorted((n for n in os.listdir(root) if n.startswith(PREFIX)), reverse=True)
-    for name in names[keep:]:
-        if name != live:
-            shutil.rmtree(os.path.join(root, name), ignore_errors=True)
+    others = sorted((n for n in os.listdir(root) if n.startswith(PREFIX) and n != live), reverse=True)
+    for name in others[keep:]:
+        shutil.rmtree(os.path.join(root, name), ignore_errors=True)
 
 
 def open_live(root):
