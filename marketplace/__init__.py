@@ -34,8 +34,10 @@ def _import_models():
     from .accounts import models as _accounts  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
     from .moderation import models as _moderation  # noqa: F401
+    from .notifications import models as _notifications  # noqa: F401
     from .orders import models as _orders  # noqa: F401
     from .payments import models as _payments  # noqa: F401
+    from .reviews import models as _reviews  # noqa: F401
     from .search import models as _search  # noqa: F401
     from .shops import models as _shops  # noqa: F401
 

@@ -22,6 +22,7 @@ class ModerationDecision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), index=True, default=None)
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shop.id"), index=True, default=None)
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("review.id"), index=True, default=None)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None)
     action: Mapped[str] = mapped_column(String(30))
     reason: Mapped[str] = mapped_column(Text, default="")
@@ -31,6 +32,7 @@ class ModerationDecision(db.Model):
     actor = relationship("User")
     product = relationship("Product")
     shop = relationship("Shop")
+    review = relationship("Review")
 
 
 @event.listens_for(ModerationDecision, "before_update")

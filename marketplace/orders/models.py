@@ -1,10 +1,12 @@
 """Carts, orders, the part of an order each shop fulfils, and the buyer's remembered address."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from flask_babel import gettext as _
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import regions
+from ..errors import InvalidState
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
 
@@ -14,8 +16,29 @@ ORDER_STATES = ("pending", "processing", "paid", "cancelled", "expired")
 HOLDING_STATES = ("pending", "processing", "paid")
 # Only these give their stock back; a paid order never moves backwards.
 RELEASABLE_STATES = ("pending", "processing")
-SHOP_ORDER_STATES = ("awaiting_payment", "paid", "cancelled")
+# How an order's payment may move: a late payment can still settle a released order if its goods remain.
+ORDER_TRANSITIONS = {
+    "pending": ("processing", "paid", "cancelled", "expired"),
+    "processing": ("paid", "cancelled", "expired"),
+    "paid": (),
+    "cancelled": ("paid",),
+    "expired": ("paid",),
+}
+SHOP_ORDER_STATES = ("awaiting_payment", "paid", "preparing", "shipped", "ready_for_pickup", "completed",
+                     "cancelled")
+# The one map of a shop order's life; ShopOrder.can_transition adds the delivery/pickup rule.
+SHOP_ORDER_TRANSITIONS = {
+    "awaiting_payment": ("paid", "cancelled"),
+    "paid": ("preparing", "cancelled"),
+    "preparing": ("shipped", "ready_for_pickup", "cancelled"),
+    "shipped": ("completed",),
+    "ready_for_pickup": ("completed", "cancelled"),
+    "completed": (),
+    "cancelled": (),
+}
 FULFILMENTS = ("delivery", "pickup")
+COURIERS = ("jne", "jnt", "sicepat", "pos", "anteraja", "ninja", "lion", "other")
+ACTOR_ROLES = ("buyer", "producer", "admin", "system", "payment")
 
 
 def _in(column, values):
@@ -88,6 +111,11 @@ class Order(DeliveryAddress, db.Model):
 
     buyer = relationship("User")
     shop_orders = relationship("ShopOrder", back_populates="order", order_by="ShopOrder.id")
+    events = relationship("OrderEvent", order_by="OrderEvent.id", viewonly=True)
+
+    def can_transition(self, to_state):
+        """True when the payment state may move from the current one to to_state."""
+        return to_state in ORDER_TRANSITIONS.get(self.state, ())
 
     @property
     def is_awaiting_payment(self):
@@ -112,6 +140,8 @@ class ShopOrder(db.Model):
     __table_args__ = (
         CheckConstraint(_in("state", SHOP_ORDER_STATES), name="state_known"),
         CheckConstraint(_in("fulfilment", FULFILMENTS), name="fulfilment_known"),
+        CheckConstraint("courier = '' OR " + _in("courier", COURIERS), name="courier_known"),
+        CheckConstraint("refund_amount_idr >= 0", name="refund_not_negative"),
         CheckConstraint("shipping_fee_idr >= 0 AND items_total_idr >= 0 AND platform_fee_idr >= 0",
                         name="amounts_not_negative"),
         UniqueConstraint("order_id", "shop_id", name="uq_shop_order_order_shop"),
@@ -124,11 +154,42 @@ class ShopOrder(db.Model):
     shipping_fee_idr: Mapped[int] = mapped_column(Integer, default=0)
     items_total_idr: Mapped[int] = mapped_column(Integer, default=0)
     platform_fee_idr: Mapped[int] = mapped_column(Integer, default=0)
-    state: Mapped[str] = mapped_column(String(20), default="awaiting_payment")
+    state: Mapped[str] = mapped_column(String(20), default="awaiting_payment", index=True)
+    courier: Mapped[str] = mapped_column(String(20), default="")
+    tracking_number: Mapped[str] = mapped_column(String(40), default="")
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A cancellation after payment owes the buyer this shop's part; stripe_refund_id is set once it is made.
+    refund_amount_idr: Mapped[int] = mapped_column(Integer, default=0)
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    refund_error: Mapped[str] = mapped_column(String(500), default="")
 
     order = relationship("Order", back_populates="shop_orders")
     shop = relationship("Shop")
     items = relationship("OrderItem", back_populates="shop_order", order_by="OrderItem.id")
+    events = relationship("OrderEvent", back_populates="shop_order", order_by="OrderEvent.id",
+                          viewonly=True)
+
+    def can_transition(self, to_state):
+        """True when this part may move to to_state: only along the map, shipping only what is delivered
+        and handing over only what is picked up."""
+        if to_state not in SHOP_ORDER_TRANSITIONS.get(self.state, ()):
+            return False
+        if to_state == "shipped":
+            return self.fulfilment == "delivery"
+        if to_state == "ready_for_pickup":
+            return self.fulfilment == "pickup"
+        return True
+
+    @property
+    def refund_due(self):
+        """True while a refund is owed and Stripe has not made it yet."""
+        return self.refund_amount_idr > 0 and self.stripe_refund_id is None
 
     @property
     def total_idr(self):
@@ -139,6 +200,34 @@ class ShopOrder(db.Model):
     def payout_idr(self):
         """What the shop receives: goods and shipping minus the platform's fee."""
         return self.total_idr - self.platform_fee_idr
+
+
+class OrderEvent(db.Model):
+    """One state change of an order or of a shop's part of it: who, when, from what to what, and why.
+    Rows are only ever added."""
+
+    __tablename__ = "order_event"
+    __table_args__ = (CheckConstraint(_in("actor_role", ACTOR_ROLES), name="actor_role_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    shop_order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_order.id"), index=True, default=None)
+    from_state: Mapped[str] = mapped_column(String(20), default="")
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None)
+    actor_role: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    shop_order = relationship("ShopOrder", back_populates="events")
+    actor = relationship("User")
+
+
+@event.listens_for(OrderEvent, "before_update")
+@event.listens_for(OrderEvent, "before_delete")
+def _events_are_history(mapper, connection, order_event):
+    """The history of an order is only ever added to."""
+    raise InvalidState(_("Riwayat pesanan tidak dapat diubah atau dihapus."))
 
 
 class OrderItem(db.Model):

@@ -1,0 +1,1 @@
+"""Buyers' ratings of what they received, producers' answers, and admins hiding what breaks the rules."""
