@@ -47,6 +47,7 @@ def _init_extensions(app):
     from .accounts.service import load_user_from_session
     from .database import configure_sqlite
     from .media.urls import media_src, media_srcset, media_url
+    from .orders.messaging import courier_name
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .security import add_security_headers
 
@@ -67,6 +68,7 @@ def _init_extensions(app):
     app.add_template_global(media_url)
     app.add_template_global(media_srcset)
     app.add_template_global(media_src)
+    app.add_template_global(courier_name)
     app.after_request(add_security_headers)
 
 
@@ -78,11 +80,12 @@ def _register_blueprints(app):
     from .moderation.views import bp as moderation_bp
     from .orders.views import bp as orders_bp
     from .payments.views import bp as payments_bp
+    from .reviews.views import bp as reviews_bp
     from .search.views import bp as search_bp
     from .shops.views import bp as shops_bp
 
     for blueprint in (health_bp, accounts_bp, catalogue_bp, shops_bp, media_bp, search_bp, orders_bp,
-                      payments_bp, moderation_bp):
+                      payments_bp, reviews_bp, moderation_bp):
         app.register_blueprint(blueprint)
 
 
@@ -92,9 +95,10 @@ def _register_cli(app):
     from .demo import seed_demo_command
     from .media.cli import media_cli
     from .moderation.cli import moderation_cli
+    from .notifications.cli import notifications_cli
     from .orders.cli import orders_cli
     from .search.cli import search_cli
 
     for command in (create_admin_command, seed_demo_command, catalogue_cli, media_cli, moderation_cli,
-                    orders_cli, search_cli):
+                    notifications_cli, orders_cli, search_cli):
         app.cli.add_command(command)

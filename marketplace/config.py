@@ -49,7 +49,17 @@ def load_config(app, test_config=None):
         SECRET_KEY=env.get("SECRET_KEY"),
         MEDIA_ROOT=env.get("MEDIA_ROOT", os.path.join(instance, "media")),
         SEARCH_INDEX_DIR=env.get("SEARCH_INDEX_DIR", os.path.join(instance, "search-index")),
-        MAIL_OUTBOX_DIR=os.path.join(instance, "mail"),
+        # Without MAIL_SERVER, emails are written as .eml files here (development, tests).
+        MAIL_OUTBOX_DIR=env.get("MAIL_OUTBOX_DIR", os.path.join(instance, "mail")),
+        MAIL_SERVER=env.get("MAIL_SERVER", ""),
+        MAIL_PORT=_whole_number(env, "MAIL_PORT", 587, 1, 65535),
+        MAIL_USE_TLS=_bool(env.get("MAIL_USE_TLS", "true")),
+        MAIL_USERNAME=env.get("MAIL_USERNAME", ""),
+        MAIL_PASSWORD=env.get("MAIL_PASSWORD", ""),
+        MAIL_FROM=env.get("MAIL_FROM", "Pasar Desa <pesanan@pasardesa.id>"),
+        MAIL_TIMEOUT_SECONDS=_whole_number(env, "MAIL_TIMEOUT_SECONDS", 10, 1, 120),
+        # Links in emails written outside a request (cron commands).
+        SITE_URL=env.get("SITE_URL", "http://127.0.0.1:5000"),
         STRIPE_SECRET_KEY=env.get("STRIPE_SECRET_KEY"),
         STRIPE_WEBHOOK_SECRET=env.get("STRIPE_WEBHOOK_SECRET", DEVELOPMENT_WEBHOOK_SECRET),
         STRIPE_API_BASE=env.get("STRIPE_API_BASE"),

@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from ..payments import service as payments
-from . import service
+from . import queries, service
 
 orders_cli = AppGroup("orders", help="orders commands.")
 
@@ -15,7 +15,7 @@ orders_cli = AppGroup("orders", help="orders commands.")
 @click.option("--limit", default=200, show_default=True, help="Most orders handled in one run.")
 def expire_command(limit):
     """Give back the stock of unpaid orders past their payment window, and retry refunds; safe to run from cron."""
-    overdue = [(order.id, order.code, order.stripe_session_id) for order in service.overdue_orders(limit=limit)]
+    overdue = [(order.id, order.code, order.stripe_session_id) for order in queries.overdue_orders(limit=limit)]
     db.session.commit()  # no lock held while Stripe answers
     released = waiting = failed = 0
     for order_id, code, session_id in overdue:
@@ -37,10 +37,25 @@ def expire_command(limit):
 
 
 def _retry_refunds():
-    due = payments.due_refunds()
+    due, due_parts = payments.due_refunds(), payments.due_shop_refunds()
     db.session.commit()
     made = 0
     for refund_id, payment_intent in due:
         made += payments.make_refund(refund_id, payment_intent)
         db.session.commit()
+    for shop_order_id, payment_intent, amount_idr in due_parts:
+        made += payments.make_shop_refund(shop_order_id, payment_intent, amount_idr)
+        db.session.commit()
     return made
+
+
+@orders_cli.command("auto-complete")
+@click.option("--days", default=service.AUTO_COMPLETE_DAYS, show_default=True, type=click.IntRange(1, 365),
+              help="Days after shipping before an unconfirmed order counts as received.")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100000),
+              help="Most orders completed in one run.")
+def auto_complete_command(days, limit):
+    """Complete shipped orders the buyer never confirmed; safe to run from cron (each is one conditional update)."""
+    completed = service.auto_complete(days=days, limit=limit)
+    db.session.commit()
+    click.echo(f"{completed} shipped order(s) completed.")

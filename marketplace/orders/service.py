@@ -6,6 +6,7 @@ the second of two writers re-checks the condition after the first commits. On SQ
 transaction with BEGIN IMMEDIATE (marketplace/database.py), so writers queue. Rows are always updated in
 product-id order, so two carts holding the same products in another order cannot deadlock.
 """
+import re
 import secrets
 from datetime import timedelta
 
@@ -18,13 +19,17 @@ from ..catalogue.models import MAX_STOCK, Product
 from ..errors import InvalidInput, InvalidState, OutOfStock
 from ..extensions import db
 from ..models_base import utcnow
+from ..notifications import service as notify
 from ..search import outbox as search_outbox
 from ..shops.models import Shop
 from .address import Address, copy_address, remember_address, remembered_address, validate_address  # noqa: F401
 from .cart import merge_visitor_cart  # noqa: F401 (accounts.views calls it after login)
-from .models import RELEASABLE_STATES, CartItem, Order, OrderItem, ShopOrder
+from . import queries
+from .models import COURIERS, RELEASABLE_STATES, CartItem, Order, OrderEvent, OrderItem, ShopOrder
 
 PAYMENT_WINDOW = timedelta(minutes=30)
+AUTO_COMPLETE_DAYS = 7
+TRACKING_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9 -]*")
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread over the phone
 _NO_SYNC = {"synchronize_session": False}
 
@@ -153,6 +158,8 @@ def place_order(buyer, address, fulfilment, now=None):
         savepoint.rollback()
         raise
     savepoint.commit()
+    record_event(order.id, "pending", actor=buyer, actor_role="buyer", now=now)
+    notify.order_event("placed", order)
     return order
 
 
@@ -199,16 +206,19 @@ def _set_shop_orders(order_id, state):
                        execution_options=_NO_SYNC)
 
 
-def release_order(order, to_state, now=None):
+def release_order(order, to_state, now=None, actor=None, actor_role="system"):
     """Cancel or expire a pending order and put its stock back; only the first caller wins (True)."""
     assert to_state in ("cancelled", "expired")
+    now = now or utcnow()
+    before = db.session.scalar(select(Order.state).where(Order.id == order.id))
     claimed = db.session.execute(
         update(Order).where(Order.id == order.id, Order.state.in_(RELEASABLE_STATES))
-        .values(state=to_state, released_at=now or utcnow()), execution_options=_NO_SYNC).rowcount == 1
+        .values(state=to_state, released_at=now), execution_options=_NO_SYNC).rowcount == 1
     if claimed:
         for product_id, quantity in _order_quantities(order.id):
             _give(product_id, quantity)
         _set_shop_orders(order.id, "cancelled")
+        record_event(order.id, to_state, from_state=before, actor=actor, actor_role=actor_role, now=now)
     db.session.refresh(order)
     return claimed
 
@@ -217,6 +227,8 @@ def mark_processing(order):
     """Checkout finished with a payment that confirms later: keep the reservation and wait."""
     changed = db.session.execute(update(Order).where(Order.id == order.id, Order.state == "pending")
                                  .values(state="processing"), execution_options=_NO_SYNC).rowcount == 1
+    if changed:
+        record_event(order.id, "processing", from_state="pending", actor_role="payment")
     db.session.refresh(order)
     return changed
 
@@ -224,16 +236,21 @@ def mark_processing(order):
 def settle_order(order, payment_intent, now=None):
     """Record a confirmed payment: 'paid', 'already_paid', or 'released' (its goods went back and are gone)."""
     now = now or utcnow()
+    before = db.session.scalar(select(Order.state).where(Order.id == order.id))
     paid = dict(state="paid", paid_at=now, stripe_payment_intent=payment_intent)
     if db.session.execute(update(Order).where(Order.id == order.id, Order.state.in_(RELEASABLE_STATES))
                           .values(**paid), execution_options=_NO_SYNC).rowcount == 1:
         _set_shop_orders(order.id, "paid")
+    else:
         db.session.refresh(order)
-        return "paid"
+        if order.state == "paid":
+            return "already_paid"
+        if not _retake(order, paid):
+            return "released"
+    record_event(order.id, "paid", from_state=before, actor_role="payment", now=now)
     db.session.refresh(order)
-    if order.state == "paid":
-        return "already_paid"
-    return "paid" if _retake(order, paid) else "released"
+    notify.order_event("paid", order)
+    return "paid"
 
 
 def _retake(order, paid):
@@ -264,31 +281,126 @@ def flag_order(order, reason):
     db.session.flush()
 
 
-def overdue_orders(now=None, limit=200):
-    """Pending orders whose payment window has closed, oldest first."""
-    return db.session.scalars(select(Order).where(Order.state == "pending", Order.expires_at < (now or utcnow()))
-                              .order_by(Order.expires_at, Order.id).limit(limit)).all()
 
 
-def buyer_order(buyer, code):
-    """The buyer's own order with that code, or None (someone else's is None too)."""
-    return db.session.scalar(select(Order).where(Order.code == str(code)[:16], Order.buyer_id == buyer.id))
+def record_event(order_id, to_state, *, shop_order_id=None, from_state="", actor=None, actor_role="system",
+                 note="", now=None):
+    """Add one line to the order's history: who moved it (or which process), when, from what to what."""
+    db.session.add(OrderEvent(order_id=order_id, shop_order_id=shop_order_id, from_state=from_state,
+                              to_state=to_state, actor_id=actor.id if actor is not None else None,
+                              actor_role=actor_role, note=str(note)[:500], created_at=now or utcnow()))
 
 
-def orders_of(buyer, limit=100):
-    """The buyer's orders, newest first."""
-    return db.session.scalars(select(Order).where(Order.buyer_id == buyer.id)
-                              .order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()
+def _refusal(part, to_state):
+    """Why a shop order cannot move to to_state, in words for the person who tried."""
+    if part.state == "awaiting_payment":
+        return _("Pesanan ini belum dibayar.")
+    if part.state == "cancelled":
+        return _("Pesanan ini sudah dibatalkan.")
+    if part.state == "completed":
+        return _("Pesanan ini sudah selesai.")
+    if to_state == "shipped" and part.fulfilment == "pickup":
+        return _("Pesanan ini diambil sendiri oleh pembeli, tidak dikirim.")
+    if to_state == "ready_for_pickup" and part.fulfilment == "delivery":
+        return _("Pesanan ini dikirim ke pembeli, bukan diambil sendiri.")
+    if to_state in ("shipped", "ready_for_pickup") and part.state == "paid":
+        return _("Terima pesanan ini dulu (diproses) sebelum mengirim atau menyiapkannya.")
+    if to_state == "cancelled" and part.state == "shipped":
+        return _("Pesanan yang sudah dikirim tidak dapat dibatalkan.")
+    if to_state == "completed":
+        return _("Pesanan ini belum dikirim atau belum siap diambil.")
+    return _("Pesanan ini sudah diproses sebelumnya.")
 
 
-def shop_orders_of(shop, states=("paid",), limit=100):
-    """A shop's parts of orders in the given states, newest first (for the producer's dashboard)."""
-    return db.session.scalars(select(ShopOrder).join(Order).where(ShopOrder.shop_id == shop.id,
-                                                                  ShopOrder.state.in_(states))
-                              .order_by(Order.created_at.desc(), ShopOrder.id.desc()).limit(limit)).all()
+def _move(part, to_state, actor, actor_role, note="", now=None, **values):
+    """Move a shop order along SHOP_ORDER_TRANSITIONS with one conditional UPDATE, and record it.
+
+    The UPDATE names the state the caller saw, so of two people pressing at once exactly one wins; the other
+    gets InvalidState, as does anyone asking for a move the map does not allow."""
+    if not part.can_transition(to_state):
+        raise InvalidState(_refusal(part, to_state))
+    now = now or utcnow()
+    moved = db.session.execute(update(ShopOrder).where(ShopOrder.id == part.id, ShopOrder.state == part.state)
+                               .values(state=to_state, **values), execution_options=_NO_SYNC).rowcount == 1
+    if not moved:
+        db.session.refresh(part)
+        raise InvalidState(_refusal(part, to_state))
+    record_event(part.order_id, to_state, shop_order_id=part.id, from_state=part.state, actor=actor,
+                 actor_role=actor_role, note=note, now=now)
+    db.session.refresh(part)
+    return part
 
 
-def flagged_orders(limit=100):
-    """Orders an admin must look at (payment mismatch, refunded late payments)."""
-    return db.session.scalars(select(Order).where(Order.flagged_for_admin.is_(True))
-                              .order_by(Order.created_at.desc()).limit(limit)).all()
+def accept_shop_order(part, producer, now=None):
+    """The producer takes a paid order on: it is being prepared ('diproses')."""
+    now = now or utcnow()
+    return _move(part, "preparing", producer, "producer", now=now, accepted_at=now)
+
+
+def ship_shop_order(part, producer, courier, tracking_number, now=None):
+    """The producer hands a prepared order to a courier; the buyer gets the courier and tracking number."""
+    courier = str(courier or "").strip().lower()
+    if courier not in COURIERS:
+        raise InvalidInput(_("Pilih kurir dari daftar."), field="courier")
+    tracking_number = " ".join(str(tracking_number or "").split()).upper()
+    if not 4 <= len(tracking_number) <= 40 or not TRACKING_PATTERN.fullmatch(tracking_number):
+        raise InvalidInput(_("Nomor resi 4 sampai 40 huruf, angka atau tanda hubung."), field="tracking_number")
+    now = now or utcnow()
+    _move(part, "shipped", producer, "producer", note=f"{courier} {tracking_number}", now=now,
+          courier=courier, tracking_number=tracking_number, shipped_at=now)
+    notify.order_event("shipped", part.order, part)
+    return part
+
+
+def mark_ready_for_pickup(part, producer, now=None):
+    """The producer has the order packed for the buyer to collect."""
+    now = now or utcnow()
+    _move(part, "ready_for_pickup", producer, "producer", now=now, ready_at=now)
+    notify.order_event("ready_for_pickup", part.order, part)
+    return part
+
+
+def confirm_receipt(part, buyer, now=None):
+    """The buyer says the goods arrived (or were collected): the order is completed."""
+    now = now or utcnow()
+    return _move(part, "completed", buyer, "buyer", now=now, completed_at=now)
+
+
+def hand_over(part, producer, now=None):
+    """The producer hands a pickup order to the buyer in person (the buyer may have no signal to confirm)."""
+    if part.fulfilment != "pickup":
+        raise InvalidState(_("Hanya pesanan ambil sendiri yang diserahkan langsung oleh penjual."))
+    now = now or utcnow()
+    return _move(part, "completed", producer, "producer", note="handed_over", now=now, completed_at=now)
+
+
+def cancel_shop_order(part, actor, actor_role, reason, now=None):
+    """Cancel a shop's part before it ships: its stock goes back (once, with the state change that only one
+    caller can win) and, when the order was paid, that part is owed back to the buyer (refunded after commit)."""
+    reason = " ".join(str(reason or "").split())
+    if not 3 <= len(reason) <= 500:
+        raise InvalidInput(_("Tuliskan alasan pembatalan (3 sampai 500 huruf)."), field="reason")
+    paid = part.state != "awaiting_payment" and part.order.stripe_payment_intent is not None
+    now = now or utcnow()
+    _move(part, "cancelled", actor, actor_role, note=reason, now=now, cancel_reason=reason, cancelled_at=now,
+          refund_amount_idr=part.total_idr if paid else 0)
+    for item in sorted(part.items, key=lambda line: line.product_id):
+        _give(item.product_id, item.quantity)
+    notify.order_event("cancelled", part.order, part)
+    return part
+
+
+def auto_complete(days=AUTO_COMPLETE_DAYS, now=None, limit=500):
+    """Complete orders shipped more than `days` ago that the buyer never confirmed; returns how many.
+
+    Each is its own conditional UPDATE, so a buyer confirming at the same moment, or a second cron run, is fine."""
+    now = now or utcnow()
+    completed = 0
+    for part_id in queries.shipped_before(now - timedelta(days=days), limit=limit):
+        part = db.session.get(ShopOrder, part_id)
+        try:
+            _move(part, "completed", None, "system", note="auto_complete", now=now, completed_at=now)
+        except InvalidState:
+            continue  # confirmed by the buyer meanwhile
+        completed += 1
+    return completed

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..payments import service as payments
 from ..payments.gateway import PaymentsUnavailable
 from . import cart as carts
-from . import service
+from . import queries, service
 from .forms import CheckoutForm
 
 bp = Blueprint("orders", __name__)
@@ -151,7 +151,7 @@ def _start_payment(order):
 
 
 def _own_order(code):
-    order = service.buyer_order(current_user, code)
+    order = queries.buyer_order(current_user, code)
     if order is None:
         abort(404)
     return order
@@ -161,7 +161,7 @@ def _own_order(code):
 @login_required
 def my_orders():
     """The buyer's orders, newest first."""
-    return render_template("orders/orders.html", orders=service.orders_of(current_user))
+    return render_template("orders/orders.html", orders=queries.orders_of(current_user))
 
 
 @bp.route("/orders/<code>")
@@ -193,7 +193,8 @@ def cancel(code):
     released = False
     if state == "pending":
         try:
-            released = payments.cancel_unpaid(order_id, "cancelled", payments.close_session(session_id))
+            released = payments.cancel_unpaid(order_id, "cancelled", payments.close_session(session_id),
+                                                buyer=current_user)
         except (stripe.StripeError, PaymentsUnavailable):
             current_app.logger.exception("could not close the payment session of order %s", code)
         db.session.commit()

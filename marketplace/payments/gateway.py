@@ -62,7 +62,12 @@ def expire_checkout_session(session_id):
     return client().v1.checkout.sessions.expire(session_id)
 
 
-def refund_payment(payment_intent, idempotency_key):
-    """Refund a payment in full; the idempotency key makes a retry return the same refund."""
-    return client().v1.refunds.create({"payment_intent": payment_intent, "reason": "requested_by_customer"},
-                                      {"idempotency_key": idempotency_key})
+def refund_payment(payment_intent, idempotency_key, amount_idr=None, metadata=None):
+    """Refund a payment, in full or (with amount_idr) in part; the idempotency key makes a retry return the
+    same refund."""
+    params = {"payment_intent": payment_intent, "reason": "requested_by_customer"}
+    if amount_idr is not None:
+        params["amount"] = stripe_amount(amount_idr)
+    if metadata:
+        params["metadata"] = metadata
+    return client().v1.refunds.create(params, {"idempotency_key": idempotency_key})

@@ -16,7 +16,7 @@ from ..errors import InvalidState
 from ..extensions import db
 from ..models_base import utcnow
 from ..orders import service as orders
-from ..orders.models import Order
+from ..orders.models import Order, ShopOrder
 from . import gateway
 from .models import PaymentRefund
 
@@ -96,12 +96,14 @@ def close_session(session_id):
         return "closed" if status == "expired" else status
 
 
-def cancel_unpaid(order_id, to_state, session_outcome, now=None):
-    """Give the stock back after close_session(): only when Stripe confirmed the session is closed."""
+def cancel_unpaid(order_id, to_state, session_outcome, now=None, buyer=None):
+    """Give the stock back after close_session(): only when Stripe confirmed the session is closed.
+
+    With a buyer, the buyer cancelled; without, the payment window closed."""
     order = db.session.get(Order, order_id, populate_existing=True)
     if session_outcome != "closed" or order is None:
         return False
-    return orders.release_order(order, to_state, now)
+    return orders.release_order(order, to_state, now, actor=buyer, actor_role="buyer" if buyer else "system")
 
 
 def owe_refund(payment_intent, order_id, amount, currency, reason):
@@ -146,3 +148,38 @@ def make_refund(refund_id, payment_intent):
     refund.last_error = error
     db.session.flush()
     return refund.stripe_refund_id is not None
+
+
+def shop_refund_due(part):
+    """(shop order id, payment intent, amount) of the refund a cancelled part still owes, or None.
+
+    Taken before the caller commits, so that make_shop_refund() talks to Stripe holding no database lock."""
+    if not part.refund_due:
+        return None
+    return part.id, part.order.stripe_payment_intent, part.refund_amount_idr
+
+
+def due_shop_refunds(limit=100):
+    """The shop-order refunds not made yet (after a failure), oldest first, as shop_refund_due() gives them."""
+    rows = db.session.execute(select(ShopOrder.id, Order.stripe_payment_intent, ShopOrder.refund_amount_idr)
+                              .join(Order).where(ShopOrder.refund_amount_idr > 0, ShopOrder.stripe_refund_id.is_(None))
+                              .order_by(ShopOrder.cancelled_at, ShopOrder.id).limit(limit))
+    return [tuple(row) for row in rows]
+
+
+def make_shop_refund(shop_order_id, payment_intent, amount_idr):
+    """Give a cancelled shop order's part back: a partial refund keyed by the shop order, so however often this
+    runs (a retry, cron) Stripe makes one refund. Call it after committing; True once the refund is made."""
+    try:
+        made = gateway.refund_payment(payment_intent, f"pasardesa-refund-shop-order-{shop_order_id}", amount_idr,
+                                      {"shop_order_id": str(shop_order_id)})
+        stripe_id, error = made.id, ""
+    except stripe.StripeError as failure:
+        current_app.logger.warning("refund of shop order %s failed, will retry: %s", shop_order_id, failure)
+        stripe_id, error = None, str(failure)[:500]
+    part = db.session.get(ShopOrder, shop_order_id, populate_existing=True)
+    if stripe_id and part.stripe_refund_id is None:
+        part.stripe_refund_id, part.refunded_at = stripe_id, utcnow()
+    part.refund_error = error
+    db.session.flush()
+    return part.stripe_refund_id is not None

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import stripe
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..extensions import db
 from .models import StandinCheckoutSession, StandinRefund  # noqa: F401 (the stand-in's own tables)
@@ -190,10 +190,18 @@ def _create_refund(params, key, digest):
         StandinCheckoutSession.payment_intent == intent, StandinCheckoutSession.payment_status == "paid"))
     if not intent or session is None:
         raise _Refused(404, f"No such payment_intent: '{intent}'", code="resource_missing", param="payment_intent")
-    if db.session.scalar(select(StandinRefund.id).where(StandinRefund.payment_intent == intent)):
+    refunded = db.session.scalar(select(func.coalesce(func.sum(StandinRefund.amount), 0))
+                                 .where(StandinRefund.payment_intent == intent))
+    left = session.amount_total - refunded
+    if left <= 0:
         raise _Refused(400, f"Charge for payment_intent {intent} has already been refunded.",
                        code="charge_already_refunded")
-    refund = StandinRefund(id="re_" + secrets.token_hex(12), payment_intent=intent, amount=session.amount_total,
+    # Like Stripe: without an amount the rest of the charge goes back; with one, a part of it.
+    amount = left if params.get("amount") is None else _whole(params.get("amount"), "amount", low=1)
+    if amount > left:
+        raise _Refused(400, f"Refund amount ({amount}) is greater than unrefunded amount on charge ({left})",
+                       code="amount_too_large", param="amount")
+    refund = StandinRefund(id="re_" + secrets.token_hex(12), payment_intent=intent, amount=amount,
                            currency=session.currency, created=int(time.time()), idempotency_key=key,
                            request_digest=digest)
     db.session.add(refund)

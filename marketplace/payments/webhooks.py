@@ -117,7 +117,7 @@ def _paid(session):
             return Outcome("unmatched", stored.id)
         if stored is not None:
             orders.flag_order(stored, "Pembayaran dengan data pesanan yang tidak cocok; dana dikembalikan.")
-            orders.release_order(stored, "cancelled")
+            orders.release_order(stored, "cancelled", actor_role="payment")
         return Outcome("unmatched", stored.id if stored else None, _refund(stored, session, "unmatched"))
     amount_ok = session.get("amount_total") == gateway.stripe_amount(order.total_idr)
     if not amount_ok or session.get("currency") != gateway.CURRENCY:
@@ -125,7 +125,7 @@ def _paid(session):
                                  f"{session.get('currency')!r}, pesanan {gateway.stripe_amount(order.total_idr)} idr.")
         if order.state == "paid" and order.stripe_payment_intent == session.get("payment_intent"):
             return Outcome("mismatch", order.id)
-        orders.release_order(order, "cancelled")
+        orders.release_order(order, "cancelled", actor_role="payment")
         return Outcome("mismatch", order.id, _refund(order, session, "amount_mismatch"))
     result = orders.settle_order(order, session.get("payment_intent"))
     if result == "released":
@@ -150,7 +150,7 @@ def _released(to_state):
             current_app.logger.info("Stripe session %s does not belong to an order; %s ignored", session["id"],
                                     to_state)
             return Outcome("unmatched")
-        return Outcome(to_state if orders.release_order(order, to_state) else "unchanged", order.id)
+        return Outcome(to_state if orders.release_order(order, to_state, actor_role="payment") else "unchanged", order.id)
 
     return release
 

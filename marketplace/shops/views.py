@@ -239,3 +239,5 @@ def describe_photo(product_id, image_id):
     db.session.commit()
     flash(_("Keterangan foto sudah disimpan."), "success")
     return redirect(url_for("shops.edit_product", product_id=product.id, _anchor="photos"))
+
+from . import views_orders  # noqa: E402,F401  (the producer's order routes live on this blueprint)

@@ -36,7 +36,8 @@ def _url(value):
 
 class StockLedger:
     """Remembers the stock every product was created with (and restocks), per database, to check at the end that
-    initial stock + restocks = stock + quantities of orders holding stock (reserved or sold; released ones are back)."""
+    initial stock + restocks = stock + quantities of orders holding stock (reserved or sold; released orders and
+    cancelled shop parts are back)."""
 
     def __init__(self):
         self.initial = {}
@@ -62,7 +63,8 @@ class StockLedger:
                 stock = dict(session.execute(select(Product.id, Product.stock).where(Product.id.in_(initial))).all())
                 held = dict(session.execute(
                     select(OrderItem.product_id, func.sum(OrderItem.quantity)).join(ShopOrder).join(Order)
-                    .where(Order.state.in_(HOLDING_STATES), OrderItem.product_id.in_(initial))
+                    .where(Order.state.in_(HOLDING_STATES), ShopOrder.state != "cancelled",
+                           OrderItem.product_id.in_(initial))
                     .group_by(OrderItem.product_id)).all())
             for product_id, start in initial.items():
                 assert stock[product_id] >= 0, f"product {product_id}: negative stock {stock[product_id]}"

@@ -6,7 +6,7 @@ from marketplace.catalogue.models import Product
 from marketplace.errors import InvalidInput, InvalidState, OutOfStock
 from marketplace.extensions import db
 from marketplace.moderation import service as moderation
-from marketplace.orders import service
+from marketplace.orders import queries, service
 from marketplace.orders.models import BuyerAddress, CartItem, Order, OrderItem
 from tests.orders.helpers import address
 
@@ -221,7 +221,7 @@ def test_overdue_orders_are_pending_ones_past_their_window(make_product, buyer, 
     from marketplace.models_base import utcnow
 
     order = place(buyer, (make_product(), 1))
-    assert order not in service.overdue_orders()
-    assert order in service.overdue_orders(now=utcnow() + timedelta(minutes=31))
+    assert order not in queries.overdue_orders()
+    assert order in queries.overdue_orders(now=utcnow() + timedelta(minutes=31))
     service.settle_order(order, "pi_1")
-    assert order not in service.overdue_orders(now=utcnow() + timedelta(minutes=31))
+    assert order not in queries.overdue_orders(now=utcnow() + timedelta(minutes=31))

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from marketplace.catalogue.models import Product
 from marketplace.extensions import db
-from marketplace.orders import service
+from marketplace.orders import queries, service
 from marketplace.orders.models import Order
 from marketplace.payments.models import PaymentEvent
 from marketplace.payments.standin import StandinCheckoutSession
@@ -240,7 +240,7 @@ def test_completed_but_unpaid_keeps_the_reservation(client, order_and_session):
     order, session = order_and_session
     post_event(client, event("checkout.session.completed", {**session, "status": "complete"}))
     assert fresh(order).state == "processing"
-    assert order not in service.overdue_orders()
+    assert order not in queries.overdue_orders()
 
 
 # --- test-mode events in production --------------------------------------------------------------------------

@@ -1,0 +1,61 @@
+"""Reading orders: the buyer's, a shop's, those overdue for payment and those an admin must see."""
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models_base import utcnow
+from .models import Order, ShopOrder
+
+
+def overdue_orders(now=None, limit=200):
+    """Pending orders whose payment window has closed, oldest first."""
+    return db.session.scalars(select(Order).where(Order.state == "pending", Order.expires_at < (now or utcnow()))
+                              .order_by(Order.expires_at, Order.id).limit(limit)).all()
+
+
+def buyer_order(buyer, code):
+    """The buyer's own order with that code, or None (someone else's is None too)."""
+    return db.session.scalar(select(Order).where(Order.code == str(code)[:16], Order.buyer_id == buyer.id))
+
+
+def orders_of(buyer, limit=100):
+    """The buyer's orders, newest first."""
+    return db.session.scalars(select(Order).where(Order.buyer_id == buyer.id)
+                              .order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()
+
+
+def shop_orders_of(shop, states=("paid",), limit=100):
+    """A shop's parts of orders in the given states, newest first (for the producer's dashboard)."""
+    return db.session.scalars(select(ShopOrder).join(Order).where(ShopOrder.shop_id == shop.id,
+                                                                  ShopOrder.state.in_(states))
+                              .order_by(Order.created_at.desc(), ShopOrder.id.desc()).limit(limit)).all()
+
+
+def flagged_orders(limit=100):
+    """Orders an admin must look at (payment mismatch, refunded late payments)."""
+    return db.session.scalars(select(Order).where(Order.flagged_for_admin.is_(True))
+                              .order_by(Order.created_at.desc()).limit(limit)).all()
+
+
+def producer_shop_order(producer, shop_order_id):
+    """A part of an order fulfilled by the producer's own shop, or None (another shop's is None too)."""
+    from ..shops.models import Shop
+
+    if isinstance(shop_order_id, bool) or not isinstance(shop_order_id, int):
+        return None
+    return db.session.scalar(select(ShopOrder).join(Shop, Shop.id == ShopOrder.shop_id)
+                             .where(ShopOrder.id == shop_order_id, Shop.owner_id == producer.id))
+
+
+def buyer_shop_order(buyer, code, shop_order_id):
+    """One shop's part of the buyer's own order, or None."""
+    if isinstance(shop_order_id, bool) or not isinstance(shop_order_id, int):
+        return None
+    return db.session.scalar(select(ShopOrder).join(Order).where(
+        ShopOrder.id == shop_order_id, Order.code == str(code)[:16], Order.buyer_id == buyer.id))
+
+
+def shipped_before(cutoff, limit=500):
+    """Ids of shop orders shipped before cutoff and still not confirmed, oldest first."""
+    return db.session.scalars(select(ShopOrder.id).where(ShopOrder.state == "shipped",
+                                                         ShopOrder.shipped_at < cutoff)
+                              .order_by(ShopOrder.shipped_at, ShopOrder.id).limit(limit)).all()
