@@ -222,3 +222,42 @@ def make_product(app, make_shop, make_user):
         return product
 
     return make
+
+
+@pytest.fixture
+def make_order(app, make_user, make_product):
+    """make_order(buyer=None, lines=None, fulfilment="delivery", paid=True) -> Order, placed through the cart and
+    the real checkout, then (when paid) paid at the Stripe stand-in and settled by its signed webhook event.
+
+    lines is [(product, quantity)]; the default is one new listing (stock 10, Rp50.000) bought twice.
+    fulfilment is "delivery" or "pickup" for every shop of the order."""
+    from marketplace.orders import cart, service
+    from marketplace.payments import service as payments
+    from marketplace.payments import standin, webhooks
+    from tests.orders.helpers import address, signed
+
+    def make(buyer=None, lines=None, fulfilment="delivery", paid=True):
+        buyer = buyer or make_user("buyer")
+        lines = lines or [(make_product(stock=10, price_idr=50000), 2)]
+        basket = cart.AccountCart(buyer)
+        for product, quantity in lines:
+            cart.add_to_cart(basket, str(product.id), str(quantity))
+        choices = {product.shop_id: fulfilment for product, _quantity in lines}
+        order = service.place_order(buyer, address(), choices)
+        db.session.commit()
+        if not paid:
+            return order
+        with app.test_request_context():
+            request = payments.checkout_request(order, "http://localhost/ok", "http://localhost/cancel")
+            db.session.commit()
+            payments.remember_session(request.order_id, payments.open_checkout(request))
+            db.session.commit()
+            session = db.session.get(standin.StandinCheckoutSession, order.stripe_session_id)
+            for event in standin.finish_session(session, paid=True):
+                webhooks.handle(*signed(event, secret=app.config["STRIPE_WEBHOOK_SECRET"]))
+            db.session.commit()
+        db.session.refresh(order)
+        assert order.state == "paid"
+        return order
+
+    return make
