@@ -62,6 +62,13 @@ def register_user(*, email, name, phone, password, role="buyer"):
     return user
 
 
+def remember_language(user, locale):
+    """Keep the language the user reads the site in, so that emails to them are written in it too."""
+    if locale in current_app.config["LANGUAGES"] and user.locale != locale:
+        user.locale = locale
+        db.session.flush()
+
+
 def authenticate(email, password):
     """The user whose email and password match, or None."""
     global _DUMMY_HASH

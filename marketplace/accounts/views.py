@@ -2,6 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -44,6 +45,7 @@ def register():
         except DomainError as error:
             form.email.errors.append(error.message)
         else:
+            service.remember_language(user, str(get_locale()))
             db.session.commit()
             login_user(user)
             merge_visitor_cart(session, user)
@@ -62,6 +64,7 @@ def login():
     if form.validate_on_submit():
         user = service.authenticate(form.email.data, form.password.data)
         if user is not None:
+            service.remember_language(user, str(get_locale()))
             db.session.commit()
             login_user(user)
             merge_visitor_cart(session, user)

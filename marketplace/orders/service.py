@@ -380,7 +380,9 @@ def cancel_shop_order(part, actor, actor_role, reason, now=None):
     reason = " ".join(str(reason or "").split())
     if not 3 <= len(reason) <= 500:
         raise InvalidInput(_("Tuliskan alasan pembatalan (3 sampai 500 huruf)."), field="reason")
-    paid = part.state != "awaiting_payment" and part.order.stripe_payment_intent is not None
+    if part.state == "awaiting_payment":  # the whole unpaid order is released instead (release_order)
+        raise InvalidState(_refusal(part, "cancelled"))
+    paid = part.order.stripe_payment_intent is not None
     now = now or utcnow()
     _move(part, "cancelled", actor, actor_role, note=reason, now=now, cancel_reason=reason, cancelled_at=now,
           refund_amount_idr=part.total_idr if paid else 0)

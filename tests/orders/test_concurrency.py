@@ -7,7 +7,7 @@ from marketplace.accounts.models import User
 from marketplace.errors import InvalidState, OutOfStock
 from marketplace.extensions import db
 from marketplace.orders import service
-from marketplace.orders.models import Order, OrderItem, ShopOrder
+from marketplace.orders.models import Order, OrderEvent, OrderItem, ShopOrder
 from tests.orders.helpers import address, in_parallel
 
 pytestmark = pytest.mark.slow
@@ -115,3 +115,53 @@ def test_a_restock_during_the_rush_loses_no_update(market, fifty_buyers, stock_i
     sold = sum(result is not None for result in results[:50])
     assert market.stock(product_id) == 5 + 20 - sold  # every restock and every sale counted
     assert market.stock(product_id) >= 0 and sold >= 5
+
+
+def _paid_order(market, buyer_id, product_id, quantity):
+    """A placed and settled order's (id, shop order id)."""
+    market.fill_cart(buyer_id, (product_id, quantity))
+
+    def place_and_settle():
+        order = service.place_order(db.session.get(User, buyer_id), address(), {})
+        service.settle_order(order, f"pi_concurrent_{order.id}")
+        return order.id, order.shop_orders[0].id
+
+    return market.run(place_and_settle)
+
+
+def _shop_action(market, shop_order_id, action):
+    """A callable that moves the shop order as its producer would: 'won' or 'refused'."""
+
+    def act():
+        with market.app.app_context():
+            try:
+                part = db.session.get(ShopOrder, shop_order_id)
+                owner = part.shop.owner
+                if action == "cancel":
+                    service.cancel_shop_order(part, owner, "producer", "Stok rusak")
+                else:
+                    service.ship_shop_order(part, owner, "jne", "JP0001112223")
+                db.session.commit()
+                return "won"
+            except InvalidState:
+                db.session.rollback()
+                return "refused"
+            finally:
+                db.session.remove()
+
+    return act
+
+
+@pytest.mark.parametrize("rivals", [("cancel",) * 6, ("cancel", "ship") * 3])
+def test_a_shop_order_changes_once_under_concurrent_presses(market, rivals):
+    """Six presses at once (double taps, two devices): one wins, the stock comes back at most once."""
+    product_id = market.make_product(stock=10)
+    _order_id, part_id = _paid_order(market, market.make_user(), product_id, 4)
+    market.run(lambda: service.accept_shop_order(db.session.get(ShopOrder, part_id),
+                                                 db.session.get(ShopOrder, part_id).shop.owner))
+    results = in_parallel([_shop_action(market, part_id, action) for action in rivals])
+    assert results.count("won") == 1
+    state = market.run(lambda: db.session.get(ShopOrder, part_id).state)
+    assert market.stock(product_id) == (10 if state == "cancelled" else 6)
+    assert market.run(lambda: db.session.scalar(select(func.count()).select_from(OrderEvent).where(
+        OrderEvent.shop_order_id == part_id, OrderEvent.to_state == state))) == 1
