@@ -8,6 +8,7 @@ from marketplace.catalogue.models import Product, ProductImage
 from marketplace.extensions import db
 from marketplace.media.service import variant_key
 from marketplace.media.storage import get_storage
+from marketplace.orders.models import ShopOrder
 from marketplace.shops.models import Shop
 
 
@@ -34,6 +35,10 @@ def test_seed_demo_fills_an_empty_marketplace(empty, runner):
         assert storage.exists(variant_key(product.images[0].content_hash, 320))
     roles = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
     assert roles == {"admin": 1, "buyer": 3, "producer": 12}
+    states = db.session.scalars(select(ShopOrder.state).order_by(ShopOrder.id)).all()
+    assert states == ["paid", "preparing", "ready_for_pickup", "shipped", "completed", "cancelled"]
+    cancelled = db.session.scalar(select(ShopOrder).where(ShopOrder.state == "cancelled"))
+    assert cancelled.stripe_refund_id is not None  # refunded at the stand-in
 
 
 def test_seed_demo_only_into_an_empty_database(empty, runner, make_user):

@@ -317,6 +317,7 @@ def _move(part, to_state, actor, actor_role, note="", now=None, **values):
 
     The UPDATE names the state the caller saw, so of two people pressing at once exactly one wins; the other
     gets InvalidState, as does anyone asking for a move the map does not allow."""
+    db.session.refresh(part)  # payments move parts with bulk UPDATEs, which loaded objects do not see
     if not part.can_transition(to_state):
         raise InvalidState(_refusal(part, to_state))
     now = now or utcnow()
@@ -380,6 +381,7 @@ def cancel_shop_order(part, actor, actor_role, reason, now=None):
     reason = " ".join(str(reason or "").split())
     if not 3 <= len(reason) <= 500:
         raise InvalidInput(_("Tuliskan alasan pembatalan (3 sampai 500 huruf)."), field="reason")
+    db.session.refresh(part)
     if part.state == "awaiting_payment":  # the whole unpaid order is released instead (release_order)
         raise InvalidState(_refusal(part, "cancelled"))
     paid = part.order.stripe_payment_intent is not None
