@@ -1,4 +1,6 @@
 """Cart, checkout and the buyer's orders. Without JavaScript everything is a plain form and a redirect."""
+from dataclasses import dataclass
+
 import stripe
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -6,13 +8,14 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.views import safe_next
-from ..errors import DomainError
+from ..errors import DomainError, InvalidState
 from ..extensions import db
 from ..payments import service as payments
 from ..payments.gateway import PaymentsUnavailable
 from . import cart as carts
 from . import queries, service
 from .forms import CheckoutForm
+from .messaging import courier_name, link_to_producer
 
 bp = Blueprint("orders", __name__)
 
@@ -164,12 +167,53 @@ def my_orders():
     return render_template("orders/orders.html", orders=queries.orders_of(current_user))
 
 
+@dataclass
+class PartView:
+    """One shop's part of an order as the buyer sees it: the part, its history and the way to reach the shop."""
+
+    part: object
+    timeline: list
+    courier: str
+    whatsapp_url: str | None
+
+
+def _part_views(order):
+    """Each part with its timeline: the order's own events (placed, paid...) and the part's, oldest first."""
+    order_events = [event for event in order.events if event.shop_order_id is None]
+    return [PartView(part, sorted(order_events + list(part.events), key=lambda event: (event.created_at, event.id)),
+                     courier_name(part.courier) if part.courier else "", link_to_producer(part))
+            for part in order.shop_orders]
+
+
+def _render_order(order, error=None, status=200):
+    # The review page is built separately; until its endpoint exists the links to it are left out.
+    return render_template("orders/order.html", order=order, parts=_part_views(order), error=error,
+                           returned=request.args.get("checkout", ""),
+                           reviews_open="reviews.write" in current_app.view_functions), status
+
+
 @bp.route("/orders/<code>")
 @login_required
 def order_page(code):
     """One order; it never marks anything paid by itself, and refreshes itself while payment is awaited."""
-    order = _own_order(code)
-    return render_template("orders/order.html", order=order, returned=request.args.get("checkout", ""))
+    return _render_order(_own_order(code))
+
+
+@bp.route("/orders/<code>/shops/<int(max=2147483647):shop_order_id>/confirm", methods=["POST"])
+@login_required
+def confirm_receipt(code, shop_order_id):
+    """The buyer says one shop's goods arrived or were collected; that part is completed."""
+    part = queries.buyer_shop_order(current_user, code, shop_order_id)
+    if part is None:
+        abort(404)
+    try:
+        service.confirm_receipt(part, current_user)
+    except InvalidState as error:
+        db.session.rollback()
+        return _render_order(_own_order(code), error.message, 409)
+    db.session.commit()
+    flash(_("Terima kasih! Pesanan dari %(shop)s selesai.", shop=part.shop.name), "success")
+    return redirect(url_for("orders.order_page", code=code))
 
 
 @bp.route("/orders/<code>/pay", methods=["POST"])
