@@ -38,6 +38,7 @@ VILLAGE = regions.children("64.02.06")[0][0]
 def _app(url, files):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": False,
                       "MEDIA_ROOT": os.path.join(files, "media"), "SEARCH_INDEX_DIR": os.path.join(files, "index"),
+                      "MAIL_OUTBOX_DIR": os.path.join(files, "mail"),
                       "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1, "RATELIMIT_ENABLED": False,
                       "STRIPE_SECRET_KEY": None, "STRIPE_API_BASE": None, "SERVER_NAME": "bench.example.com",
                       "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 12, "max_overflow": 0}})

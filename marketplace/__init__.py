@@ -49,6 +49,7 @@ def _init_extensions(app):
     from .media.urls import media_src, media_srcset, media_url
     from .orders.messaging import courier_name
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .notifications import sending
     from .security import add_security_headers
 
     db.init_app(app)
@@ -70,6 +71,7 @@ def _init_extensions(app):
     app.add_template_global(media_src)
     app.add_template_global(courier_name)
     app.after_request(add_security_headers)
+    sending.install()
 
 
 def _register_blueprints(app):

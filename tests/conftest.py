@@ -75,6 +75,7 @@ def app_settings(tmp_path, database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret",
         "MEDIA_ROOT": str(tmp_path / "media"),
+        "MAIL_OUTBOX_DIR": str(tmp_path / "mail"),
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
         "ARGON2_MEMORY_KIB": 1024,
         "ARGON2_TIME_COST": 1,

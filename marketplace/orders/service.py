@@ -25,7 +25,7 @@ from ..shops.models import Shop
 from .address import Address, copy_address, remember_address, remembered_address, validate_address  # noqa: F401
 from .cart import merge_visitor_cart  # noqa: F401 (accounts.views calls it after login)
 from . import queries
-from .models import COURIERS, RELEASABLE_STATES, CartItem, Order, OrderEvent, OrderItem, ShopOrder
+from .models import COURIERS, ORDER_TRANSITIONS, RELEASABLE_STATES, CartItem, Order, OrderEvent, OrderItem, ShopOrder
 
 PAYMENT_WINDOW = timedelta(minutes=30)
 AUTO_COMPLETE_DAYS = 7
@@ -206,13 +206,18 @@ def _set_shop_orders(order_id, state):
                        execution_options=_NO_SYNC)
 
 
+def _states_leading_to(to_state):
+    """The payment states ORDER_TRANSITIONS allows to move to to_state (the WHERE of a conditional UPDATE)."""
+    return [state for state, targets in ORDER_TRANSITIONS.items() if to_state in targets]
+
+
 def release_order(order, to_state, now=None, actor=None, actor_role="system"):
     """Cancel or expire a pending order and put its stock back; only the first caller wins (True)."""
     assert to_state in ("cancelled", "expired")
     now = now or utcnow()
     before = db.session.scalar(select(Order.state).where(Order.id == order.id))
     claimed = db.session.execute(
-        update(Order).where(Order.id == order.id, Order.state.in_(RELEASABLE_STATES))
+        update(Order).where(Order.id == order.id, Order.state.in_(_states_leading_to(to_state)))
         .values(state=to_state, released_at=now), execution_options=_NO_SYNC).rowcount == 1
     if claimed:
         for product_id, quantity in _order_quantities(order.id):
@@ -225,7 +230,8 @@ def release_order(order, to_state, now=None, actor=None, actor_role="system"):
 
 def mark_processing(order):
     """Checkout finished with a payment that confirms later: keep the reservation and wait."""
-    changed = db.session.execute(update(Order).where(Order.id == order.id, Order.state == "pending")
+    changed = db.session.execute(update(Order).where(Order.id == order.id,
+                                                     Order.state.in_(_states_leading_to("processing")))
                                  .values(state="processing"), execution_options=_NO_SYNC).rowcount == 1
     if changed:
         record_event(order.id, "processing", from_state="pending", actor_role="payment")

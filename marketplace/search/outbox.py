@@ -85,13 +85,17 @@ def enqueue(session, kind, object_ids):
         session.connection().execute(insert(SearchOutbox.__table__), rows)
 
 
-def forget(session, previous_transaction=None):
-    """after_rollback: the rows went with the transaction; nothing is pending any more."""
-    session.info.pop(PENDING, None)
+def forget(session, previous_transaction):
+    """after_soft_rollback: the rows went with the transaction; nothing is pending any more. A savepoint
+    rolled back inside it (a refused line of an import, a duplicate caught) leaves the outer rows pending."""
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING, None)
 
 
 def drain_after_commit(session):
     """after_commit: apply the outbox to the index now, without ever failing the committed request."""
+    if session.in_nested_transaction():  # SQLAlchemy fires after_commit for a savepoint too: wait for the real one
+        return
     if not session.info.pop(PENDING, False) or session.info.get(DRAIN_SESSION) or not has_app_context():
         return
     app = current_app._get_current_object()
@@ -107,7 +111,7 @@ def drain_after_commit(session):
 
 def install():
     """Listen to every SQLAlchemy session (idempotent)."""
-    for name, listener in (("after_flush", record_changes), ("after_rollback", forget),
+    for name, listener in (("after_flush", record_changes), ("after_soft_rollback", forget),
                            ("after_commit", drain_after_commit)):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)

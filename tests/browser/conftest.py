@@ -85,6 +85,7 @@ def live_server(server_database, tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": server_database(files),
         "SECRET_KEY": "browser-test-secret",
         "MEDIA_ROOT": str(files / "media"),
+        "MAIL_OUTBOX_DIR": str(files / "mail"),
         "SEARCH_INDEX_DIR": str(files / "search-index"),
         "ARGON2_MEMORY_KIB": 1024,
         "ARGON2_TIME_COST": 1,

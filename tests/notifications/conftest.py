@@ -2,7 +2,6 @@
 SMTP server, and a committed database for concurrent senders."""
 import pytest
 
-from marketplace.notifications import sending
 from tests.notifications.helpers import Received, free_port
 from tests.orders.helpers import committed_market
 
@@ -10,8 +9,6 @@ from tests.orders.helpers import committed_market
 @pytest.fixture(autouse=True)
 def mail_settings(request, tmp_path):
     """Emails go to tmp_path as .eml files, and payments to the local stand-in, whatever the environment says."""
-    # Idempotent; create_app is expected to do this (reported to the lead), the tests must not depend on it yet.
-    sending.install()
     if "app" in request.fixturenames:
         app = request.getfixturevalue("app")
         app.config.update(MAIL_OUTBOX_DIR=str(tmp_path / "mail"), MAIL_SERVER="", MAIL_USE_TLS=False,

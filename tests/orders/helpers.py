@@ -203,6 +203,7 @@ def committed_market(server_database, tmp_path_factory):
     files = tmp_path_factory.mktemp("committed")
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": server_database(files), "SECRET_KEY": "committed",
                       "MEDIA_ROOT": str(files / "media"), "SEARCH_INDEX_DIR": str(files / "search-index"),
+                      "MAIL_OUTBOX_DIR": str(files / "mail"),
                       "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1, "RATELIMIT_ENABLED": False,
                       "SERVER_NAME": "pasardesa.example.com",
                       "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20, "max_overflow": 0, "pool_timeout": 120}})
