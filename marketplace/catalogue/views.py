@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import regions
+from ..reviews import service as reviews
 from . import queries, service
 
 bp = Blueprint("catalogue", __name__)
@@ -111,7 +112,7 @@ def shop(shop_slug):
     message = _("Halo %(shop)s, saya melihat toko Anda di %(site)s: %(url)s",
                 shop=found.name, site=current_app.config["SITE_NAME"], url=shop_url)
     return render_template("catalogue/shop.html", shop=found, page=page,
-                           whatsapp_url=_whatsapp_link(found, message))
+                           rating=reviews.shop_rating_summary(found.id), whatsapp_url=_whatsapp_link(found, message))
 
 
 @bp.route("/toko/<shop_slug>/<product_slug>")
@@ -127,4 +128,5 @@ def product(shop_slug, product_slug):
     return render_template(
         "catalogue/product.html", product=found, shop=found.shop, stock_state=queries.stock_state(found),
         halal_expired=bool(found.halal_expires_on and found.halal_expires_on < today),
-        manages=_manages(found.shop), whatsapp_url=_whatsapp_link(found.shop, message))
+        manages=_manages(found.shop), whatsapp_url=_whatsapp_link(found.shop, message),
+        rating=reviews.rating_summary(found.id), reviews=reviews.visible_reviews(found.id))

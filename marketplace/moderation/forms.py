@@ -19,6 +19,7 @@ ACTION_LABELS = {
     "trust_shop": _l("Ditandai tepercaya"),
     "untrust_shop": _l("Tanda tepercaya dicabut"),
     "dismiss_reports": _l("Laporan diabaikan"),
+    "review_hidden": _l("Ulasan disembunyikan"),
 }
 
 REGULATION_LABELS = {

@@ -22,7 +22,7 @@ from .service import SNAPSHOT_REGULATION_FIELDS, plain_text
 PER_PAGE = 25
 AUDIT_PER_PAGE = 50
 ACTIONS = ("approve", "reject", "confirm_change", "unpublish", "suspend_shop", "reinstate_shop", "trust_shop",
-           "untrust_shop", "dismiss_reports")
+           "untrust_shop", "dismiss_reports", "review_hidden")
 
 
 def _display_zone():
