@@ -1,4 +1,5 @@
 """Cart, checkout and the buyer's orders. Without JavaScript everything is a plain form and a redirect."""
+import re
 from dataclasses import dataclass
 
 import stripe
@@ -18,6 +19,8 @@ from .forms import CheckoutForm
 from .messaging import courier_name, link_to_producer
 
 bp = Blueprint("orders", __name__)
+# Order codes look like PD-2611-7Q4K; anything else cannot be one, and PostgreSQL refuses NUL bytes outright.
+ORDER_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
 
 
 def _visible_cart():
@@ -154,7 +157,7 @@ def _start_payment(order):
 
 
 def _own_order(code):
-    order = queries.buyer_order(current_user, code)
+    order = queries.buyer_order(current_user, code) if ORDER_CODE.fullmatch(code) else None
     if order is None:
         abort(404)
     return order
@@ -203,7 +206,7 @@ def order_page(code):
 @login_required
 def confirm_receipt(code, shop_order_id):
     """The buyer says one shop's goods arrived or were collected; that part is completed."""
-    part = queries.buyer_shop_order(current_user, code, shop_order_id)
+    part = queries.buyer_shop_order(current_user, code, shop_order_id) if ORDER_CODE.fullmatch(code) else None
     if part is None:
         abort(404)
     try:

@@ -257,11 +257,14 @@ def test_hostile_shop_order_ids_are_not_found(client, make_order, buyer, shop_or
     assert _state(part) == "shipped"
 
 
-@pytest.mark.parametrize("code", ["x" * 10_000, "' OR 1=1 --", "%00", "..%2F..%2Fadmin"])
+@pytest.mark.parametrize("code", ["x" * 10_000, "' OR 1=1 --", "%00", "PD-2611%00", "..%2F..%2Fadmin", "%F0%9F%8D%AF"])
 def test_hostile_codes_are_not_found(client, make_order, buyer, code):
     part = _reach(make_order(buyer=buyer).shop_orders[0], "shipped")
     assert client.get(f"/orders/{code}").status_code == 404
     assert _confirm(client, code, part.id).status_code == 404
+    for action in ("pay", "cancel"):
+        assert client.post(f"/orders/{code}/{action}",
+                           data={"csrf_token": csrf_token(client, "/login")}).status_code == 404
     assert _state(part) == "shipped"
 
 
