@@ -1,9 +1,20 @@
 """Reading orders: the buyer's, a shop's, those overdue for payment and those an admin must see."""
+import re
+
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..models_base import utcnow
 from .models import Order, ShopOrder
+
+# What an order code can look like (PD-2611-7Q4K); anything else is nobody's order, and is never sent to the
+# database (PostgreSQL refuses text with a NUL byte with an error, not an empty result).
+CODE_PATTERN = re.compile(r"[A-Za-z0-9-]{1,16}")
+
+
+def _plausible_code(code):
+    return isinstance(code, str) and CODE_PATTERN.fullmatch(code) is not None
 
 
 def overdue_orders(now=None, limit=200):
@@ -14,12 +25,15 @@ def overdue_orders(now=None, limit=200):
 
 def buyer_order(buyer, code):
     """The buyer's own order with that code, or None (someone else's is None too)."""
-    return db.session.scalar(select(Order).where(Order.code == str(code)[:16], Order.buyer_id == buyer.id))
+    if not _plausible_code(code):
+        return None
+    return db.session.scalar(select(Order).where(Order.code == code, Order.buyer_id == buyer.id))
 
 
 def orders_of(buyer, limit=100):
     """The buyer's orders, newest first."""
     return db.session.scalars(select(Order).where(Order.buyer_id == buyer.id)
+                              .options(selectinload(Order.shop_orders).joinedload(ShopOrder.shop))
                               .order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()
 
 
@@ -48,10 +62,10 @@ def producer_shop_order(producer, shop_order_id):
 
 def buyer_shop_order(buyer, code, shop_order_id):
     """One shop's part of the buyer's own order, or None."""
-    if isinstance(shop_order_id, bool) or not isinstance(shop_order_id, int):
+    if isinstance(shop_order_id, bool) or not isinstance(shop_order_id, int) or not _plausible_code(code):
         return None
     return db.session.scalar(select(ShopOrder).join(Order).where(
-        ShopOrder.id == shop_order_id, Order.code == str(code)[:16], Order.buyer_id == buyer.id))
+        ShopOrder.id == shop_order_id, Order.code == code, Order.buyer_id == buyer.id))
 
 
 def shipped_before(cutoff, limit=500):
