@@ -13,7 +13,8 @@ from .models import Order, ShopOrder
 CODE_PATTERN = re.compile(r"[A-Za-z0-9-]{1,16}")
 
 
-def _plausible_code(code):
+def plausible_code(code):
+    """True when code could be an order code at all."""
     return isinstance(code, str) and CODE_PATTERN.fullmatch(code) is not None
 
 
@@ -25,7 +26,7 @@ def overdue_orders(now=None, limit=200):
 
 def buyer_order(buyer, code):
     """The buyer's own order with that code, or None (someone else's is None too)."""
-    if not _plausible_code(code):
+    if not plausible_code(code):
         return None
     return db.session.scalar(select(Order).where(Order.code == code, Order.buyer_id == buyer.id))
 
@@ -62,7 +63,7 @@ def producer_shop_order(producer, shop_order_id):
 
 def buyer_shop_order(buyer, code, shop_order_id):
     """One shop's part of the buyer's own order, or None."""
-    if isinstance(shop_order_id, bool) or not isinstance(shop_order_id, int) or not _plausible_code(code):
+    if isinstance(shop_order_id, bool) or not isinstance(shop_order_id, int) or not plausible_code(code):
         return None
     return db.session.scalar(select(ShopOrder).join(Order).where(
         ShopOrder.id == shop_order_id, Order.code == code, Order.buyer_id == buyer.id))

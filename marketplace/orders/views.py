@@ -1,5 +1,4 @@
 """Cart, checkout and the buyer's orders. Without JavaScript everything is a plain form and a redirect."""
-import re
 from dataclasses import dataclass
 
 import stripe
@@ -13,14 +12,13 @@ from ..errors import DomainError, InvalidState
 from ..extensions import db
 from ..payments import service as payments
 from ..payments.gateway import PaymentsUnavailable
+from ..reviews import service as reviews
 from . import cart as carts
 from . import queries, service
 from .forms import CheckoutForm
 from .messaging import courier_name, link_to_producer
 
 bp = Blueprint("orders", __name__)
-# Order codes look like PD-2611-7Q4K; anything else cannot be one, and PostgreSQL refuses NUL bytes outright.
-ORDER_CODE = re.compile(r"[A-Za-z0-9-]{1,16}")
 
 
 def _visible_cart():
@@ -157,7 +155,7 @@ def _start_payment(order):
 
 
 def _own_order(code):
-    order = queries.buyer_order(current_user, code) if ORDER_CODE.fullmatch(code) else None
+    order = queries.buyer_order(current_user, code)
     if order is None:
         abort(404)
     return order
@@ -189,10 +187,9 @@ def _part_views(order):
 
 
 def _render_order(order, error=None, status=200):
-    # The review page is built separately; until its endpoint exists the links to it are left out.
     return render_template("orders/order.html", order=order, parts=_part_views(order), error=error,
                            returned=request.args.get("checkout", ""),
-                           reviews_open="reviews.write" in current_app.view_functions), status
+                           reviewable=reviews.reviewable_items(current_user, order)), status
 
 
 @bp.route("/orders/<code>")
@@ -206,7 +203,7 @@ def order_page(code):
 @login_required
 def confirm_receipt(code, shop_order_id):
     """The buyer says one shop's goods arrived or were collected; that part is completed."""
-    part = queries.buyer_shop_order(current_user, code, shop_order_id) if ORDER_CODE.fullmatch(code) else None
+    part = queries.buyer_shop_order(current_user, code, shop_order_id)
     if part is None:
         abort(404)
     try:

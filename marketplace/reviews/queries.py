@@ -4,6 +4,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..orders.models import Order, OrderItem, ShopOrder
+from ..orders.queries import plausible_code
 from ..shops.models import Shop
 from .models import Review
 
@@ -17,11 +18,11 @@ def _valid_id(value):
 
 def buyer_item(buyer, code, item_id):
     """An item of the buyer's own order with that code, or None (anybody else's is None too)."""
-    if not _valid_id(item_id):
+    if not _valid_id(item_id) or not plausible_code(code):
         return None
     return db.session.scalar(
         select(OrderItem).join(OrderItem.shop_order).join(ShopOrder.order)
-        .where(OrderItem.id == item_id, Order.code == str(code)[:16], Order.buyer_id == buyer.id)
+        .where(OrderItem.id == item_id, Order.code == code, Order.buyer_id == buyer.id)
         .options(joinedload(OrderItem.product), joinedload(OrderItem.shop_order)))
 
 

@@ -8,7 +8,7 @@ from marketplace.moderation import service
 from tests.conftest import Auth, csrf_token
 
 GET_ROUTES = ["/admin", "/admin/antrean", "/admin/berubah", "/admin/produk/{approved}", "/admin/laporan",
-              "/admin/toko", "/admin/toko/{shop}", "/admin/audit"]
+              "/admin/toko", "/admin/toko/{shop}", "/admin/audit", "/admin/reviews"]
 # Each POST with the fields that would make it act, so that a missing check would show as a change.
 POST_ROUTES = [
     ("/admin/antrean/setujui", {"product_ids": "{pending}"}),
@@ -22,12 +22,13 @@ POST_ROUTES = [
     ("/admin/toko/{suspended}/pulihkan", {"note": "x"}),
     ("/admin/toko/{shop}/percayai", {}),
     ("/admin/toko/{trusted}/cabut-tepercaya", {}),
+    ("/admin/reviews/{review}/hide", {"reason": "Berisi nomor telepon pribadi"}),
 ]
-MODERATION_TABLES = ("product", "shop", "moderation_decision", "product_snapshot", "report")
+MODERATION_TABLES = ("product", "shop", "moderation_decision", "product_snapshot", "report", "review")
 
 
 @pytest.fixture
-def world(make_user, make_shop, make_product, admin):
+def world(make_user, make_shop, make_product, make_order, admin):
     """Something for every admin action to act on, and one person of each role."""
     shop, suspended, trusted = make_shop(), make_shop(), make_shop()
     approved = make_product(shop=shop)
@@ -38,8 +39,23 @@ def world(make_user, make_shop, make_product, admin):
     service.set_trusted(trusted, admin, True)
     db.session.commit()
     return {"pending": make_product(shop=shop, status="pending").id, "approved": approved.id, "shop": shop.id,
-            "suspended": suspended.id, "trusted": trusted.id, "admin": admin,
+            "suspended": suspended.id, "trusted": trusted.id, "review": _review(make_order).id, "admin": admin,
             "buyer": make_user("buyer"), "producer": shop.owner}
+
+
+def _review(make_order):
+    """A buyer's review of a completed order, through the real order and review services."""
+    from marketplace.orders import service as orders
+    from marketplace.reviews import service as reviews
+
+    order = make_order()
+    part = order.shop_orders[0]
+    orders.accept_shop_order(part, part.shop.owner)
+    orders.ship_shop_order(part, part.shop.owner, "jne", "JP123456")
+    orders.confirm_receipt(part, order.buyer)
+    review = reviews.write_review(order.buyer, part.items[0], 5, "Mantap")
+    db.session.commit()
+    return review
 
 
 def fill(template, world):
@@ -61,9 +77,10 @@ def log_in(client, role, world):
 def test_the_lists_above_cover_every_admin_route(app):
     listed = {route for route in GET_ROUTES} | {route for route, _data in POST_ROUTES}
     rules = {rule.rule.replace("<int:product_id>", "{x}").replace("<int:shop_id>", "{x}")
-             for rule in app.url_map.iter_rules() if rule.rule.startswith("/admin")}
+             .replace("<int(max=2147483647):review_id>", "{x}") for rule in app.url_map.iter_rules() if rule.rule.startswith("/admin")}
     normalised = {route.replace("{approved}", "{x}").replace("{pending}", "{x}").replace("{shop}", "{x}")
-                  .replace("{suspended}", "{x}").replace("{trusted}", "{x}") for route in listed}
+                  .replace("{suspended}", "{x}").replace("{trusted}", "{x}").replace("{review}", "{x}")
+                  for route in listed}
     assert rules == normalised
 
 
