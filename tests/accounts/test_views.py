@@ -2,6 +2,7 @@
 import pytest
 
 from marketplace.accounts import service
+from marketplace.extensions import db
 from tests.conftest import TEST_PASSWORD, csrf_token
 
 
@@ -150,3 +151,23 @@ def test_successful_logins_do_not_count(client, make_user):
         token = csrf_token(client)
         assert client.post("/login", data={"email": user.email, "password": TEST_PASSWORD,
                                            "csrf_token": token}).status_code == 302
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_logging_in_remembers_the_language_for_emails(client, make_user, language):
+    user = make_user()
+    client.set_cookie("lang", language)
+    response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD,
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.locale == language
+
+
+def test_an_unknown_language_is_not_remembered(client, make_user):
+    user = make_user()
+    client.set_cookie("lang", "xx")
+    client.post("/login", data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": csrf_token(client)},
+                headers={"Accept-Language": "fr"})
+    db.session.refresh(user)
+    assert user.locale == "id"  # Indonesian, the default, since neither the cookie nor the browser names ours

@@ -128,6 +128,9 @@ def test_recipient_language_is_kept_on_the_row(app, make_user, make_order):
     db.session.commit()
     order = make_order(buyer=english)
     assert {row.locale for row in rows(order, kind="buyer_paid")} == {"en"}
+    english_row = rows(order, kind="buyer_paid")[0]
+    assert english_row.subject == f"Payment for order {order.code} received"
+    assert "has been received" in english_row.body and "Pembayaran" not in english_row.body
     indonesian = make_order()
     row = rows(indonesian, kind="buyer_paid")[0]
     assert row.locale == "id" and row.subject == f"Pembayaran pesanan {indonesian.code} diterima"
