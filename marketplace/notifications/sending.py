@@ -24,6 +24,7 @@ from .service import PENDING
 log = logging.getLogger(__name__)
 
 SENDER_SESSION = "pasardesa_notifications_sender"  # session.info key of the sender's own sessions
+COMMITTED = "pasardesa_notifications_committed"  # session.info key: committed rows wait for the connection to go back
 AFTER_COMMIT_LIMIT = 10     # a request sends at most this many; the rest wait for cron
 MAX_ATTEMPTS = 10           # a row that failed this often waits for a person (the CLI counts it)
 STUCK_AFTER = timedelta(minutes=15)  # far past any SMTP timeout: a claim this old will never finish
@@ -138,14 +139,23 @@ def forget(session, previous_transaction):
     """after_soft_rollback: the transaction's rows are gone; a savepoint's rollback leaves the rest pending."""
     if previous_transaction.parent is None:
         session.info.pop(PENDING, None)
+        session.info.pop(COMMITTED, None)
 
 
-def send_after_commit(session):
-    """after_commit: send what the transaction wrote (and other never-tried rows, bounded); never raises."""
+def mark_committed(session):
+    """after_commit: the transaction's rows are committed; they are sent once it has let go of its connection."""
     # A savepoint's commit fires this too (the service writes each row in one): its rows are not committed yet.
     if session.in_nested_transaction() or session.info.get(SENDER_SESSION):
         return
-    if not session.info.pop(PENDING, False) or not has_app_context():
+    if session.info.pop(PENDING, False):
+        session.info[COMMITTED] = True
+
+
+def send_after_commit(session, transaction):
+    """after_transaction_end: send what the committed transaction wrote (and other never-tried rows, bounded);
+    never raises. It runs after the connection went back to the pool, so sending needs no second one (with
+    every pooled connection held by a busy checkout, waiting for another would stall them all)."""
+    if transaction.parent is not None or not session.info.pop(COMMITTED, False) or not has_app_context():
         return
     try:
         bind = session.get_bind(Notification)
@@ -157,6 +167,7 @@ def send_after_commit(session):
 
 def install():
     """Listen to every SQLAlchemy session (idempotent)."""
-    for name, listener in (("after_soft_rollback", forget), ("after_commit", send_after_commit)):
+    for name, listener in (("after_soft_rollback", forget), ("after_commit", mark_committed),
+                           ("after_transaction_end", send_after_commit)):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)

@@ -109,5 +109,8 @@ def test_search_cart_checkout_pay(new_context, live_server, javascript):
     expect(page.get_by_role("heading", level=1)).to_contain_text("Sudah dibayar")
     code = re.search(r"PD-\d{4}-[A-Z0-9]{4}", page.get_by_role("heading", level=1).inner_text()).group(0)
     page.get_by_role("link", name="Pesanan saya", exact=True).click()
-    expect(page.get_by_role("row", name=re.compile(code))).to_contain_text("Sudah dibayar")
+    row = page.get_by_role("row", name=re.compile(code))
+    expect(row).to_contain_text("Madu Loa Kulu")  # each shop's part, now waiting for its producer
+    expect(row).to_contain_text("Gula Aren Muara Badak")
+    expect(row.get_by_text("Menunggu diproses penjual")).to_have_count(2)
     assert problems == []

@@ -168,14 +168,19 @@ def test_whatsapp_link_has_the_shops_number_and_the_order_code(client, make_orde
     assert order.code in message and "Toko Gula Aren & Kopi" in message
 
 
-def test_review_links_only_once_reviews_exist(client, app, make_order, buyer):
+def test_review_links_for_received_items_not_yet_reviewed(client, make_order, buyer):
+    from marketplace.reviews import service as reviews
+
+    shipped = _reach(make_order(buyer=buyer).shop_orders[0], "shipped")
+    assert "Beri ulasan" not in _page(client, shipped.order)  # not received yet
     part = _reach(make_order(buyer=buyer).shop_orders[0], "completed")
     page = _page(client, part.order)
     assert "Selesai" in _text(page)
-    if "reviews.write" in app.view_functions:
-        assert page.count("Beri ulasan") == len(part.items)
-    else:
-        assert "Beri ulasan" not in page
+    assert page.count("Beri ulasan") == len(part.items)
+    assert f"/orders/{part.order.code}/items/{part.items[0].id}/review" in page
+    reviews.write_review(buyer, part.items[0], 4, "")
+    db.session.commit()
+    assert "Beri ulasan" not in _page(client, part.order)  # each listing is reviewed once
 
 
 def test_awaiting_payment_page_still_refreshes_and_offers_pay_and_cancel(client, make_order, buyer):
