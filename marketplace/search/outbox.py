@@ -23,6 +23,7 @@ PRODUCT_FIELDS = ("title", "description", "unit", "price_idr", "stock", "status"
 SHOP_FIELDS = ("name", "slug", "district_code", "status")
 CATEGORY_FIELDS = ("slug", "name_id", "name_en", "parent_id")
 DRAIN_SESSION = "search_drain"      # session.info key: the drain's own sessions are not watched
+COMMITTED = "search_outbox_committed"  # session.info key: committed rows wait for the connection to go back
 PENDING = "search_outbox_pending"   # session.info key: this transaction wrote outbox rows
 
 
@@ -90,13 +91,22 @@ def forget(session, previous_transaction):
     rolled back inside it (a refused line of an import, a duplicate caught) leaves the outer rows pending."""
     if previous_transaction.parent is None:
         session.info.pop(PENDING, None)
+        session.info.pop(COMMITTED, None)
 
 
-def drain_after_commit(session):
-    """after_commit: apply the outbox to the index now, without ever failing the committed request."""
+def mark_committed(session):
+    """after_commit: the outbox rows are committed; they are applied once the transaction let go of its connection."""
     if session.in_nested_transaction():  # SQLAlchemy fires after_commit for a savepoint too: wait for the real one
         return
-    if not session.info.pop(PENDING, False) or session.info.get(DRAIN_SESSION) or not has_app_context():
+    if session.info.pop(PENDING, False) and not session.info.get(DRAIN_SESSION):
+        session.info[COMMITTED] = True
+
+
+def drain_after_commit(session, transaction):
+    """after_transaction_end: apply the outbox to the index now, without ever failing the committed request.
+
+    The connection is back in the pool by then, so the drain's own connection is not a second one held."""
+    if transaction.parent is not None or not session.info.pop(COMMITTED, False) or not has_app_context():
         return
     app = current_app._get_current_object()
     if not app.config.get("SEARCH_SYNC_ON_COMMIT", True):
@@ -112,6 +122,6 @@ def drain_after_commit(session):
 def install():
     """Listen to every SQLAlchemy session (idempotent)."""
     for name, listener in (("after_flush", record_changes), ("after_soft_rollback", forget),
-                           ("after_commit", drain_after_commit)):
+                           ("after_commit", mark_committed), ("after_transaction_end", drain_after_commit)):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
