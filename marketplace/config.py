@@ -57,6 +57,8 @@ def load_config(app, test_config=None):
         MAIL_USERNAME=env.get("MAIL_USERNAME", ""),
         MAIL_PASSWORD=env.get("MAIL_PASSWORD", ""),
         MAIL_FROM=env.get("MAIL_FROM", "Pasar Desa <pesanan@pasardesa.id>"),
+        # Off: requests only write the outbox and `flask notifications send` (cron or a loop) sends everything.
+        NOTIFICATIONS_SEND_ON_COMMIT=_bool(env.get("NOTIFICATIONS_SEND_ON_COMMIT", "true")),
         MAIL_TIMEOUT_SECONDS=_whole_number(env, "MAIL_TIMEOUT_SECONDS", 10, 1, 120),
         # Links in emails written outside a request (cron commands).
         SITE_URL=env.get("SITE_URL", "http://127.0.0.1:5000"),

@@ -71,48 +71,71 @@ def due_ids(bind, limit, untried_only=False):
 
 def claim(bind, row_id):
     """Claim one row for this sender (committed before anything is sent); its Letter, or None if taken."""
+    letters = claim_batch(bind, [row_id])
+    return letters[0] if letters else None
+
+
+def claim_batch(bind, row_ids):
+    """Claim the rows nobody else has, in one committed transaction before anything is sent; their Letters."""
     with sender_session(bind) as session:
-        claimed = session.execute(update(Notification).where(Notification.id == row_id, *_unclaimed())
-                                  .values(claimed_at=utcnow()), execution_options=_NO_SYNC).rowcount
-        if claimed != 1:
-            return None
-        row = session.get(Notification, row_id)
-        return mail.Letter(row.id, row.to_email, row.subject, row.body)
+        claimed = session.execute(
+            update(Notification).where(Notification.id.in_(row_ids), *_unclaimed()).values(claimed_at=utcnow())
+            .returning(Notification.id, Notification.to_email, Notification.subject, Notification.body),
+            execution_options=_NO_SYNC).all()
+    return sorted((mail.Letter(*row) for row in claimed), key=lambda letter: letter.id)
 
 
 def finish(bind, row_id, error=None):
     """Mark a claimed row sent, or (after an error) give the claim back with the attempt counted."""
-    if error is None:
-        values = {"sent_at": utcnow()}
-    else:
-        values = {"claimed_at": None, "attempts": Notification.attempts + 1, "last_error": error[:500]}
+    finish_batch(bind, [row_id] if error is None else [], {row_id: error} if error is not None else {})
+
+
+def finish_batch(bind, sent_ids, errors):
+    """In one transaction: mark the sent rows sent, and give the failed ones their claim back, attempt counted."""
     with sender_session(bind) as session:
-        session.execute(update(Notification).where(Notification.id == row_id).values(**values),
-                        execution_options=_NO_SYNC)
+        if sent_ids:
+            session.execute(update(Notification).where(Notification.id.in_(sent_ids)).values(sent_at=utcnow()),
+                            execution_options=_NO_SYNC)
+        for row_id, error in errors.items():
+            session.execute(update(Notification).where(Notification.id == row_id).values(
+                claimed_at=None, attempts=Notification.attempts + 1, last_error=error[:500]),
+                execution_options=_NO_SYNC)
 
 
 def send_rows(config, bind, row_ids):
-    """Claim, send and mark each row; stops at the first failure that is not the message's own fault
-    (a server that is down would make every further message wait for its timeout)."""
+    """Claim the rows, send each, then record the results; stops at the first failure that is not the message's
+    own fault (a server that is down would make every further message wait for its timeout), giving the claims
+    of the unsent rest back untouched. Two write transactions per batch, however many rows."""
     outcome = Outcome()
-    with mail.mailer(config) as send:
-        for row_id in row_ids:
-            letter = claim(bind, row_id)
-            if letter is None:
-                outcome.taken += 1
-                continue
-            try:
-                send(letter)
-            except Exception as error:  # noqa: BLE001 - whatever failed, the claim must be given back
-                outcome.failed += 1
-                finish(bind, row_id, f"{type(error).__name__}: {error}")
-                log.warning("notification %s not sent: %s", row_id, error)
-                if isinstance(error, mail.MessageRefused):
-                    continue
-                break
-            finish(bind, row_id)
-            outcome.sent += 1
+    letters = claim_batch(bind, row_ids) if row_ids else []
+    outcome.taken = len(set(row_ids)) - len(letters)
+    sent, errors, stopped = [], {}, False
+    try:
+        with mail.mailer(config) as send:
+            for letter in letters:
+                if stopped:
+                    break
+                try:
+                    send(letter)
+                    sent.append(letter.id)
+                except Exception as error:  # noqa: BLE001 - whatever failed, the claim must be given back
+                    errors[letter.id] = f"{type(error).__name__}: {error}"
+                    log.warning("notification %s not sent: %s", letter.id, error)
+                    stopped = not isinstance(error, mail.MessageRefused)
+    finally:
+        untried = [letter.id for letter in letters if letter.id not in sent and letter.id not in errors]
+        finish_batch(bind, sent, errors)
+        _release(bind, untried)
+    outcome.sent, outcome.failed = len(sent), len(errors)
     return outcome
+
+
+def _release(bind, row_ids):
+    """Give back claims on rows this run never tried (it stopped early), without counting an attempt."""
+    if row_ids:
+        with sender_session(bind) as session:
+            session.execute(update(Notification).where(Notification.id.in_(row_ids)).values(claimed_at=None),
+                            execution_options=_NO_SYNC)
 
 
 def send_due(config, bind, limit):
@@ -147,20 +170,23 @@ def mark_committed(session):
     # A savepoint's commit fires this too (the service writes each row in one): its rows are not committed yet.
     if session.in_nested_transaction() or session.info.get(SENDER_SESSION):
         return
-    if session.info.pop(PENDING, False):
-        session.info[COMMITTED] = True
+    written = session.info.pop(PENDING, None)
+    if written:
+        session.info[COMMITTED] = written
 
 
 def send_after_commit(session, transaction):
-    """after_transaction_end: send what the committed transaction wrote (and other never-tried rows, bounded);
-    never raises. It runs after the connection went back to the pool, so sending needs no second one (with
-    every pooled connection held by a busy checkout, waiting for another would stall them all)."""
-    if transaction.parent is not None or not session.info.pop(COMMITTED, False) or not has_app_context():
+    """after_transaction_end: send what the committed transaction wrote (at most AFTER_COMMIT_LIMIT rows; cron
+    sends the rest and retries failures); never raises. It runs after the connection went back to the pool, so
+    sending needs no second one (with every pooled connection held by a busy checkout, waiting for another
+    would stall them all)."""
+    if transaction.parent is not None or not has_app_context():
+        return
+    written = session.info.pop(COMMITTED, None)
+    if not written or not current_app.config.get("NOTIFICATIONS_SEND_ON_COMMIT", True):
         return
     try:
-        bind = session.get_bind(Notification)
-        # Only never-tried rows: rows that failed before are cron's, so a request never waits on a backlog.
-        send_rows(current_app.config, bind, due_ids(bind, AFTER_COMMIT_LIMIT, untried_only=True))
+        send_rows(current_app.config, session.get_bind(Notification), written[:AFTER_COMMIT_LIMIT])
     except Exception:  # noqa: BLE001 - the change is committed; `flask notifications send` catches up
         log.exception("notifications: sending after commit failed; due rows wait for the next run")
 

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models_base import utcnow
 from .models import Notification
 
-PENDING = "pasardesa_notifications_pending"
+PENDING = "pasardesa_notifications_pending"  # session.info key: ids of the rows this transaction wrote
 # Which order events each side hears about: the buyer about their order, the producer about their shop's part.
 BUYER_KINDS = ("placed", "paid", "shipped", "ready_for_pickup", "cancelled")
 PRODUCER_KINDS = ("paid", "cancelled")
@@ -43,12 +43,12 @@ def _write(kind, audience, recipient, order, part):
     # the caller's transaction alive, and one copy exists either way.
     savepoint = db.session.begin_nested()
     try:
-        db.session.execute(insert(Notification).values(**values))
+        row_id = db.session.execute(insert(Notification).values(**values).returning(Notification.id)).scalar_one()
     except IntegrityError:
         savepoint.rollback()
         return
     savepoint.commit()
-    db.session.info[PENDING] = True
+    db.session.info.setdefault(PENDING, []).append(row_id)  # sent right after the commit (sending.py)
 
 
 def render(template, locale, **context):
