@@ -63,6 +63,19 @@ def _choose_region(page, label, value, javascript):
             page.get_by_role("button", name="Perbarui pilihan wilayah").click()
 
 
+def fill_address(page, javascript):
+    """A delivery address in Loa Kulu; what was typed survives the region reloads."""
+    page.get_by_label("Nama penerima").fill("Ibu Rina")
+    page.get_by_label("Nomor HP penerima").fill("0812 3456 7890")
+    page.get_by_label("Alamat: jalan, nomor rumah, RT/RW").fill("Jl. Poros Loa Kulu No. 3")
+    _choose_region(page, "Provinsi", "64", javascript)
+    _choose_region(page, "Kabupaten/kota", "64.02", javascript)
+    _choose_region(page, "Kecamatan", "64.02.02", javascript)
+    expect(page.get_by_label("Alamat: jalan, nomor rumah, RT/RW")).to_have_value("Jl. Poros Loa Kulu No. 3")
+    page.get_by_label("Desa/kelurahan").select_option(index=1)
+    page.get_by_label("Kode pos").fill("75571")
+
+
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_search_cart_checkout_pay(new_context, live_server, javascript):
     token = uuid.uuid4().hex[:8]
@@ -89,15 +102,7 @@ def test_search_cart_checkout_pay(new_context, live_server, javascript):
     page.get_by_role("button", name="Masuk").click()
     expect(page.get_by_role("heading", name="Pemesanan")).to_be_visible()
 
-    page.get_by_label("Nama penerima").fill("Ibu Rina")
-    page.get_by_label("Nomor HP penerima").fill("0812 3456 7890")
-    page.get_by_label("Alamat: jalan, nomor rumah, RT/RW").fill("Jl. Poros Loa Kulu No. 3")
-    _choose_region(page, "Provinsi", "64", javascript)
-    _choose_region(page, "Kabupaten/kota", "64.02", javascript)
-    _choose_region(page, "Kecamatan", "64.02.02", javascript)
-    expect(page.get_by_label("Alamat: jalan, nomor rumah, RT/RW")).to_have_value("Jl. Poros Loa Kulu No. 3")
-    page.get_by_label("Desa/kelurahan").select_option(index=1)
-    page.get_by_label("Kode pos").fill("75571")
+    fill_address(page, javascript)
     page.get_by_label(re.compile("Ambil sendiri")).check()
     page.get_by_role("button", name="Buat pesanan dan bayar").click()
 

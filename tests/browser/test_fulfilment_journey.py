@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.browser.test_accounts_journey import watch_console
 from tests.browser.test_admin_journey import log_in
-from tests.browser.test_checkout_journey import _choose_region, _find_and_add
+from tests.browser.test_checkout_journey import _find_and_add, fill_address
 from tests.browser.test_producer_journey import create_listing, open_shop, phone_photo, register_producer
 from tests.conftest import TEST_PASSWORD
 
@@ -56,14 +56,7 @@ def _buyer_orders_and_pays(page, token, title, email, javascript):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Kata sandi").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Masuk").click()
-    page.get_by_label("Nama penerima").fill("Ibu Rina")
-    page.get_by_label("Nomor HP penerima").fill("0812 3456 7890")
-    page.get_by_label("Alamat: jalan, nomor rumah, RT/RW").fill("Jl. Poros Loa Kulu No. 3")
-    _choose_region(page, "Provinsi", "64", javascript)
-    _choose_region(page, "Kabupaten/kota", "64.02", javascript)
-    _choose_region(page, "Kecamatan", "64.02.02", javascript)
-    page.get_by_label("Desa/kelurahan").select_option(index=1)
-    page.get_by_label("Kode pos").fill("75571")
+    fill_address(page, javascript)
     page.get_by_role("button", name="Buat pesanan dan bayar").click()
     # 2 x Rp125.000 + Rp15.000 shipping.
     expect(page.get_by_text("Total: Rp265.000")).to_be_visible()

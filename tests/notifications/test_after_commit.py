@@ -4,14 +4,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from marketplace import create_app
 from marketplace.accounts.models import User
-from marketplace.catalogue.categories import ensure_categories
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
 from marketplace.orders import service
 from tests.notifications.helpers import rows, subjects
-from tests.orders.helpers import CommittedMarket, address
+from tests.orders.helpers import address, committed_market
 
 
 def test_switched_off_the_request_only_writes_and_cron_sends(app, make_order, runner):
@@ -25,26 +23,16 @@ def test_switched_off_the_request_only_writes_and_cron_sends(app, make_order, ru
     assert len(subjects(app)) == 3 and all(row.sent_at is not None for row in rows(order))
 
 
-def test_a_checkout_with_one_pooled_connection_still_sends_its_email(server_database, tmp_path):
+def test_a_checkout_with_one_pooled_connection_still_sends_its_email(server_database, tmp_path_factory):
     """The email goes out after the checkout's connection is back in the pool: with a pool of one, a sender
     that needed a second connection would wait out the pool timeout and send nothing."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": server_database(tmp_path), "SECRET_KEY": "pool",
-                      "MEDIA_ROOT": str(tmp_path / "media"), "SEARCH_INDEX_DIR": str(tmp_path / "index"),
-                      "MAIL_OUTBOX_DIR": str(tmp_path / "mail"), "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1,
-                      "RATELIMIT_ENABLED": False,
-                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0, "pool_timeout": 3}})
-    with app.app_context():
-        db.create_all()
-        ensure_categories()
-        db.session.commit()
-        db.session.remove()
-    market = CommittedMarket(app)
+    market = committed_market(server_database, tmp_path_factory, pool_size=1, pool_timeout=3)
     try:
         buyer_id, product_id = market.make_user(), market.make_product(stock=3)
         market.fill_cart(buyer_id, (product_id, 1))
         market.run(lambda: service.place_order(db.session.get(User, buyer_id), address(), {}))
         sent = market.run(lambda: db.session.scalars(select(Notification.sent_at)).all())
         assert len(sent) == 1 and sent[0] is not None
-        assert len(list(Path(tmp_path / "mail").glob("*.eml"))) == 1
+        assert len(list(Path(market.app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))) == 1
     finally:
         market.close()

@@ -196,8 +196,9 @@ def _new_product(stock, price_idr, shop_id, pickup_allowed):
     return product.id
 
 
-def committed_market(server_database, tmp_path_factory):
-    """A CommittedMarket on a fresh database (SQLite file, or PostgreSQL when TEST_DATABASE_URL is set)."""
+def committed_market(server_database, tmp_path_factory, pool_size=20, pool_timeout=120):
+    """A CommittedMarket on a fresh database (SQLite file, or PostgreSQL when TEST_DATABASE_URL is set), with a
+    connection pool of pool_size and no overflow."""
     from marketplace.catalogue.categories import ensure_categories
 
     files = tmp_path_factory.mktemp("committed")
@@ -206,7 +207,8 @@ def committed_market(server_database, tmp_path_factory):
                       "MAIL_OUTBOX_DIR": str(files / "mail"),
                       "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1, "RATELIMIT_ENABLED": False,
                       "SERVER_NAME": "pasardesa.example.com",
-                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20, "max_overflow": 0, "pool_timeout": 120}})
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": pool_size, "max_overflow": 0,
+                                                    "pool_timeout": pool_timeout}})
     with app.app_context():
         db.create_all()
         ensure_categories()
