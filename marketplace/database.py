@@ -1,6 +1,10 @@
 """Engine settings that make SQLite behave like the production database where it matters."""
+from contextlib import contextmanager
+
 from flask import has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 READ_ONLY_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -36,3 +40,20 @@ def begin_statement():
     if has_request_context() and request.method in READ_ONLY_METHODS:
         return "BEGIN"
     return "BEGIN IMMEDIATE"
+
+
+@contextmanager
+def side_session(bind, info):
+    """A short session of its own on `bind`, committed at the end, for work beside a request's session
+    (draining the search outbox, claiming emails). When `bind` is a connection, as in the tests, it works
+    inside the caller's transaction through a savepoint. `info` marks it for the session listeners."""
+    options = {"join_transaction_mode": "create_savepoint"} if isinstance(bind, Connection) else {}
+    session = Session(bind=bind, info=dict(info), **options)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

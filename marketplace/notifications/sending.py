@@ -7,15 +7,14 @@ A row claimed and never finished (the process died mid-send) is not retried: the
 `flask notifications send` reports such rows.
 """
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, func, select, update
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ..database import side_session
 from ..models_base import utcnow
 from . import mail
 from .models import Notification
@@ -40,20 +39,9 @@ class Outcome:
     taken: int = 0      # claimed by another sender first
 
 
-@contextmanager
 def sender_session(bind):
-    """A short session of its own on `bind` (inside the caller's outer transaction when `bind` is a connection,
-    as in the tests), committed at the end; never sends anything after its own commit."""
-    options = {"join_transaction_mode": "create_savepoint"} if isinstance(bind, Connection) else {}
-    session = Session(bind=bind, info={SENDER_SESSION: True}, **options)
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    """A short session of its own on `bind`, committed at the end; never sends anything after its own commit."""
+    return side_session(bind, {SENDER_SESSION: True})
 
 
 def _unclaimed():

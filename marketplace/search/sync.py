@@ -11,14 +11,12 @@ The drain protocol, safe with any number of processes:
 import logging
 import os
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
 from ..catalogue.models import Product
+from ..database import side_session
 from .backend import IndexBusy, backend_for
 from .documents import documents, fingerprint, listing_rows
 from .bulk import BulkWriter
@@ -37,20 +35,9 @@ REBUILD_CHUNK = 2000            # listings per read transaction during a rebuild
 REBUILD_LOCK_WAIT = 60.0        # seconds a rebuild waits for a running drain to finish
 
 
-@contextmanager
 def db_session(bind):
-    """A short-lived session of its own on `bind` (inside the caller's transaction when `bind` is a
-    connection, as in the tests); never watched by the outbox listener."""
-    options = {"join_transaction_mode": "create_savepoint"} if isinstance(bind, Connection) else {}
-    session = Session(bind=bind, info={DRAIN_SESSION: True}, **options)
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    """A short-lived session of its own on `bind`, never watched by the outbox listener."""
+    return side_session(bind, {DRAIN_SESSION: True})
 
 
 def _has_rows(bind):
