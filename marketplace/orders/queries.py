@@ -38,13 +38,6 @@ def orders_of(buyer, limit=100):
                               .order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()
 
 
-def shop_orders_of(shop, states=("paid",), limit=100):
-    """A shop's parts of orders in the given states, newest first (for the producer's dashboard)."""
-    return db.session.scalars(select(ShopOrder).join(Order).where(ShopOrder.shop_id == shop.id,
-                                                                  ShopOrder.state.in_(states))
-                              .order_by(Order.created_at.desc(), ShopOrder.id.desc()).limit(limit)).all()
-
-
 def flagged_orders(limit=100):
     """Orders an admin must look at (payment mismatch, refunded late payments)."""
     return db.session.scalars(select(Order).where(Order.flagged_for_admin.is_(True))
