@@ -9,9 +9,11 @@ given by --postgres, default $TEST_DATABASE_URL or postgresql+psycopg://postgres
   products in the cart (one transaction), place the order through orders.service.place_order (one
   transaction: order, shop orders, items, stock reservation). All buyers want the same few products, so the
   conditional stock updates contend. Reported: orders per second (wall clock) and place_order p50/p95.
+  place_order writes the buyer's "order placed" email into the outbox, and its commit sends it (unless
+  NOTIFICATIONS_SEND_ON_COMMIT=false in the environment, which leaves sending to `flask notifications send`).
 - webhooks: pending orders with a stand-in Checkout Session each; a signed checkout.session.completed event
   per order is POSTed to /webhooks/stripe through the WSGI app (verification, event record, state change,
-  commit), one after another. Reported: p50/p95 per delivery.
+  the buyer's and the producer's emails, commit, sending), one after another. Reported: p50/p95 per delivery.
 """
 import argparse
 import os
