@@ -262,3 +262,24 @@ def make_order(app, make_user, make_product):
         return order
 
     return make
+
+
+@pytest.fixture
+def count_queries(app):
+    """count_queries(fn) -> (fn's result, number of SQL statements it sent; transaction control not counted)."""
+
+    def run(fn):
+        statements = []
+
+        def record(conn, cursor, statement, *args):
+            if statement.lstrip().split(None, 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH"):
+                statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            result = fn()
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+        return result, len(statements)
+
+    return run

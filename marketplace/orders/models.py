@@ -187,6 +187,13 @@ class ShopOrder(db.Model):
         return True
 
     @property
+    def timeline(self):
+        """This part's history: the order's own events (placed, paid...) and this part's, oldest first; other
+        shops' parts of the same order are left out."""
+        return sorted((event for event in self.order.events if event.shop_order_id in (None, self.id)),
+                      key=lambda event: (event.created_at, event.id))
+
+    @property
     def refund_due(self):
         """True while a refund is owed and Stripe has not made it yet."""
         return self.refund_amount_idr > 0 and self.stripe_refund_id is None

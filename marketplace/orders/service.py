@@ -338,6 +338,23 @@ def _move(part, to_state, actor, actor_role, note="", now=None, **values):
     return part
 
 
+def require_paid(part):
+    """Refuse any step of the shop's on a part still awaiting payment: the unpaid order is released whole."""
+    if part.state == "awaiting_payment":
+        raise InvalidState(_refusal(part, "preparing"))
+
+
+def producer_steps(part):
+    """What the producer may do next with this part: 'accept', 'ship', 'ready', 'hand_over', 'cancel'."""
+    if part.state == "awaiting_payment":
+        return set()
+    moves = {"accept": "preparing", "ship": "shipped", "ready": "ready_for_pickup", "cancel": "cancelled"}
+    steps = {name for name, to_state in moves.items() if part.can_transition(to_state)}
+    if part.fulfilment == "pickup" and part.can_transition("completed"):
+        steps.add("hand_over")
+    return steps
+
+
 def accept_shop_order(part, producer, now=None):
     """The producer takes a paid order on: it is being prepared ('diproses')."""
     now = now or utcnow()
@@ -388,8 +405,7 @@ def cancel_shop_order(part, actor, actor_role, reason, now=None):
     if not 3 <= len(reason) <= 500:
         raise InvalidInput(_("Tuliskan alasan pembatalan (3 sampai 500 huruf)."), field="reason")
     db.session.refresh(part)
-    if part.state == "awaiting_payment":  # the whole unpaid order is released instead (release_order)
-        raise InvalidState(_refusal(part, "cancelled"))
+    require_paid(part)
     paid = part.order.stripe_payment_intent is not None
     now = now or utcnow()
     _move(part, "cancelled", actor, actor_role, note=reason, now=now, cancel_reason=reason, cancelled_at=now,

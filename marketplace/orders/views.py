@@ -179,10 +179,8 @@ class PartView:
 
 
 def _part_views(order):
-    """Each part with its timeline: the order's own events (placed, paid...) and the part's, oldest first."""
-    order_events = [event for event in order.events if event.shop_order_id is None]
-    return [PartView(part, sorted(order_events + list(part.events), key=lambda event: (event.created_at, event.id)),
-                     courier_name(part.courier) if part.courier else "", link_to_producer(part))
+    """Each part with its timeline, courier name and the WhatsApp link to its shop."""
+    return [PartView(part, part.timeline, courier_name(part.courier) if part.courier else "", link_to_producer(part))
             for part in order.shop_orders]
 
 

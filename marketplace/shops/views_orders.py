@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..accounts.decorators import role_required
-from ..errors import DomainError, InvalidInput, InvalidState
+from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from ..i18n import rupiah
 from ..models_base import utcnow
@@ -82,27 +82,11 @@ def orders_list():
                            parts=sales.orders_in_tab(shop, tab, page, PER_PAGE), page=page, last_page=last)
 
 
-def allowed_actions(part):
-    """What the producer may do next; nothing before payment, whatever the map allows the buyer."""
-    if part.state == "awaiting_payment":
-        return set()
-    moves = {"accept": "preparing", "ship": "shipped", "ready": "ready_for_pickup", "cancel": "cancelled"}
-    actions = {name for name, to_state in moves.items() if part.can_transition(to_state)}
-    if part.fulfilment == "pickup" and part.can_transition("completed"):
-        actions.add("hand_over")
-    return actions
-
-
-def _timeline(part):
-    """The order's own events and this part's, oldest first (other shops' parts are not this producer's)."""
-    return [event for event in part.order.events if event.shop_order_id in (None, part.id)]
-
-
 def _render_part(part, error=None, status=200, **forms):
     forms.setdefault("ship_form", ShipForm(formdata=None))
     forms.setdefault("cancel_form", CancelForm(formdata=None))
-    return render_template("shops/shop_order.html", part=part, events=_timeline(part),
-                           actions=allowed_actions(part), action_form=ActionForm(formdata=None),
+    return render_template("shops/shop_order.html", part=part, events=part.timeline,
+                           actions=orders.producer_steps(part), action_form=ActionForm(formdata=None),
                            whatsapp=messaging.link_to_buyer(part), changed=request.args.get("changed") == "1",
                            error=error, **forms), status
 
@@ -120,8 +104,7 @@ def _act(shop_order_id, form, change, done, form_name=None):
     part = _own_shop_order(shop_order_id)
     kept = {form_name: form} if form_name else {}
     try:
-        if part.state == "awaiting_payment":
-            raise InvalidState(_("Pesanan ini belum dibayar."))
+        orders.require_paid(part)
         if not form.validate_on_submit():
             raise InvalidInput(" ".join(error for errors in form.errors.values() for error in errors))
         change(part, form)

@@ -1,7 +1,6 @@
 """Public read queries of catalogue/queries.py: cards, pagination, categories, districts, the product page."""
 import pytest
 from flask import g
-from sqlalchemy import event
 
 from marketplace.catalogue import queries, service
 from marketplace.extensions import db
@@ -18,27 +17,6 @@ def photo(app):
         return service.process_photos([jpeg_bytes((200, 150), colour)], get_storage()).images[0]
 
     return make
-
-
-@pytest.fixture
-def count_queries(app):
-    """count_queries(fn) -> (result, number of SQL queries fn sent; transaction control not counted)."""
-
-    def run(fn):
-        statements = []
-
-        def record(conn, cursor, statement, *args):
-            if statement.lstrip().split(None, 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH"):
-                statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            result = fn()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-        return result, len(statements)
-
-    return run
 
 
 @pytest.mark.parametrize("raw, expected", [

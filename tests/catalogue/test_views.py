@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from sqlalchemy import event
 
 from marketplace.catalogue import service
 from marketplace.extensions import db
@@ -26,26 +25,6 @@ def photo(app):
         return service.process_photos([jpeg_bytes(size, colour)], get_storage()).images[0]
 
     return make
-
-
-@pytest.fixture
-def query_count(app):
-    """query_count(fn) -> (fn's result, SQL queries it sent; transaction control not counted)."""
-
-    def run(fn):
-        queries = []
-
-        def record(conn, cursor, statement, *args):
-            if statement.lstrip().split(None, 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH"):
-                queries.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            return fn(), len(queries)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-
-    return run
 
 
 @pytest.fixture
@@ -98,36 +77,36 @@ def test_home_loads_photos_below_the_fold_lazily(client, make_product, make_shop
 
 
 def test_home_is_small_and_costs_the_same_queries_for_24_cards_as_for_2(client, make_product, make_shop, photo,
-                                                                         query_count):
+                                                                         count_queries):
     client.application.config["HOME_PAGE_CACHE_SECONDS"] = 0  # measure the rendering itself, every time
     shops = [make_shop(district_code=code) for code in ("64.02.02", "64.02.04", "64.02.05")]
     stored = [photo((i * 40, 100, 200)) for i in range(2)]
     for i in range(2):
         service.add_photo(make_product(shop=shops[i % 3], category="kopi"), stored[i % 2])
     db.session.commit()
-    few, few_queries = query_count(lambda: client.get("/"))
+    few, few_queries = count_queries(lambda: client.get("/"))
     for i in range(30):
         product = make_product(shop=shops[i % 3], category=("kopi", "madu", "keripik")[i % 3])
         service.add_photo(product, stored[i % 2])
         service.add_photo(product, stored[(i + 1) % 2])
     db.session.commit()
-    many, many_queries = query_count(lambda: client.get("/"))
+    many, many_queries = count_queries(lambda: client.get("/"))
     assert few.status_code == many.status_code == 200
     assert body(many).count('<li class="card">') == 24
     assert many_queries == few_queries <= 4
     assert len(gzip.compress(many.data)) < 15 * 1024
 
 
-def test_category_page_queries_do_not_grow_with_cards(client, make_product, make_shop, photo, query_count):
+def test_category_page_queries_do_not_grow_with_cards(client, make_product, make_shop, photo, count_queries):
     shop = make_shop()
     stored = photo()
     service.add_photo(make_product(shop=shop, category="kopi"), stored)
     db.session.commit()
-    _page, few = query_count(lambda: client.get("/kategori/minuman"))
+    _page, few = count_queries(lambda: client.get("/kategori/minuman"))
     for _ in range(26):
         service.add_photo(make_product(shop=shop, category="kopi"), stored)
     db.session.commit()
-    page, many = query_count(lambda: client.get("/kategori/minuman"))
+    page, many = count_queries(lambda: client.get("/kategori/minuman"))
     assert body(page).count('<li class="card">') == 24
     assert many == few <= 4
 

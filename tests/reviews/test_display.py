@@ -1,7 +1,6 @@
 """Ratings on the public pages: average and count of visible reviews, the reviews with the producer's answer,
 hidden ones never shown, and a fixed number of queries whatever the number of reviews."""
 import pytest
-from sqlalchemy import event
 
 from marketplace.extensions import db
 from marketplace.reviews import service
@@ -14,26 +13,6 @@ def _product_url(product):
 def _text(response):
     assert response.status_code == 200
     return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def query_count(app):
-    """query_count(fn) -> (fn's result, SQL statements it sent; transaction control not counted)."""
-
-    def run(fn):
-        statements = []
-
-        def record(conn, cursor, statement, *args):
-            if statement.lstrip().split(None, 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH"):
-                statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            return fn(), len(statements)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
-
-    return run
 
 
 def test_product_page_shows_average_count_reviews_and_the_reply(client, make_review, make_product, make_user):
@@ -87,29 +66,29 @@ def test_shop_page_shows_the_average_over_all_its_listings(client, make_review, 
 
 
 def test_product_page_queries_do_not_grow_with_reviews(client, make_review, make_product, make_user,
-                                                       query_count):
+                                                       count_queries):
     product = make_product()
     make_review(product=product)
-    _page, few = query_count(lambda: client.get(_product_url(product)))
+    _page, few = count_queries(lambda: client.get(_product_url(product)))
     for _ in range(6):
         review = make_review(rating=3, body="Lumayan", product=product)
         service.reply(product.shop.owner, review, "Terima kasih")
     db.session.commit()
-    page, many = query_count(lambda: client.get(_product_url(product)))
+    page, many = count_queries(lambda: client.get(_product_url(product)))
     assert page.get_data(as_text=True).count("Terima kasih") == 6
     assert many == few
 
 
 def test_reviews_add_two_queries_to_the_product_page_and_one_to_the_shop_page(make_review, make_product,
-                                                                               query_count):
+                                                                               count_queries):
     """The reviews part of the page on its own: a summary and the visible reviews with their writers."""
     product = make_product()
     for rating in (4, 5):
         make_review(rating=rating, product=product)
     product_id, shop_id = product.id, product.shop_id
     db.session.expire_all()
-    (summary, names), product_queries = query_count(lambda: (
+    (summary, names), product_queries = count_queries(lambda: (
         service.rating_summary(product_id), [r.buyer.name for r in service.visible_reviews(product_id)]))
-    shop_summary, shop_queries = query_count(lambda: service.shop_rating_summary(shop_id))
+    shop_summary, shop_queries = count_queries(lambda: service.shop_rating_summary(shop_id))
     assert (summary, shop_summary, len(names)) == ((4.5, 2), (4.5, 2), 2)
     assert (product_queries, shop_queries) == (2, 1)
