@@ -137,14 +137,15 @@ def idf(total_docs, matching):
 
 
 def apply_filters(leaf, docs, query):
-    """The documents that also pass the query's filters."""
+    """The documents that also pass the query's filters, as a new set: `docs` may be a cached set
+    (every live document, for a browse without words) and is never changed."""
     data = leaf.data
     if query.category_ids is not None:
-        docs &= set().union(*(data.docs_where("category", c) for c in query.category_ids))
+        docs = docs & set().union(*(data.docs_where("category", c) for c in query.category_ids))
     if query.district_codes is not None:
-        docs &= set().union(*(data.docs_where("district", c) for c in query.district_codes))
+        docs = docs & set().union(*(data.docs_where("district", c) for c in query.district_codes))
     if query.in_stock:
-        docs &= data.in_stock()
+        docs = docs & data.in_stock()
     if query.min_price is not None or query.max_price is not None:
         price = data.columns["price"]
         low = query.min_price if query.min_price is not None else -1

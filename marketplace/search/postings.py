@@ -84,6 +84,8 @@ class SegmentData:
 
     A segment's documents never change (only its deletions do), so this is built once per segment
     and per process and shared by every later searcher generation that still contains the segment.
+    Every set it hands out is a frozenset: a caller's `docs &= ...` then makes a new set instead of
+    narrowing the cache for every later query.
     """
 
     def __init__(self, reader):
@@ -101,10 +103,10 @@ class SegmentData:
         """The documents whose column equals value (built on first use per column)."""
         index = self._sets.get(column)
         if index is None:
-            index = {}
+            building = {}
             for doc, key in enumerate(self.columns[column]):
-                index.setdefault(key, set()).add(doc)
-            self._sets[column] = index
+                building.setdefault(key, []).append(doc)
+            index = self._sets[column] = {key: frozenset(docs) for key, docs in building.items()}
         return index.get(value, frozenset())
 
     def values_of(self, column):
@@ -117,14 +119,14 @@ class SegmentData:
         cached = self._sets.get("in_stock")
         if cached is None:
             stock = self.columns["stock"]
-            cached = self._sets["in_stock"] = {d for d in range(self.size) if stock[d] > 0}
+            cached = self._sets["in_stock"] = frozenset(d for d in range(self.size) if stock[d] > 0)
         return cached
 
     def everything(self):
         """Every document of the segment, deleted ones included."""
         cached = self._sets.get("all")
         if cached is None:
-            cached = self._sets["all"] = set(range(self.size))
+            cached = self._sets["all"] = frozenset(range(self.size))
         return cached
 
 

@@ -127,3 +127,21 @@ def test_a_busy_index_never_fails_a_request(app, client, auth, make_user, make_s
     result = runner.invoke(args=["search", "sync"])
     assert result.exit_code == 0 and "Applied 1" in result.output
     assert client.get("/api/v1/search?q=semut+busy").get_json()["items"][0]["in_stock"] is False
+
+
+BROWSES = ["q=&category=madu", "q=&category=kopi", "q=&district=64.02.12", "q=&in_stock=1",
+           "q=&category=kerupuk-amplang&in_stock=1", "q=&min_price=20000&max_price=40000", "q=", "q=madu"]
+
+
+def test_filtered_browses_never_change_later_answers(client, world):
+    """A browse without words starts from the cached set of every listing; a filter must not narrow it."""
+    def totals():
+        return {args: client.get(f"/api/v1/search?{args}&per_page=1").get_json()["total"] for args in BROWSES}
+
+    first = totals()
+    assert first["q=&category=madu"] == 3 and first["q=&category=kopi"] == 1 and first["q="] == len(world.products)
+    for _ in range(2):
+        for args in BROWSES + BROWSES[::-1]:
+            client.get(f"/api/v1/search?{args}")
+            client.get(f"/search?{args}")
+        assert totals() == first
