@@ -1,7 +1,7 @@
 """Categories, products and their photos."""
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -51,7 +51,7 @@ class Product(db.Model):
     slug: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
-    price_idr: Mapped[int] = mapped_column(Integer)
+    price_idr: Mapped[int] = mapped_column(BigInteger)
     stock: Mapped[int] = mapped_column(Integer, default=0)
     unit: Mapped[str] = mapped_column(String(60), default="")
     weight_g: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import regions
@@ -58,7 +58,7 @@ class CartItem(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"))
     quantity: Mapped[int] = mapped_column(Integer)
-    price_seen_idr: Mapped[int] = mapped_column(Integer)
+    price_seen_idr: Mapped[int] = mapped_column(BigInteger)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -96,9 +96,9 @@ class Order(DeliveryAddress, db.Model):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
-    items_total_idr: Mapped[int] = mapped_column(Integer, default=0)
-    shipping_total_idr: Mapped[int] = mapped_column(Integer, default=0)
-    total_idr: Mapped[int] = mapped_column(Integer, default=0)
+    items_total_idr: Mapped[int] = mapped_column(BigInteger, default=0)
+    shipping_total_idr: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_idr: Mapped[int] = mapped_column(BigInteger, default=0)
     stripe_session_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
     checkout_url: Mapped[str | None] = mapped_column(String(1000), default=None)
     stripe_payment_intent: Mapped[str | None] = mapped_column(String(255), default=None)
@@ -151,9 +151,9 @@ class ShopOrder(db.Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"), index=True)
     fulfilment: Mapped[str] = mapped_column(String(10))
-    shipping_fee_idr: Mapped[int] = mapped_column(Integer, default=0)
-    items_total_idr: Mapped[int] = mapped_column(Integer, default=0)
-    platform_fee_idr: Mapped[int] = mapped_column(Integer, default=0)
+    shipping_fee_idr: Mapped[int] = mapped_column(BigInteger, default=0)
+    items_total_idr: Mapped[int] = mapped_column(BigInteger, default=0)
+    platform_fee_idr: Mapped[int] = mapped_column(BigInteger, default=0)
     state: Mapped[str] = mapped_column(String(20), default="awaiting_payment", index=True)
     courier: Mapped[str] = mapped_column(String(20), default="")
     tracking_number: Mapped[str] = mapped_column(String(40), default="")
@@ -164,7 +164,7 @@ class ShopOrder(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # A cancellation after payment owes the buyer this shop's part; stripe_refund_id is set once it is made.
-    refund_amount_idr: Mapped[int] = mapped_column(Integer, default=0)
+    refund_amount_idr: Mapped[int] = mapped_column(BigInteger, default=0)
     stripe_refund_id: Mapped[str | None] = mapped_column(String(255), default=None)
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     refund_error: Mapped[str] = mapped_column(String(500), default="")
@@ -250,7 +250,7 @@ class OrderItem(db.Model):
     shop_order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
     title: Mapped[str] = mapped_column(String(120))
-    unit_price_idr: Mapped[int] = mapped_column(Integer)
+    unit_price_idr: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(Integer)
 
     shop_order = relationship("ShopOrder", back_populates="items")

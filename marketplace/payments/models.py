@@ -3,7 +3,7 @@ own tables (what its pretend Stripe knows: Checkout Sessions and refunds)."""
 import json
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -31,7 +31,7 @@ class PaymentRefund(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_intent: Mapped[str] = mapped_column(String(255), unique=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id"), index=True, default=None)
-    amount: Mapped[int] = mapped_column(Integer, default=0)  # in Stripe's units, as the session reported it
+    amount: Mapped[int] = mapped_column(BigInteger, default=0)  # in Stripe's units, as the session reported it
     currency: Mapped[str] = mapped_column(String(3), default="")
     reason: Mapped[str] = mapped_column(String(60))
     stripe_refund_id: Mapped[str | None] = mapped_column(String(255), default=None)
@@ -50,7 +50,7 @@ class StandinCheckoutSession(db.Model):
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     status: Mapped[str] = mapped_column(String(10), default="open")
     payment_status: Mapped[str] = mapped_column(String(10), default="unpaid")
-    amount_total: Mapped[int] = mapped_column(Integer)
+    amount_total: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     client_reference_id: Mapped[str | None] = mapped_column(String(200), default=None)
     metadata_json: Mapped[str] = mapped_column(Text, default="{}")
@@ -88,7 +88,7 @@ class StandinRefund(db.Model):
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     payment_intent: Mapped[str] = mapped_column(String(80), index=True)
-    amount: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     created: Mapped[int] = mapped_column(Integer)
     idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)

@@ -1,7 +1,7 @@
 """The shop table."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import regions
@@ -29,7 +29,7 @@ class Shop(db.Model):
     village_code: Mapped[str] = mapped_column(String(13))
     whatsapp: Mapped[str] = mapped_column(String(16))
     logo_hash: Mapped[str | None] = mapped_column(String(64), default=None)
-    shipping_fee_idr: Mapped[int] = mapped_column(Integer, default=0)
+    shipping_fee_idr: Mapped[int] = mapped_column(BigInteger, default=0)
     pickup_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20), default="active")
     suspension_reason: Mapped[str] = mapped_column(Text, default="")
