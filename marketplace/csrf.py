@@ -65,7 +65,7 @@ class CookielessSessionInterface(SecureCookieSessionInterface):
 
     def save_session(self, app, session, response):
         """Save as Flask does, unless the session would only carry a token nobody needs."""
-        if _throwaway(app, session):
+        if session and _throwaway(app, session):
             return
         super().save_session(app, session, response)
 
