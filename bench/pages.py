@@ -241,8 +241,8 @@ def print_results(results, budgets):
         line = f"{name:20} {rate:8.0f} {rate / trivial:6.1%} {p50:7.2f} {p99:7.2f}"
         if budget:
             total = budget["total"]
-            line += f" | {total:6.2f} " + " ".join(
-                f"{budget[part] / total:7.0%} " if total else "      - " for part in ("queries", "templates", "hooks", "rest"))
+            parts = ("queries", "templates", "hooks", "rest")
+            line += f" | {total:6.2f} " + " ".join(f"{budget[part] / total:7.0%} " for part in parts)
         print(line)
 
 
