@@ -9,6 +9,8 @@ given by --postgres, default $TEST_DATABASE_URL or postgresql+psycopg://postgres
   products in the cart (one transaction), place the order through orders.service.place_order (one
   transaction: order, shop orders, items, stock reservation). All buyers want the same few products, so the
   conditional stock updates contend. Reported: orders per second (wall clock) and place_order p50/p95.
+  Also reported: per order, place_order's and the commit's time, the part of it inside the database driver
+  (round trips and lock waits) and the statements it runs; the rest is Python and GIL waits.
   place_order writes the buyer's "order placed" email into the outbox, and its commit sends it (unless
   NOTIFICATIONS_SEND_ON_COMMIT=false in the environment, which leaves sending to `flask notifications send`).
 - webhooks: pending orders with a stand-in Checkout Session each; a signed checkout.session.completed event
@@ -115,9 +117,15 @@ def bench_checkout(app, buyer_ids, product_ids, seconds):
                     cart.add_to_cart(basket, str(product_id), "1")
                 db.session.commit()
                 started = time.perf_counter()
+                TRACE.phase = "place_order"
                 service.place_order(user, _address(), {})
+                TRACE.phase = "commit"
+                committing = time.perf_counter()
                 db.session.commit()
+                TRACE.phase = None
                 mine.append(time.perf_counter() - started)
+                TRACE.add("commit", "wall", time.perf_counter() - committing)
+                TRACE.add("all", "wall", mine[-1])
                 n += 1
             db.session.remove()
         with lock:
@@ -177,6 +185,53 @@ def bench_webhooks(app, buyer_ids, product_ids, count):
     return latencies
 
 
+class Trace(threading.local):
+    """Where place_order's time goes, per buyer thread: statements, time inside the database driver
+    (round trips, and waits for locks: PostgreSQL row locks, SQLite's busy handler), the commit."""
+
+    phase = None
+    started = None
+    totals = {}
+    lock = threading.Lock()
+
+    def add(self, phase, what, value):
+        with self.lock:
+            self.totals[(phase, what)] = self.totals.get((phase, what), 0) + value
+
+    def install(self, engine):
+        """Listen to every statement the engine runs."""
+        def before(*_args):
+            self.started = time.perf_counter()
+
+        def after(_conn, _cursor, statement, *_args):
+            if self.phase and self.started is not None:
+                kind = statement.split(None, 1)[0].upper()
+                self.add(self.phase, "driver", time.perf_counter() - self.started)
+                self.add(self.phase, "statements", 1)
+                self.add(self.phase, kind, 1)
+            self.started = None
+
+        sa.event.listen(engine, "before_cursor_execute", before)
+        sa.event.listen(engine, "after_cursor_execute", after)
+
+    def report(self, name, orders):
+        totals, ms = self.totals, 1000 / max(1, orders)
+        place_driver, commit_wall = totals.get(("place_order", "driver"), 0), totals.get(("commit", "wall"), 0)
+        place_wall = totals.get(("all", "wall"), 0) - commit_wall
+        statements = totals.get(("place_order", "statements"), 0) / max(1, orders)
+        kinds = sorted((what, count) for (phase, what), count in totals.items()
+                       if phase == "place_order" and what.isupper())
+        print(f"{name:10} per order: place_order {place_wall * ms:.1f} ms of which "
+              f"{place_driver * ms:.1f} ms in the driver ({statements:.1f} statements: "
+              + ", ".join(f"{count / max(1, orders):.1f} {what}" for what, count in kinds) +
+              f"), commit {commit_wall * ms:.1f} ms of which {totals.get(('commit', 'driver'), 0) * ms:.1f} ms in "
+              "the driver; the rest is Python, and waiting for the GIL among the buyers' threads")
+        totals.clear()
+
+
+TRACE = Trace()
+
+
 def _percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -186,7 +241,10 @@ def run(name, url, files, args):
     """Bench one database and print its figures."""
     app = _app(url, files)
     buyer_ids, product_ids = _seed(app, args.buyers, args.products)
+    with app.app_context():
+        TRACE.install(db.engine)
     rate, checkout = bench_checkout(app, buyer_ids, product_ids, args.seconds)
+    TRACE.report(name, len(checkout))
     webhooks = bench_webhooks(app, buyer_ids, product_ids, args.webhooks)
     with app.app_context():
         db.engine.dispose()

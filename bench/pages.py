@@ -1,12 +1,16 @@
-"""Throughput of the home page against a trivial Flask route, both served by one gunicorn in the same run.
+"""Throughput of every public page against a trivial Flask route, all served by one gunicorn in the same run.
 
-    .venv/bin/python bench/pages.py [--runs 3] [--duration 10] [--connections 8] [--python-load] [--profile]
+    .venv/bin/python bench/pages.py [--duration 10] [--connections 16] [--python-load] [--postgres URL]
+                                    [--budget-only] [--profile PAGE]
 
-Seeds a throw-away SQLite database with the demo marketplace plus enough approved listings (with cover
-photos) that the home page shows 24 product cards, serves bench/bench_wsgi.py with gunicorn (2 sync
-workers, 127.0.0.1, a free port), loads `/` and `/bench/trivial` alternately with wrk (or a pure-Python
-load generator when wrk is missing), and prints requests/s, p50/p99 latency, their ratio and the home
-page's HTML size raw and gzip-compressed. Goal: home >= 50% of trivial, HTML < 15 KB compressed.
+Seeds a throw-away database (SQLite, or a database created on the PostgreSQL server given by --postgres)
+with the demo marketplace plus enough approved listings (with cover photos) that the home page shows 24
+product cards, serves bench/bench_wsgi.py with gunicorn (2 sync workers, 127.0.0.1, a free port), and loads
+the trivial route and every page of PAGES in alternating slices with wrk (or a pure-Python load generator
+when wrk is missing). Prints per page requests/s, its share of the trivial route's, p50/p99 latency, and
+the in-process CPU budget per request split into queries, templates, hooks and the rest (bench/budget.py).
+Also says whether an anonymous visitor who opened a product page carries a cookie from then on.
+Goals: every page but the API >= 35% of trivial; home HTML < 15 KB compressed.
 """
 import argparse
 import gzip
@@ -22,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -101,10 +106,12 @@ def start_gunicorn(port, env):
     raise SystemExit("gunicorn did not answer within 60 s")
 
 
-def run_wrk(url, duration, connections):
+def run_wrk(url, duration, connections, cookie=None):
     """requests/s, p50 ms, p99 ms from wrk."""
-    output = subprocess.run(["wrk", "-t", "1", "-c", str(connections), "-d", f"{duration}s", "--latency", url],
-                            capture_output=True, text=True, check=True).stdout
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency", url]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:
@@ -117,7 +124,7 @@ def _wrk_ms(output, percentile):
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def run_python_load(url, duration, connections):
+def run_python_load(url, duration, connections, cookie=None):
     """requests/s, p50 ms, p99 ms from threads that each send one request at a time (wrk's stand-in)."""
     host, port = url.split("//")[1].split("/")[0].split(":")
     path = "/" + url.split("//")[1].split("/", 1)[1]
@@ -129,7 +136,7 @@ def run_python_load(url, duration, connections):
         while time.monotonic() < stop:
             started = time.perf_counter()
             connection = http.client.HTTPConnection(host, int(port), timeout=30)
-            connection.request("GET", path)
+            connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
             response = connection.getresponse()
             response.read()
             connection.close()
@@ -157,94 +164,168 @@ def page_sizes(base):
     return len(html), len(gzip.compress(html, compresslevel=6)), cards
 
 
-def measure(base, duration, connections, load, slices=5):
-    """One run: the trivial route and the home page in alternating slices, so that the neighbours' load on a
-    shared machine falls on both alike; requests/s averaged, p50 and p99 the median of the slices'."""
-    samples = {"trivial": [], "home": []}
-    for name, path in (("trivial", TRIVIAL), ("home", HOME)):
-        load(base + path, 1, connections)  # warm up: templates compiled, connections opened
+def page_paths(database_url):
+    """The product, shop and category pages the bench loads: the first demo shop's first listing."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        shop, product, category = connection.execute(sa.text(
+            "SELECT s.slug, p.slug, c.slug FROM product p JOIN shop s ON s.id = p.shop_id "
+            "JOIN category c ON c.id = p.category_id WHERE p.status = 'approved' ORDER BY p.id LIMIT 1")).one()
+    engine.dispose()
+    return {"product": f"/toko/{shop}/{product}", "shop": f"/toko/{shop}", "category": f"/kategori/{category}"}
+
+
+def session_cookie(headers):
+    """The `name=value` of the session cookie among Set-Cookie headers, or None."""
+    for header in headers:
+        if header.startswith("session="):
+            return header.split(";", 1)[0]
+    return None
+
+
+def anonymous_cookie(base, path):
+    """The session cookie an anonymous visitor gets from GET path (None: the visit left no cookie)."""
+    with urllib.request.urlopen(base + path) as response:
+        return session_cookie(response.headers.get_all("Set-Cookie") or [])
+
+
+def buyer_cookie(base):
+    """A logged-in demo buyer's session cookie, through the real login form."""
+    from marketplace.demo import BUYERS, DEMO_PASSWORD
+
+    with urllib.request.urlopen(base + "/login") as response:
+        cookie = session_cookie(response.headers.get_all("Set-Cookie") or [])
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.read().decode()).group(1)
+    body = urllib.parse.urlencode({"email": BUYERS[0][1], "password": DEMO_PASSWORD, "csrf_token": token})
+    connection = http.client.HTTPConnection(base.split("//")[1])
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": base}
+    if cookie:
+        headers["Cookie"] = cookie
+    connection.request("POST", "/login", body, headers)
+    response = connection.getresponse()
+    response.read()
+    if response.status != 302:
+        raise SystemExit(f"bench login failed: HTTP {response.status}")
+    return session_cookie(response.headers.get_all("Set-Cookie") or []) or cookie
+
+
+def pages(paths, product_cookie, buyer):
+    """(name, path, cookie) of every measured page, the trivial route first."""
+    return [("trivial", TRIVIAL, None), ("home", HOME, None), ("home after product", HOME, product_cookie),
+            ("home buyer", HOME, buyer), ("product", paths["product"], None), ("search", "/search?q=madu", None),
+            ("shop", paths["shop"], None), ("category", paths["category"], None),
+            ("api search", "/api/v1/search?q=madu", None)]
+
+
+def measure(base, page_list, duration, connections, load, slices=5):
+    """One run: each page in turn in several slices, so that the neighbours' load on a shared machine falls
+    on all alike; requests/s averaged, p50 and p99 the median of the slices'."""
+    samples = {name: [] for name, _path, _cookie in page_list}
+    for _name, path, cookie in page_list:
+        load(base + path, 1, connections, cookie)  # warm up: templates compiled, connections opened
     for _ in range(slices):
-        for name, path in (("trivial", TRIVIAL), ("home", HOME)):
-            samples[name].append(load(base + path, max(1, duration // slices), connections))
+        for name, path, cookie in page_list:
+            samples[name].append(load(base + path, max(1, duration // slices), connections, cookie))
     return {name: (statistics.fmean(s[0] for s in runs), statistics.median(s[1] for s in runs),
                    statistics.median(s[2] for s in runs)) for name, runs in samples.items()}
 
 
-def profile_home(env, requests=200):
-    """CPU time per request of both routes in-process, then where the home page's time goes (cProfile)."""
-    import cProfile
-    import pstats
-
-    os.environ.update(env)
-    sys.path.insert(0, HERE)
-    from bench_wsgi import app
-
-    client = app.test_client()
-    for path in (TRIVIAL, HOME):
-        for _ in range(20):
-            client.get(path)
-        started = time.process_time()
-        for _ in range(requests):
-            client.get(path)
-        print(f"in-process CPU per request {path:15} {(time.process_time() - started) / requests * 1000:6.2f} ms")
-    profiler = cProfile.Profile()
-    profiler.runcall(lambda: [client.get(HOME) for _ in range(requests)])
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+def print_results(results, budgets):
+    trivial = results["trivial"][0]
+    print(f"{'page':20} {'req/s':>8} {'share':>6} {'p50 ms':>7} {'p99 ms':>7} | {'CPU ms':>6} "
+          f"{'queries':>8} {'templ.':>7} {'hooks':>7} {'rest':>7}")
+    for name, (rate, p50, p99) in results.items():
+        budget = budgets.get(name)
+        line = f"{name:20} {rate:8.0f} {rate / trivial:6.1%} {p50:7.2f} {p99:7.2f}"
+        if budget:
+            total = budget["total"]
+            parts = ("queries", "templates", "hooks", "rest")
+            line += f" | {total:6.2f} " + " ".join(f"{budget[part] / total:7.0%} " for part in parts)
+        print(line)
 
 
-def print_run(number, results):
-    trivial, home = results["trivial"], results["home"]
-    print(f"run {number}: trivial {trivial[0]:8.0f} req/s  p50 {trivial[1]:6.2f} ms  p99 {trivial[2]:6.2f} ms | "
-          f"home {home[0]:8.0f} req/s  p50 {home[1]:6.2f} ms  p99 {home[2]:6.2f} ms | "
-          f"ratio {home[0] / trivial[0]:5.1%}")
+def serve_and_measure(env, page_list_for, args, load):
+    """Start gunicorn, find the cookies and load every page; returns (results, page list, sizes)."""
+    port = free_port()
+    server = start_gunicorn(port, env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        sizes = page_sizes(base)
+        page_list = page_list_for(base)
+        print(f"load: {'wrk' if load is run_wrk else 'Python threads'}, {args.connections} connections, "
+              f"{args.duration} s per page, gunicorn 2 sync workers; {load_average()}")
+        return measure(base, page_list, args.duration, args.connections, load), page_list, sizes
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def load_average():
+    """The machine's load average, quoted with the figures (the machine may be shared)."""
+    with open("/proc/loadavg") as file:
+        return "load average " + " ".join(file.read().split()[:3])
+
+
+def throwaway_database(args, files):
+    """(database URL, drop function): SQLite in files, or a fresh database on the --postgres server."""
+    if not args.postgres:
+        return f"sqlite:///{files}/bench.db", lambda: None
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    base = make_url(args.postgres)
+    name = f"bench_pages_{os.getpid()}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per page")
+    parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--python-load", action="store_true", help="the Python load generator even if wrk is there")
-    parser.add_argument("--profile", action="store_true", help="profile the home page in-process, do not serve it")
+    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server to create the throw-away database on")
+    parser.add_argument("--budget-only", action="store_true", help="only the in-process CPU budget, no server")
+    parser.add_argument("--profile", metavar="PAGE", help="profile one page in-process (cProfile), no server")
     args = parser.parse_args()
     use_wrk = shutil.which("wrk") and not args.python_load
     load = run_wrk if use_wrk else run_python_load
+    import budget
 
     with tempfile.TemporaryDirectory(prefix="pasardesa-bench-") as files:
-        database_url = f"sqlite:///{files}/bench.db"
-        approved = seed(database_url, files)
-        env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret",
-               "MEDIA_ROOT": os.path.join(files, "media"), "SEARCH_INDEX_DIR": os.path.join(files, "search-index")}
-        env.pop("PRODUCTION", None)
-        env.pop("FLASK_ENV", None)
-        if args.profile:
-            return profile_home(env)
-        port = free_port()
-        server = start_gunicorn(port, env)
+        database_url, drop = throwaway_database(args, files)
         try:
-            base = f"http://127.0.0.1:{port}"
-            raw, compressed, cards = page_sizes(base)
-            print(f"{approved} approved listings; the home page shows {cards} product cards")
-            print(f"load: {'wrk' if use_wrk else 'Python threads'}, {args.connections} connections, "
-                  f"{args.duration} s per measurement, gunicorn 2 sync workers")
-            runs = []
-            for number in range(1, args.runs + 1):
-                runs.append(measure(base, args.duration, args.connections, load))
-                print_run(number, runs[-1])
+            approved = seed(database_url, files)
+            paths = page_paths(database_url)
+            env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-secret",
+                   "MEDIA_ROOT": os.path.join(files, "media"), "SEARCH_INDEX_DIR": os.path.join(files, "search-index")}
+            env.pop("PRODUCTION", None)
+            env.pop("FLASK_ENV", None)
+            print(f"{approved} approved listings on {database_url.split(':')[0]}")
+            budgets = budget.budgets(env, pages(paths, None, None), profile=args.profile)
+            if args.budget_only or args.profile:
+                return print_results({name: (1, 0, 0) for name in budgets}, budgets)
+            results, page_list, (raw, compressed, cards) = serve_and_measure(
+                env, lambda base: pages(paths, anonymous_cookie(base, paths["product"]), buyer_cookie(base)),
+                args, load)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-
-    median = {name: [statistics.median(run[name][i] for run in runs) for i in range(3)]
-              for name in ("trivial", "home")}
-    ratio = statistics.median(run["home"][0] / run["trivial"][0] for run in runs)
-    print()
-    print(f"median trivial route: {median['trivial'][0]:.0f} req/s, p50 {median['trivial'][1]:.2f} ms, "
-          f"p99 {median['trivial'][2]:.2f} ms")
-    print(f"median home page:     {median['home'][0]:.0f} req/s, p50 {median['home'][1]:.2f} ms, "
-          f"p99 {median['home'][2]:.2f} ms")
-    print(f"median ratio home/trivial: {ratio:.1%} (goal >= 50%)")
-    print(f"home page HTML: {raw / 1024:.1f} KB raw, {compressed / 1024:.1f} KB gzip (goal < 15 KB)")
+            drop()
+    print(f"the home page shows {cards} product cards; HTML {raw / 1024:.1f} KB raw, "
+          f"{compressed / 1024:.1f} KB gzip (goal < 15 KB)")
+    cookie = dict((name, cookie) for name, _path, cookie in page_list)["home after product"]
+    print(f"an anonymous visitor after a product page carries: {cookie or 'no cookie'}")
+    print_results(results, budgets)
+    print("goal: product, search, shop, category and home buyer >= 35% of the trivial route")
 
 
 if __name__ == "__main__":

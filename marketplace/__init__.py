@@ -45,6 +45,7 @@ def _import_models():
 def _init_extensions(app):
     from . import i18n
     from .accounts.service import load_user_from_session
+    from .csrf import CookielessSessionInterface
     from .database import configure_sqlite
     from .media.urls import media_src, media_srcset, media_url
     from .orders.messaging import courier_name
@@ -57,6 +58,7 @@ def _init_extensions(app):
         configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
+    app.session_interface = CookielessSessionInterface()
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
                    default_translation_directories=os.path.join(HERE, "translations"),

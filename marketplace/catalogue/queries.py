@@ -228,17 +228,26 @@ def product_for_page(shop_slug, product_slug):
     """The product at /toko/<shop_slug>/<product_slug> with its shop, category and photos, whatever its status."""
     if not (_SLUG.fullmatch(shop_slug) and _SLUG.fullmatch(product_slug)):
         return None
-    return db.session.scalar(
-        select(Product).join(Product.shop)
-        .where(Shop.slug == shop_slug, Product.slug == product_slug)
-        .options(contains_eager(Product.shop), joinedload(Product.category), selectinload(Product.images)))
+    return db.session.scalar(_product_page_select(), {"shop_slug": shop_slug, "product_slug": product_slug})
+
+
+@cache
+def _product_page_select():
+    return (select(Product).join(Product.shop)
+            .where(Shop.slug == bindparam("shop_slug"), Product.slug == bindparam("product_slug"))
+            .options(contains_eager(Product.shop), joinedload(Product.category), selectinload(Product.images)))
+
+
+@cache
+def _shop_select():
+    return select(Shop).where(Shop.slug == bindparam("slug"))
 
 
 def shop_by_slug(slug):
     """The shop at /toko/<slug>, whatever its status, or None."""
     if not _SLUG.fullmatch(slug):
         return None
-    return db.session.scalar(select(Shop).where(Shop.slug == slug))
+    return db.session.scalar(_shop_select(), {"slug": slug})
 
 
 def stock_state(product):

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import regions
+from ..csrf import cookieless
 from ..reviews import service as reviews
 from . import queries, service
 
@@ -49,6 +50,7 @@ def _manages(shop):
 
 
 @bp.route("/")
+@cookieless
 def home():
     """Categories, newest listings and districts."""
     cacheable = _shareable_request()
@@ -78,6 +80,7 @@ def _home_cache():
 
 
 @bp.route("/kategori/<slug>")
+@cookieless
 def category(slug):
     """Public listings of a category, its children's included."""
     page_number = _page_number()
@@ -91,6 +94,7 @@ def category(slug):
 
 
 @bp.route("/kecamatan/<code>")
+@cookieless
 def district(code):
     """Public listings of the shops in one district of Kutai Kartanegara."""
     page_number = _page_number()
@@ -101,6 +105,7 @@ def district(code):
 
 
 @bp.route("/toko/<shop_slug>")
+@cookieless
 def shop(shop_slug):
     """A shop's story, contact and listings; a suspended shop only for its owner and admins."""
     page_number = _page_number()
@@ -116,6 +121,7 @@ def shop(shop_slug):
 
 
 @bp.route("/toko/<shop_slug>/<product_slug>")
+@cookieless
 def product(shop_slug, product_slug):
     """A listing's page; one that is not public only for its producer and admins."""
     found = queries.product_for_page(shop_slug, product_slug)

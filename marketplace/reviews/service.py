@@ -2,9 +2,10 @@
 the rules (recorded in the moderation audit log). Public figures count visible reviews only."""
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -112,9 +113,8 @@ def hide_review(admin, review, reason):
     return decision
 
 
-def _summary(condition):
-    total, count = db.session.execute(select(func.sum(Review.rating), func.count(Review.id))
-                                      .where(condition, Review.hidden.is_(False))).one()
+def _summary(statement, owner_id):
+    total, count = db.session.connection().execute(statement, {"id": owner_id}).one()
     if not count:
         return None, 0
     # Exact decimal arithmetic: 4.25 shows as 4.3, as people round, not 4.2 as binary floats would.
@@ -124,20 +124,33 @@ def _summary(condition):
 
 def rating_summary(product_id):
     """(average stars rounded to one decimal or None, number of visible reviews) of a listing."""
-    return _summary(Review.product_id == product_id)
+    return _summary(_summary_select("product"), product_id)
 
 
 def shop_rating_summary(shop_id):
     """(average stars rounded to one decimal or None, number of visible reviews) over a shop's listings."""
-    return _summary(Review.shop_id == shop_id)
+    return _summary(_summary_select("shop"), shop_id)
 
 
 def visible_reviews(product_id, limit=PUBLIC_LIMIT):
     """A listing's reviews that are not hidden, newest first, with their writers (one query)."""
-    return db.session.scalars(
-        select(Review).where(Review.product_id == product_id, Review.hidden.is_(False))
-        .options(joinedload(Review.buyer)).order_by(Review.created_at.desc(), Review.id.desc())
-        .limit(limit)).all()
+    return db.session.scalars(_visible_select(), {"product_id": product_id, "limit": limit}).all()
+
+
+# The public product and shop pages run these on every view: each select is built once per process, with
+# bind parameters (building it cost more than running it), as catalogue/queries.py does for listings.
+@cache
+def _visible_select():
+    return (select(Review).where(Review.product_id == bindparam("product_id"), Review.hidden.is_(False))
+            .options(joinedload(Review.buyer)).order_by(Review.created_at.desc(), Review.id.desc())
+            .limit(bindparam("limit")))
+
+
+@cache
+def _summary_select(of):
+    column = Review.product_id if of == "product" else Review.shop_id
+    return select(func.sum(Review.rating), func.count(Review.id)).where(column == bindparam("id"),
+                                                                          Review.hidden.is_(False))
 
 
 def reviewable_items(buyer, order):

@@ -3,6 +3,7 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 
 from .. import regions
+from ..csrf import cookieless
 from ..catalogue import queries
 from ..errors import InvalidInput
 from ..media.urls import media_url
@@ -39,6 +40,7 @@ def search_url(params, **changes):
 
 
 @bp.route("/search")
+@cookieless
 def results():
     """The search page: results, facets, filters, pagination, and the spelling correction."""
     try:

@@ -1,0 +1,137 @@
+"""The in-process CPU budget of each page, split into queries, templates, hooks and the rest (bench/pages.py).
+
+Every page is requested through the app's test client, with the cookie bench/pages.py would send. CPU time
+(time.process_time) is attributed exclusively: a query run while a template renders counts as a query.
+- queries: inside Session.execute/scalar(s) and Connection.execute (building, compiling, running the
+  statement, and the ORM loading its rows; iterating a plain result afterwards falls into the caller);
+- templates: inside Flask's rendering of a template (context processors included);
+- hooks: the app's before/after/teardown request functions and the session's opening and saving;
+- rest: the view's own Python, routing, Werkzeug, Flask-Login's user loading and the like.
+"""
+import cProfile
+import functools
+import os
+import pstats
+import sys
+import time
+from collections import defaultdict
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REQUESTS = 200
+
+
+class Clock:
+    """Exclusive CPU time per part, for functions wrapped with timed()."""
+
+    def __init__(self):
+        self.parts = defaultdict(float)
+        self.stack = []
+
+    def timed(self, part, function, detail=None):
+        """function, its CPU time counted in part (and in detail, for one hook's own figure)."""
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            started = time.process_time()
+            self.stack.append(0.0)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                elapsed = time.process_time() - started
+                inner = self.stack.pop()
+                self.parts[part] += elapsed - inner
+                if detail:
+                    self.parts[detail] += elapsed - inner
+                if self.stack:
+                    self.stack[-1] += elapsed
+        return wrapper
+
+
+def instrument(app, clock):
+    """Wrap the query, template and hook entry points so that clock sees them."""
+    import flask.templating
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.orm import Session
+
+    for cls, names in ((Session, ("execute", "scalar", "scalars")), (Connection, ("execute",))):
+        for name in names:
+            setattr(cls, name, clock.timed("queries", getattr(cls, name)))
+    flask.templating._render = clock.timed("templates", flask.templating._render)
+    for registry in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        for key, functions in registry.items():
+            registry[key] = [clock.timed("hooks", f, f"hook {_name(f)}") for f in functions]
+    app.teardown_appcontext_funcs = [clock.timed("hooks", f, f"hook {_name(f)}") for f in app.teardown_appcontext_funcs]
+    interface = app.session_interface
+    interface.open_session = clock.timed("hooks", interface.open_session, "hook open_session")
+    interface.save_session = clock.timed("hooks", interface.save_session, "hook save_session")
+
+
+def _name(function):
+    return f"{getattr(function, '__module__', '?').split('.')[0]}.{getattr(function, '__qualname__', function)}"
+
+
+def _client_for(app, cookie_kind, product_path):
+    """A test client carrying what the visitor of that page carries."""
+    from marketplace.demo import BUYERS, DEMO_PASSWORD
+
+    client = app.test_client()
+    if cookie_kind == "product":
+        client.get(product_path)
+    elif cookie_kind == "buyer":
+        import re
+
+        html = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+        response = client.post("/login", data={"email": BUYERS[0][1], "password": DEMO_PASSWORD,
+                                               "csrf_token": token})
+        assert response.status_code == 302, response.status_code
+    return client
+
+
+def budgets(env, page_list, profile=None):
+    """{page name: {"total", "queries", "templates", "hooks", "rest", "hook ...": ms per request}}."""
+    os.environ.update(env)
+    sys.path.insert(0, HERE)
+    from bench_wsgi import app
+
+    product_path = dict((name, path) for name, path, _cookie in page_list)["product"]
+    kinds = {"home after product": "product", "home buyer": "buyer"}
+    if profile:
+        return _profile(app, page_list, profile, kinds, product_path)
+    clock = Clock()
+    instrument(app, clock)
+    found = {}
+    for name, path, _cookie in page_list:
+        client = _client_for(app, kinds.get(name), product_path)
+        for _ in range(20):
+            assert client.get(path).status_code == 200, path
+        clock.parts.clear()
+        started = time.process_time()
+        for _ in range(REQUESTS):
+            client.get(path)
+        total = (time.process_time() - started) * 1000 / REQUESTS
+        parts = {part: value * 1000 / REQUESTS for part, value in clock.parts.items()}
+        parts["total"] = total
+        parts["rest"] = total - sum(parts.get(part, 0.0) for part in ("queries", "templates", "hooks"))
+        for part in ("queries", "templates", "hooks"):
+            parts.setdefault(part, 0.0)
+        found[name] = parts
+    _print_hooks(found["trivial"])
+    return found
+
+
+def _print_hooks(trivial):
+    print(f"in-process CPU of the trivial route: {trivial['total']:.3f} ms, of which per hook:")
+    for part, value in sorted(trivial.items(), key=lambda item: -item[1]):
+        if part.startswith("hook "):
+            print(f"  {value:7.4f} ms  {part[5:]}")
+
+
+def _profile(app, page_list, profile, kinds, product_path):
+    name, path, _cookie = next(page for page in page_list if page[0] == profile)
+    client = _client_for(app, kinds.get(name), product_path)
+    for _ in range(20):
+        client.get(path)
+    profiler = cProfile.Profile()
+    profiler.runcall(lambda: [client.get(path) for _ in range(REQUESTS)])
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+    return {}
