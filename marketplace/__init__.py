@@ -33,6 +33,7 @@ def _import_models():
     """Every table, so that migrations and create_all() see the whole schema."""
     from .accounts import models as _accounts  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
+    from .ledger import models as _ledger  # noqa: F401
     from .moderation import models as _moderation  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
     from .orders import models as _orders  # noqa: F401
@@ -95,6 +96,7 @@ def _register_cli(app):
     from .accounts.cli import create_admin_command
     from .catalogue.cli import catalogue_cli
     from .demo import seed_demo_command
+    from .ledger.cli import ledger_cli
     from .media.cli import media_cli
     from .moderation.cli import moderation_cli
     from .notifications.cli import notifications_cli
@@ -102,5 +104,5 @@ def _register_cli(app):
     from .search.cli import search_cli
 
     for command in (create_admin_command, seed_demo_command, catalogue_cli, media_cli, moderation_cli,
-                    notifications_cli, orders_cli, search_cli):
+                    notifications_cli, orders_cli, search_cli, ledger_cli):
         app.cli.add_command(command)
