@@ -34,6 +34,7 @@ def _import_models():
     from .accounts import models as _accounts  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
     from .ledger import models as _ledger  # noqa: F401
+    from .ledger import models_payouts as _payouts  # noqa: F401
     from .moderation import models as _moderation  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
     from .orders import models as _orders  # noqa: F401
@@ -79,6 +80,7 @@ def _register_blueprints(app):
     from .accounts.views import bp as accounts_bp
     from .catalogue.views import bp as catalogue_bp
     from .health import bp as health_bp
+    from .ledger.views import bp as ledger_bp
     from .media.views import bp as media_bp
     from .moderation.views import bp as moderation_bp
     from .orders.views import bp as orders_bp
@@ -88,7 +90,7 @@ def _register_blueprints(app):
     from .shops.views import bp as shops_bp
 
     for blueprint in (health_bp, accounts_bp, catalogue_bp, shops_bp, media_bp, search_bp, orders_bp,
-                      payments_bp, reviews_bp, moderation_bp):
+                      payments_bp, reviews_bp, moderation_bp, ledger_bp):
         app.register_blueprint(blueprint)
 
 
