@@ -23,6 +23,7 @@ def create_app(test_config=None):
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    _connect_checks()
     from .errors import register_error_handlers
 
     register_error_handlers(app)
@@ -92,6 +93,14 @@ def _register_blueprints(app):
     for blueprint in (health_bp, accounts_bp, catalogue_bp, shops_bp, media_bp, search_bp, orders_bp,
                       payments_bp, reviews_bp, moderation_bp, ledger_bp):
         app.register_blueprint(blueprint)
+
+
+def _connect_checks():
+    """Features above the ledger check that it recorded what they did (`flask ledger check`)."""
+    from .ledger.check import checking
+    from .orders.earnings import problems as order_problems
+
+    checking.connect(order_problems)
 
 
 def _register_cli(app):

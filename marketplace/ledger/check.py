@@ -1,4 +1,9 @@
-"""The ledger's invariants, checked from the rows themselves: `flask ledger check` and the tests."""
+"""The ledger's invariants, checked from the rows themselves: `flask ledger check` and the tests.
+
+Features above the ledger (orders, payments) know what should have been recorded; they connect a checker
+to `checking`, which answers with the sentences of what it found (create_app connects them).
+"""
+from blinker import Namespace
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -6,9 +11,15 @@ from .models import ACCOUNT_KINDS, JournalEntry, JournalLine, LedgerAccount
 from .service import _parse
 
 
+checking = Namespace().signal("ledger-checking")
+
+
 def problems():
     """Every broken invariant, one sentence each; an empty list when the ledger adds up."""
-    return _unbalanced_entries() + _thin_entries() + _misnamed_accounts()
+    found = _unbalanced_entries() + _thin_entries() + _misnamed_accounts()
+    for _checker, more in checking.send(None):
+        found += more
+    return found
 
 
 def _unbalanced_entries():
