@@ -80,6 +80,12 @@ def account(code):
     return created
 
 
+def _accounts(codes):
+    """{code: account} for the codes, read in one query; missing ones created."""
+    found = {row.code: row for row in db.session.scalars(select(LedgerAccount).where(LedgerAccount.code.in_(codes)))}
+    return {code: found.get(code) or account(code) for code in codes}
+
+
 def _check_lines(lines):
     if len(lines) < 2:
         raise InvalidInput(_("Satu jurnal butuh sedikitnya dua baris."))
@@ -100,7 +106,7 @@ def post(kind, reference, lines, memo="", order_id=None, shop_order_id=None):
         return existing, False
     entry = JournalEntry(kind=kind, reference=str(reference)[:120], memo=memo[:300], order_id=order_id,
                          shop_order_id=shop_order_id)
-    accounts = {line.account: account(line.account) for line in lines}
+    accounts = _accounts({line.account for line in lines})
     try:
         with db.session.begin_nested():
             db.session.add(entry)
