@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from .models import ACCOUNT_KINDS, JournalEntry, JournalLine, LedgerAccount
+from .models_payouts import Payout
 from .service import _parse
 
 
@@ -16,7 +17,7 @@ checking = Namespace().signal("ledger-checking")
 
 def problems():
     """Every broken invariant, one sentence each; an empty list when the ledger adds up."""
-    found = _unbalanced_entries() + _thin_entries() + _misnamed_accounts()
+    found = _unbalanced_entries() + _thin_entries() + _misnamed_accounts() + _payouts_without_entries()
     for _checker, more in checking.send(None):
         found += more
     return found
@@ -46,4 +47,27 @@ def _misnamed_accounts():
             expected = None
         if expected != (kind, shop_id) or kind not in ACCOUNT_KINDS:
             found.append(f"account {code}: kind {kind} and shop {shop_id} do not match its code")
+    return found
+
+
+# What each payout state must have recorded, and must not have.
+PAYOUT_ENTRIES = {"sent": ({"payout_sent"}, {"payout_paid", "payout_failed"}),
+                  "paid": ({"payout_sent", "payout_paid"}, {"payout_failed"}),
+                  "failed": ({"payout_sent", "payout_failed"}, {"payout_paid"})}
+
+
+def _payouts_without_entries():
+    """Payouts whose entries do not match their state (a payout's entries name it by id)."""
+    kinds = {}
+    rows = db.session.execute(select(JournalEntry.reference, JournalEntry.kind)
+                              .where(JournalEntry.kind.in_(("payout_sent", "payout_paid", "payout_failed"))))
+    for reference, kind in rows:
+        kinds.setdefault(reference, set()).add(kind)
+    found = []
+    for payout_id, state in db.session.execute(select(Payout.id, Payout.state)):
+        needed, forbidden = PAYOUT_ENTRIES[state]
+        have = kinds.pop(str(payout_id), set())
+        if not needed <= have or have & forbidden:
+            found.append(f"payout {payout_id}: {state}, but entries {sorted(have)}")
+    found += [f"entries {sorted(have)} for payout {reference}, which does not exist" for reference, have in kinds.items()]
     return found

@@ -3,7 +3,7 @@ completed parts released after the hold period, and the checks that orders and l
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, select
+from sqlalchemy import String, and_, cast, exists, literal, select
 
 from ..extensions import db
 from ..ledger import rules
@@ -66,6 +66,11 @@ def problems(_sender=None):
                                                                 ShopOrder.refund_amount_idr > 0,
                                                                 ~exists().where(reversed_))):
         found.append(f"shop order {part_id}: cancelled after payment, but not reversed in the ledger")
+    refunded = and_(JournalEntry.kind == "refund_paid", JournalEntry.order_id == ShopOrder.order_id,
+                    JournalEntry.reference == literal("shop-order-", String) + cast(ShopOrder.id, String))
+    for part_id in db.session.scalars(select(ShopOrder.id).where(ShopOrder.stripe_refund_id.is_not(None),
+                                                                ~exists().where(refunded))):
+        found.append(f"shop order {part_id}: refunded, but the refund is not in the ledger")
     released = and_(JournalEntry.kind == "earnings_released", JournalEntry.shop_order_id == ShopOrder.id)
     for part_id in db.session.scalars(select(ShopOrder.id).where(ShopOrder.state != "completed",
                                                                 exists().where(released))):

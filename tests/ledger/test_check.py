@@ -40,3 +40,22 @@ def test_an_account_whose_kind_contradicts_its_code_is_found(app):
                                "VALUES ('held:stripe', 'income_commission', 0, CURRENT_TIMESTAMP)"))
     assert check.problems() == ["account held:stripe: kind income_commission and shop None do not match its code"]
     db.session.rollback()
+
+
+def test_a_payout_marked_paid_without_its_entry_is_found(app, make_shop, make_user):
+    from datetime import timedelta
+
+    from marketplace.ledger import payouts, rules
+    from marketplace.ledger.models_payouts import Payout
+    from marketplace.models_base import utcnow
+
+    shop = make_shop()
+    rules.record_payment("pay-x", "held:stripe", [rules.ShopShare(shop.id, 100_000, 0)])
+    rules.release_earnings("rel-x", shop.id, 100_000)
+    account = payouts.set_bank_account(shop, payouts.BankAccountDetails("014", "1234567890", "Siti"))
+    payouts.review_bank_account(account.id, make_user("admin"), approve=True)
+    [payout] = payouts.create_batch(make_user("admin"), "held:stripe", now=utcnow() + timedelta(days=3)).payouts
+    assert check.problems() == []
+    db.session.execute(sa.update(Payout).where(Payout.id == payout.id).values(state="paid"))
+    assert check.problems() == [f"payout {payout.id}: paid, but entries ['payout_sent']"]
+    db.session.rollback()

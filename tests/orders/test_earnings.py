@@ -59,3 +59,12 @@ def test_check_finds_an_order_the_ledger_never_heard_of(make_order, runner):
     result = runner.invoke(args=["ledger", "check"])
     assert result.exit_code == 1 and order.code in result.output
     db.session.rollback()
+
+
+def test_check_finds_a_refund_the_ledger_never_heard_of(make_order):
+    order = make_order()
+    part = order.shop_orders[0]
+    service.cancel_shop_order(part, part.shop.owner, "producer", "Kemasan rusak")
+    db.session.execute(sa.update(type(part)).where(type(part).id == part.id).values(stripe_refund_id="re_by_hand"))
+    assert check.problems() == [f"shop order {part.id}: refunded, but the refund is not in the ledger"]
+    db.session.rollback()
