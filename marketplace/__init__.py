@@ -23,6 +23,7 @@ def create_app(test_config=None):
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    _connect_checks()
     from .errors import register_error_handlers
 
     register_error_handlers(app)
@@ -33,6 +34,8 @@ def _import_models():
     """Every table, so that migrations and create_all() see the whole schema."""
     from .accounts import models as _accounts  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
+    from .ledger import models as _ledger  # noqa: F401
+    from .ledger import models_payouts as _payouts  # noqa: F401
     from .moderation import models as _moderation  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
     from .orders import models as _orders  # noqa: F401
@@ -80,6 +83,7 @@ def _register_blueprints(app):
     from .accounts.views import bp as accounts_bp
     from .catalogue.views import bp as catalogue_bp
     from .health import bp as health_bp
+    from .ledger.views import bp as ledger_bp
     from .media.views import bp as media_bp
     from .moderation.views import bp as moderation_bp
     from .orders.views import bp as orders_bp
@@ -89,14 +93,23 @@ def _register_blueprints(app):
     from .shops.views import bp as shops_bp
 
     for blueprint in (health_bp, accounts_bp, catalogue_bp, shops_bp, media_bp, search_bp, orders_bp,
-                      payments_bp, reviews_bp, moderation_bp):
+                      payments_bp, reviews_bp, moderation_bp, ledger_bp):
         app.register_blueprint(blueprint)
+
+
+def _connect_checks():
+    """Features above the ledger check that it recorded what they did (`flask ledger check`)."""
+    from .ledger.check import checking
+    from .orders.earnings import problems as order_problems
+
+    checking.connect(order_problems)
 
 
 def _register_cli(app):
     from .accounts.cli import create_admin_command
     from .catalogue.cli import catalogue_cli
     from .demo import seed_demo_command
+    from .ledger.cli import ledger_cli
     from .media.cli import media_cli
     from .moderation.cli import moderation_cli
     from .notifications.cli import notifications_cli
@@ -104,5 +117,5 @@ def _register_cli(app):
     from .search.cli import search_cli
 
     for command in (create_admin_command, seed_demo_command, catalogue_cli, media_cli, moderation_cli,
-                    notifications_cli, orders_cli, search_cli):
+                    notifications_cli, orders_cli, search_cli, ledger_cli):
         app.cli.add_command(command)

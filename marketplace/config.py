@@ -66,6 +66,8 @@ def load_config(app, test_config=None):
         STRIPE_WEBHOOK_SECRET=env.get("STRIPE_WEBHOOK_SECRET", DEVELOPMENT_WEBHOOK_SECRET),
         STRIPE_API_BASE=env.get("STRIPE_API_BASE"),
         PLATFORM_FEE_PERCENT=_whole_number(env, "PLATFORM_FEE_PERCENT", 5, 0, 100),
+        PAYOUT_MINIMUM=_whole_number(env, "PAYOUT_MINIMUM", 50_000, 1, 10**12),
+        PAYOUT_HOLD_DAYS=_whole_number(env, "PAYOUT_HOLD_DAYS", 3, 0, 90),
         RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Always explicit: Flask-Limiter keeps the last app's value on its one Limiter object otherwise.
         RATELIMIT_ENABLED=True,

@@ -16,6 +16,7 @@ from .catalogue import service as catalogue
 from .catalogue.categories import ensure_categories
 from .catalogue.models import Category
 from .extensions import db
+from .ledger import demo as ledger_demo
 from .media.service import process_upload
 from .media.storage import get_storage
 from .moderation import demo as moderation_demo
@@ -109,10 +110,13 @@ def seed_demo(password=DEMO_PASSWORD):
     for name, email in BUYERS:
         user = accounts.register_user(email=email, name=name, phone="0812 0000 0000", password=password)
         accounts_made.append(("buyer", user.email))
+    shops_made = []
     for number, producer in enumerate(PRODUCERS, start=1):
-        user = _seed_producer(number, producer, admin, password)
+        user, shop = _seed_producer(number, producer, admin, password)
         accounts_made.append(("producer", user.email))
+        shops_made.append(shop)
     moderation_demo.seed(admin)
+    ledger_demo.seed(admin, shops_made)
     orders_demo.seed()
     return accounts_made
 
@@ -133,7 +137,7 @@ def _seed_producer(number, producer, admin, password):
         catalogue.add_photo(product, process_upload(demo_photo(title), get_storage()), alt_text=title)
         catalogue.submit_product(product)
         moderation.approve_product(product, admin)
-    return user
+    return user, shop
 
 
 # A colour per first letter, so the demo grid is easy to tell apart.

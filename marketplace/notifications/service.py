@@ -29,15 +29,21 @@ def order_event(kind, order, part=None):
 
 
 def _write(kind, audience, recipient, order, part):
-    """Render one message in the recipient's language and insert it unless it was written before."""
+    """Render one order message in the recipient's language and insert it unless it was written before."""
     key = f"{kind}:{audience}:{order.id}:{part.id if part is not None else 0}:{recipient.id}"
-    if db.session.scalar(select(Notification.id).where(Notification.dedupe_key == key)) is not None:
+    write(key, f"{audience}_{kind}", recipient, f"notifications/{audience}_{kind}.txt", order=order, part=part,
+          order_url=_link(audience, order, part))
+
+
+def write(dedupe_key, kind, recipient, template, **context):
+    """Render a message template in the recipient's language and insert it once per dedupe_key, in the
+    caller's transaction; sent after the commit."""
+    if db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)) is not None:
         return
     locale = recipient.locale if recipient.locale in current_app.config["LANGUAGES"] else \
         current_app.config["BABEL_DEFAULT_LOCALE"]
-    subject, body = render(f"notifications/{audience}_{kind}.txt", locale, order=order, part=part,
-                           recipient=recipient, order_url=_link(audience, order, part))
-    values = dict(dedupe_key=key, kind=f"{audience}_{kind}", recipient_id=recipient.id, to_email=recipient.email,
+    subject, body = render(template, locale, recipient=recipient, **context)
+    values = dict(dedupe_key=dedupe_key, kind=kind, recipient_id=recipient.id, to_email=recipient.email,
                   locale=locale, subject=subject[:200], body=body, created_at=utcnow(), attempts=0, last_error="")
     # A concurrent writer of the same event makes this insert fail on the unique key: the savepoint keeps
     # the caller's transaction alive, and one copy exists either way.
@@ -61,8 +67,13 @@ def render(template, locale, **context):
 
 def _link(audience, order, part):
     """The page the recipient acts on: the buyer's order page, or the producer's view of their part."""
-    endpoint, values = ("orders.order_page", {"code": order.code}) if audience == "buyer" else \
-        ("shops.shop_order", {"shop_order_id": part.id})
+    if audience == "buyer":
+        return page_link("orders.order_page", code=order.code)
+    return page_link("shops.shop_order", shop_order_id=part.id)
+
+
+def page_link(endpoint, **values):
+    """An absolute link to a page, for a message (from a request or from a cron command)."""
     if has_request_context():
         return url_for(endpoint, _external=True, **values)
     base = current_app.config.get("SITE_URL") or "http://localhost"

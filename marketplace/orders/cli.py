@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from ..payments import service as payments
-from . import queries, service
+from . import earnings, queries, service
 
 orders_cli = AppGroup("orders", help="orders commands.")
 
@@ -59,3 +59,14 @@ def auto_complete_command(days, limit):
     completed = service.auto_complete(days=days, limit=limit)
     db.session.commit()
     click.echo(f"{completed} shipped order(s) completed.")
+
+
+@orders_cli.command("release-earnings")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100000),
+              help="Most shop orders released in one run.")
+def release_earnings_command(limit):
+    """Move the earnings of parts completed PAYOUT_HOLD_DAYS ago from pending to available; safe to repeat
+    (each release is recorded once per shop order)."""
+    released = earnings.release_due(limit=limit)
+    db.session.commit()
+    click.echo(f"{released} shop order(s) released to available balances.")

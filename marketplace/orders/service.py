@@ -24,7 +24,7 @@ from ..search import outbox as search_outbox
 from ..shops.models import Shop
 from .address import Address, copy_address, remember_address, remembered_address, validate_address  # noqa: F401
 from .cart import merge_visitor_cart  # noqa: F401 (accounts.views calls it after login)
-from . import queries
+from . import earnings, queries
 from .models import COURIERS, ORDER_TRANSITIONS, RELEASABLE_STATES, CartItem, Order, OrderEvent, OrderItem, ShopOrder
 
 PAYMENT_WINDOW = timedelta(minutes=30)
@@ -239,8 +239,9 @@ def mark_processing(order):
     return changed
 
 
-def settle_order(order, payment_intent, now=None):
-    """Record a confirmed payment: 'paid', 'already_paid', or 'released' (its goods went back and are gone)."""
+def settle_order(order, payment_intent, now=None, held="held:stripe"):
+    """Record a confirmed payment that arrived in the receiving account `held`: 'paid', 'already_paid', or
+    'released' (its goods went back and are gone)."""
     now = now or utcnow()
     before = db.session.scalar(select(Order.state).where(Order.id == order.id))
     paid = dict(state="paid", paid_at=now, stripe_payment_intent=payment_intent)
@@ -255,6 +256,7 @@ def settle_order(order, payment_intent, now=None):
             return "released"
     record_event(order.id, "paid", from_state=before, actor_role="payment", now=now)
     db.session.refresh(order)
+    earnings.record_paid(order, held)
     notify.order_event("paid", order)
     return "paid"
 
@@ -412,6 +414,8 @@ def cancel_shop_order(part, actor, actor_role, reason, now=None):
           refund_amount_idr=part.total_idr if paid else 0)
     for item in sorted(part.items, key=lambda line: line.product_id):
         _give(item.product_id, item.quantity)
+    if paid:
+        earnings.record_cancelled(part)
     notify.order_event("cancelled", part.order, part)
     return part
 

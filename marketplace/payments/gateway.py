@@ -22,6 +22,13 @@ def stripe_amount(amount_idr):
     return amount_idr * 100
 
 
+def rupiah_of(amount, currency):
+    """Whole rupiah of an amount Stripe reported, or 0 when it is not a whole IDR amount we can account for."""
+    if currency != CURRENCY or isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        return 0
+    return amount // 100 if amount % 100 == 0 else 0
+
+
 def client():
     """The Stripe client for this app, built once per process."""
     config = current_app.config

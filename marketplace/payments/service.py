@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import InvalidState
 from ..extensions import db
+from ..ledger import rules as ledger
 from ..models_base import utcnow
 from ..orders import service as orders
 from ..orders.models import Order, ShopOrder
@@ -120,6 +121,9 @@ def owe_refund(payment_intent, order_id, amount, currency, reason):
             db.session.add(refund)
     except IntegrityError:  # a concurrent delivery recorded it first
         return db.session.scalar(select(PaymentRefund).where(PaymentRefund.payment_intent == payment_intent))
+    received_idr = gateway.rupiah_of(refund.amount, refund.currency)
+    if received_idr:  # money that arrived for nothing the buyer can get: held, and owed back
+        ledger.record_late_payment(f"stripe-{payment_intent}", "held:stripe", received_idr, order_id=order_id)
     return refund
 
 
@@ -145,6 +149,9 @@ def make_refund(refund_id, payment_intent):
     refund = db.session.get(PaymentRefund, refund_id)
     if stripe_id and refund.stripe_refund_id is None:
         refund.stripe_refund_id, refund.refunded_at = stripe_id, utcnow()
+        received_idr = gateway.rupiah_of(refund.amount, refund.currency)
+        if received_idr:
+            ledger.record_refund_paid(f"stripe-{payment_intent}", "held:stripe", received_idr, order_id=refund.order_id)
     refund.last_error = error
     db.session.flush()
     return refund.stripe_refund_id is not None
@@ -180,6 +187,8 @@ def make_shop_refund(shop_order_id, payment_intent, amount_idr):
     part = db.session.get(ShopOrder, shop_order_id, populate_existing=True)
     if stripe_id and part.stripe_refund_id is None:
         part.stripe_refund_id, part.refunded_at = stripe_id, utcnow()
+        ledger.record_refund_paid(f"shop-order-{shop_order_id}", "held:stripe", part.refund_amount_idr,
+                                  order_id=part.order_id)
     part.refund_error = error
     db.session.flush()
     return part.stripe_refund_id is not None

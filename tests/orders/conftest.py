@@ -3,7 +3,14 @@ import pytest
 
 from marketplace.extensions import db
 from marketplace.orders import cart, service
+from tests.ledger.helpers import ledger_invariant_fixture
 from tests.orders.helpers import address, committed_market, stock_invariant_fixture
+
+
+@pytest.fixture(autouse=True)
+def ledger_invariant(request):
+    """After every test: orders and the ledger agree, and every entry balances."""
+    yield from ledger_invariant_fixture(request)
 
 
 @pytest.fixture(autouse=True)

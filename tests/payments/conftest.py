@@ -10,7 +10,14 @@ from marketplace.payments import service as payments
 from marketplace.payments.models import PaymentEvent, PaymentRefund
 from marketplace.payments.standin import StandinCheckoutSession, StandinRefund
 from tests.orders.conftest import fill_cart, place  # noqa: F401 (fixtures shared with the order tests)
+from tests.ledger.helpers import ledger_invariant_fixture
 from tests.orders.helpers import address, committed_market, stock_invariant_fixture
+
+
+@pytest.fixture(autouse=True)
+def ledger_invariant(request):
+    """After every test: orders and the ledger agree, and every entry balances."""
+    yield from ledger_invariant_fixture(request)
 
 
 @pytest.fixture(autouse=True)
