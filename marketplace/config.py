@@ -49,6 +49,8 @@ def load_config(app, test_config=None):
         SECRET_KEY=env.get("SECRET_KEY"),
         MEDIA_ROOT=env.get("MEDIA_ROOT", os.path.join(instance, "media")),
         SEARCH_INDEX_DIR=env.get("SEARCH_INDEX_DIR", os.path.join(instance, "search-index")),
+        # whoosh: an index on this machine's disk; postgres: the database's full-text search (several servers).
+        SEARCH_BACKEND=env.get("SEARCH_BACKEND", "whoosh"),
         # Without MAIL_SERVER, emails are written as .eml files here (development, tests).
         MAIL_OUTBOX_DIR=env.get("MAIL_OUTBOX_DIR", os.path.join(instance, "mail")),
         MAIL_SERVER=env.get("MAIL_SERVER", ""),

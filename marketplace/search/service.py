@@ -16,9 +16,8 @@ from ..catalogue.models import Category
 from ..errors import InvalidInput
 from ..extensions import db
 from . import analysis, synonyms as synonym_list
-from .backend import SearchQuery, backend_for
-from .documents import district_code, district_number
-from .engine import Alternative
+from .backend import Alternative, SearchQuery, backend_for
+from .documents import district_code, district_number, listing_rows
 from .models import SearchOutbox  # noqa: F401  (the outbox table is part of the schema)
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
@@ -195,7 +194,7 @@ def search(params):
     categories = _categories()
     words = analysis.words(params.q)[:MAX_WORDS]
     corrected = None
-    with backend_for(current_app).session() as session:
+    with backend_for(current_app).reading() as session:
         hits = session.search(_query(params, categories, _plan(session, words, synonyms)))
         if words and hits.total < FEW_RESULTS:
             fixed = _corrections(session, words, synonyms)
@@ -205,16 +204,22 @@ def search(params):
                 if retry.total > hits.total:
                     hits = retry
                     corrected = " ".join(fixed.get(token, token) for token in analysis.tokens(params.q))
-    return SearchResult(params, hits.total, [_item(doc) for doc in hits.docs],
-                        _facets(hits.facets, categories), corrected)
+    return SearchResult(params, hits.total, _items(hits.ids), _facets(hits.facets, categories), corrected)
 
 
-def _item(doc):
-    return {"id": doc["id"], "slug": doc["slug"], "title": doc["title"], "price_idr": doc["price_idr"],
-            "unit": doc["unit"], "image": doc["image"], "in_stock": doc["stock"] > 0,
-            "shop": {"slug": doc["shop_slug"], "name": doc["shop_name"],
-                     "district": regions.name(doc["district_code"]) or ""},
-            "district_code": doc["district_code"]}
+def _items(ids):
+    """The listings of a page as the database has them now, in the engine's order: a listing made
+    private since it was indexed is left out, and stock is today's, not the index's."""
+    rows = {row.id: row for row in db.session.execute(listing_rows(ids))} if ids else {}
+    return [_item(rows[pid]) for pid in ids if pid in rows]
+
+
+def _item(row):
+    return {"id": row.id, "slug": row.slug, "title": row.title, "price_idr": row.price_idr,
+            "unit": row.unit, "image": row.cover, "in_stock": row.stock > 0,
+            "shop": {"slug": row.shop_slug, "name": row.shop_name,
+                     "district": regions.name(row.district_code) or ""},
+            "district_code": row.district_code}
 
 
 def _facets(counts, categories):
@@ -237,7 +242,7 @@ def suggest(text):
         return []
     head = " ".join(typed[:-1])
     context = [word for word in typed[:-1] if word not in analysis.STOP_WORDS]
-    with backend_for(current_app).session() as session:
+    with backend_for(current_app).reading() as session:
         words = session.completions(typed[-1], SUGGESTIONS, context)
     return [f"{head} {word}".strip() for word in words]
 
@@ -245,7 +250,7 @@ def suggest(text):
 def index_answers():
     """True when the search index opens and answers a lookup (the /healthz check)."""
     try:
-        with backend_for(current_app).session() as session:
+        with backend_for(current_app).reading() as session:
             session.frequency("madu")
         return True
     except Exception:  # noqa: BLE001 - a health check reports, it does not raise

@@ -14,9 +14,9 @@ groups, fewer title words come first (a closer match), then the newest listing.
 import heapq
 import math
 from collections import Counter
-from dataclasses import dataclass
 
-from .analysis import stem
+from ..analysis import stem
+from ..backend import Alternative  # noqa: F401  (the engine's unit of matching)
 from .index import TEXT_FIELDS
 from .postings import term_docs
 
@@ -25,15 +25,6 @@ FACET_SET_LIMIT = 64        # up to this many distinct values, facets count by s
 # category names weigh less than an exact word of a description: category names are generic
 # ("Makanan olahan" would otherwise match every "olah..." query as strongly as a description does).
 FIELD_WEIGHTS = {"title": (10.0, 6.0), "meta": (4.0, 1.5), "body": (2.0, 1.2)}
-
-
-@dataclass(frozen=True)
-class Alternative:
-    """One way to match a part of the query: words, a weight, and whether they must share a field."""
-
-    words: tuple
-    weight: float = 1.0
-    same_field: bool = False
 
 
 def intersect(sets):
