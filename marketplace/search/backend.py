@@ -5,9 +5,19 @@ out; completions and spelling from the words of live listings; a batch of change
 a rebuild from every row; fingerprints for `flask search check`. Engines live in their own
 subpackages: whoosh_engine (embedded, the default) and postgres (the database's own full-text search).
 """
+import math
 from dataclasses import dataclass, field
 
 BACKENDS = ("whoosh", "postgres")
+# (exact word, same stem only) weight per field; a word counts its best field. Stems of shop and
+# category names weigh less than an exact word of a description: category names are generic
+# ("Makanan olahan" would otherwise match every "olah..." query as strongly as a description does).
+FIELD_WEIGHTS = {"title": (10.0, 6.0), "meta": (4.0, 1.5), "body": (2.0, 1.2)}
+
+
+def idf(total_docs, matching):
+    """How much a match on a word is worth given how many listings it matches."""
+    return math.log(1.0 + total_docs / (1.0 + matching))
 
 
 class IndexBusy(Exception):

@@ -10,6 +10,12 @@ import pytest
 from .conftest import run_search, titles
 
 
+@pytest.fixture
+def search_backend(every_backend):
+    """Every case runs against both backends."""
+    return every_backend
+
+
 @dataclass(frozen=True)
 class Case:
     query: str
