@@ -87,13 +87,17 @@ class Vocabulary:
         return self.frequencies.get(word, 0)
 
 
-def correct(word, vocabularies):
+def correct(word, vocabularies, live=None):
     """The closest word of the vocabularies within the allowed edits (ties: the most frequent), or None.
 
-    Known words and words of fewer than four letters are left alone.
+    Known words and words of fewer than four letters are left alone. `live`, when given, tells the
+    frequency of a word among live listings (None for a word only deleted listings had): vocabularies
+    built from a lexicon that keeps deleted documents' words are then filtered through it.
     """
     limit = max_edits(word)
-    if not limit or not word.isalpha() or any(word in vocabulary for vocabulary in vocabularies):
+    if not limit or not word.isalpha():
+        return None
+    if any(word in vocabulary for vocabulary in vocabularies) and (live is None or live(word) is not None):
         return None
     best, seen = None, set()
     for vocabulary in vocabularies:
@@ -102,7 +106,9 @@ def correct(word, vocabularies):
                 continue
             seen.add(candidate)
             if within(word, candidate, limit):
-                frequency = sum(v.frequency(candidate) for v in vocabularies)
+                frequency = live(candidate) if live else sum(v.frequency(candidate) for v in vocabularies)
+                if frequency is None:
+                    continue
                 key = (distance(word, candidate), -frequency, candidate)
                 if best is None or key < best:
                     best = key

@@ -9,6 +9,12 @@ from .conftest import run_search, titles
 MADU = {"Madu Kelulut Asli 250 ml", "Madu Trigona Hutan", "Madu Hutan Liar"}
 
 
+@pytest.fixture
+def search_backend(every_backend):
+    """Every case runs against both backends."""
+    return every_backend
+
+
 def test_filters_narrow_and_facets_count_what_is_left(world):
     everything = run_search("madu")
     assert everything.total == 4                     # three titles and one description
@@ -149,3 +155,16 @@ def test_a_synonym_phrase_must_sit_in_one_field_but_the_buyers_words_may_not(wor
     assert "Kerupuk Bawang Renyah" not in titles(run_search("amplang"))      # kerupuk + ikan, two fields
     assert "Kerupuk Ikan Belida" in titles(run_search("amplang"))            # kerupuk ikan, one field
     assert "Kerupuk Bawang Renyah" in titles(run_search("kerupuk ikan"))     # typed: anywhere
+
+
+def test_suggestions_and_corrections_count_only_live_listings(world, make_user):
+    from marketplace.extensions import db
+    from marketplace.moderation import service as moderation
+
+    assert "rotan" in service.suggest("rot")
+    assert run_search("rotn").corrected_query == "rotan"
+    moderation.suspend_shop(world.shops["tabang"], make_user("admin"), "Uji penangguhan toko rotan.")
+    db.session.commit()
+    assert not [text for text in service.suggest("rot") if "rotan" in text]
+    assert run_search("rotn").corrected_query is None
+    assert service.suggest("kelu") == ["kelulut"]     # words still live stay

@@ -171,7 +171,7 @@ class WhooshReader(SearchReader):
         return sum(len(set().union(*(leaf.term(name, word) for name in TEXT_FIELDS))) for leaf in self.leaves)
 
     def completions(self, prefix, limit, context=()):
-        """Up to `limit` indexed words (titles and names) starting with prefix: the most frequent, or,
+        """Up to `limit` words of live titles and names starting with prefix: the most frequent, or,
         with context words, those most often found in listings that also have the context words."""
         counts = Counter()
         bprefix = prefix.encode("utf-8")
@@ -182,11 +182,18 @@ class WhooshReader(SearchReader):
                         break
                     counts[word.decode("utf-8")] += info.doc_frequency()
         counts.pop(prefix, None)
-        ranked = sorted(counts, key=lambda word: (-counts[word], word))[:PREFIX_CANDIDATES]
+        # The lexicon still counts deleted listings: recount the likeliest words among live ones.
+        likely = sorted(counts, key=lambda word: (-counts[word], word))[:2 * PREFIX_CANDIDATES]
+        live = {word: self._named_frequency(word) for word in likely}
+        ranked = sorted((word for word in likely if live[word]), key=lambda word: (-live[word], word))
+        ranked = ranked[:PREFIX_CANDIDATES]
         if context:
             together = self._together(ranked, context)
             ranked = sorted((word for word in ranked if together[word]), key=lambda word: -together[word])
         return ranked[:limit]
+
+    def _named_frequency(self, word):
+        return sum(len(leaf.term("title", word) | leaf.term("meta", word)) for leaf in self.leaves)
 
     def _together(self, words, context):
         found = Counter()
@@ -199,11 +206,17 @@ class WhooshReader(SearchReader):
         return found
 
     def correct(self, word, extra_words=()):
-        """The likeliest intended indexed word for a misspelt one, or None."""
+        """The likeliest intended word of live listings (or of extra_words) for a misspelt one, or None."""
         vocabularies = [self._vocabulary(leaf) for leaf in self.leaves]
-        if extra_words:
-            vocabularies.append(Vocabulary({w: 0 for w in extra_words}))
-        return correct(word, vocabularies)
+        extra = frozenset(extra_words)
+        if extra:
+            vocabularies.append(Vocabulary({w: 0 for w in extra}))
+
+        def live(candidate):        # the cached lexicons keep deleted listings' words
+            frequency = self.frequency(candidate)
+            return frequency if frequency or candidate in extra else None
+
+        return correct(word, vocabularies, live)
 
     def _vocabulary(self, leaf):
         segment_id = leaf.reader.segment().segment_id()   # the lexicon ignores deletions: cached per segment
