@@ -38,6 +38,7 @@ class SearchQuery:
     """A query in engine-neutral terms: units to match (all of them), filters, order and page."""
 
     units: list = field(default_factory=list)     # each unit: a tuple of Alternative
+    match_any: bool = False                       # True: a listing needs one unit, not all (ranked by how many)
     category_ids: frozenset | None = None
     district_codes: frozenset | None = None       # district numbers (64.02.06 -> 640206)
     min_price: int | None = None

@@ -73,6 +73,7 @@ class SearchResult:
     items: list
     facets: dict = field(default_factory=dict)
     corrected_query: str | None = None
+    partial: bool = False       # no listing has every word: ranked by how many (and how telling) they match
 
     @property
     def pages(self):
@@ -180,20 +181,22 @@ def _corrections(session, words, synonyms):
     return fixed
 
 
-def _query(params, categories, units):
+def _query(params, categories, units, match_any=False):
     return SearchQuery(
-        units=units, category_ids=_category_ids(categories, params.category),
+        units=units, match_any=match_any, category_ids=_category_ids(categories, params.category),
         district_codes=frozenset({district_number(params.district)}) if params.district else None,
         min_price=params.min_price, max_price=params.max_price, in_stock=params.in_stock, sort=params.sort,
         offset=(params.page - 1) * params.per_page, limit=params.per_page)
 
 
 def search(params):
-    """Search the public listings; retries with corrected spelling when little or nothing is found."""
-    synonyms = synonym_list.load(current_app.config.get("SEARCH_SYNONYMS_FILE"))
+    """Search the public listings; retries with corrected spelling, then with some of the words, when
+    little or nothing is found."""
+    synonyms = synonym_list.load_all(current_app.config.get("SEARCH_SYNONYMS_FILE"),
+                                     current_app.config.get("SEARCH_ENGLISH_FILE"))
     categories = _categories()
     words = analysis.words(params.q)[:MAX_WORDS]
-    corrected = None
+    corrected, partial = None, False
     with backend_for(current_app).reading() as session:
         hits = session.search(_query(params, categories, _plan(session, words, synonyms)))
         if words and hits.total < FEW_RESULTS:
@@ -202,9 +205,15 @@ def search(params):
                 better_words = [fixed.get(word, word) for word in words]
                 retry = session.search(_query(params, categories, _plan(session, better_words, synonyms)))
                 if retry.total > hits.total:
-                    hits = retry
+                    hits, words = retry, better_words
                     corrected = " ".join(fixed.get(token, token) for token in analysis.tokens(params.q))
-    return SearchResult(params, hits.total, _items(hits.ids), _facets(hits.facets, categories), corrected)
+        if hits.total < FEW_RESULTS:
+            units = _plan(session, words, synonyms)
+            if len(units) > 1:      # every word together finds (almost) nothing: rank by the words matched
+                relaxed = session.search(_query(params, categories, units, match_any=True))
+                if relaxed.total > hits.total:
+                    hits, partial = relaxed, True
+    return SearchResult(params, hits.total, _items(hits.ids), _facets(hits.facets, categories), corrected, partial)
 
 
 def _items(ids):

@@ -39,7 +39,7 @@ def test_results_link_to_product_pages_and_facets_narrow(client, world):
 
 
 def test_a_typo_shows_the_correction(client, world):
-    html = client.get("/search?q=kripik+pisang").get_data(as_text=True)
+    html = client.get("/search?q=kerpik+pisang").get_data(as_text=True)
     assert "Menampilkan hasil untuk" in html and "keripik pisang" in html
     assert "Keripik Pisang Manis" in html
 
@@ -70,7 +70,8 @@ def test_hostile_queries_never_fail(client, world, text):
 def test_api_shape(client, world):
     response = client.get("/api/v1/search?q=madu&per_page=2")
     body = response.get_json()
-    assert set(body) == {"query", "total", "page", "per_page", "items", "facets", "corrected_query"}
+    assert set(body) == {"query", "total", "page", "per_page", "items", "facets", "corrected_query",
+                         "partial"}
     assert (body["query"], body["total"], body["page"], body["per_page"], body["corrected_query"]) == (
         "madu", 4, 1, 2, None)
     assert len(body["items"]) == 2

@@ -160,7 +160,7 @@ class PostgresReader(SearchReader):
     def search(self, query):
         """Run a SearchQuery; returns Hits."""
         params = q.Params()
-        match = q.match_tsquery(query.units) if query.units else None
+        match = q.match_tsquery(query.units, query.match_any) if query.units else None
         where = q.where_sql(params, query, match)
         counts = {"category": Counter(), "district": Counter()}
         for column, name in (("category_id", "category"), ("district", "district")):

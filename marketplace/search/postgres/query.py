@@ -43,9 +43,10 @@ def unit_tsquery(unit):
     return text.any_of([alternative_tsquery(alternative) for alternative in unit])
 
 
-def match_tsquery(units):
-    """The tsquery every result matches: all units."""
-    return text.all_of([unit_tsquery(unit) for unit in units])
+def match_tsquery(units, match_any=False):
+    """The tsquery every result matches: all units (or any one of them)."""
+    parts = [unit_tsquery(unit) for unit in units]
+    return text.any_of(parts) if match_any else text.all_of(parts)
 
 
 def _best_field(params, cases):

@@ -137,7 +137,12 @@ class WhooshReader(SearchReader):
         total, candidates = 0, []
         category_counts, district_counts = Counter(), Counter()
         for leaf, units in zip(self.leaves, matched):
-            docs = intersect([unit[0] for unit in units]) if units else leaf.live()
+            if not units:
+                docs = leaf.live()
+            elif query.match_any:
+                docs = set().union(*(unit[0] for unit in units))
+            else:
+                docs = intersect([unit[0] for unit in units])
             docs = apply_filters(leaf, docs, query)
             total += len(docs)
             categories, districts = facets(leaf, docs)
