@@ -57,6 +57,8 @@ CASES = [
     Case("rmabutan", ("Rambutan Binjai",)),
     Case("mdau", MADU),
     Case("lempk durian", ("Lempok Durian Asli",)),
+    Case("mdu kelulut", ("Madu Kelulut Asli 250 ml",), why="three-letter words are corrected too"),
+    Case("kpi liberika", ("Kopi Liberika Bubuk",)),
     # Shop names and districts.
     Case("loa kulu", ("Madu Kelulut Asli 250 ml",), why="the shop's district"),
     Case("sumiati", ("Madu Kelulut Asli 250 ml",), why="the shop's name"),
