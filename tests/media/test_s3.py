@@ -146,3 +146,15 @@ def test_a_server_that_dies_mid_upload_stores_no_photo_and_no_row(app, make_user
     server.start()
     assert db.session.scalars(select(ProductImage).where(ProductImage.product_id == product.id)).all() == []
     assert [key for key in storage.keys("m/")] == []          # no master: no photo half-stored
+
+
+def test_media_rebuild_works_on_the_bucket(app, s3_server, tmp_path):
+    from marketplace.media.service import rebuild_variants
+
+    _server, endpoint, bucket = s3_server
+    storage = s3_storage(endpoint, bucket)
+    stored = process_upload(noisy_jpeg(tmp_path).read_bytes(), storage)
+    lost = stored.variant_keys[320]
+    storage.delete(lost)
+    assert rebuild_variants(storage) == len(stored.variant_keys)
+    assert storage.exists(lost)
