@@ -48,7 +48,16 @@ def load_config(app, test_config=None):
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         SECRET_KEY=env.get("SECRET_KEY"),
         MEDIA_ROOT=env.get("MEDIA_ROOT", os.path.join(instance, "media")),
+        # local: photos under MEDIA_ROOT, served by /media/; s3: an S3-compatible bucket (several servers),
+        # fetched by browsers from MEDIA_PUBLIC_URL. Credentials come from boto3's usual AWS_* variables.
+        MEDIA_STORAGE=env.get("MEDIA_STORAGE", "local"),
+        MEDIA_S3_BUCKET=env.get("MEDIA_S3_BUCKET", ""),
+        MEDIA_S3_REGION=env.get("MEDIA_S3_REGION", ""),
+        MEDIA_S3_ENDPOINT_URL=env.get("MEDIA_S3_ENDPOINT_URL", ""),
+        MEDIA_PUBLIC_URL=env.get("MEDIA_PUBLIC_URL", ""),
         SEARCH_INDEX_DIR=env.get("SEARCH_INDEX_DIR", os.path.join(instance, "search-index")),
+        # whoosh: an index on this machine's disk; postgres: the database's full-text search (several servers).
+        SEARCH_BACKEND=env.get("SEARCH_BACKEND", "whoosh"),
         # Without MAIL_SERVER, emails are written as .eml files here (development, tests).
         MAIL_OUTBOX_DIR=env.get("MAIL_OUTBOX_DIR", os.path.join(instance, "mail")),
         MAIL_SERVER=env.get("MAIL_SERVER", ""),

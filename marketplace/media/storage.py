@@ -1,15 +1,15 @@
 """Where image files live: a storage interface keyed by relative paths.
 
-LocalStorage keeps files under one directory. It is a class because storage is
-a real extension point: an S3-compatible store with the same methods can
-replace it when the marketplace grows past one machine.
+LocalStorage keeps files under one directory (MEDIA_STORAGE=local, one machine);
+media.s3.S3Storage keeps them in an S3-compatible bucket with the same methods
+(MEDIA_STORAGE=s3, any number of app servers).
 """
 import os
 import re
 import tempfile
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, url_for
 
 # One path segment: letters, digits, "_", "-" and ".", never starting with a
 # dot, so "..", "." and our own ".tmp-" files can never be named by a key.
@@ -68,6 +68,10 @@ class LocalStorage:
         """Remove the file under key; deleting a missing key is not an error."""
         self.path(key).unlink(missing_ok=True)
 
+    def url(self, key):
+        """Where browsers fetch a stored file: through this app's /media/ route."""
+        return url_for("media.serve", key=check_key(key))
+
     def keys(self, prefix=""):
         """Iterate, in sorted order, over the stored keys that start with prefix."""
         folder = prefix.rpartition("/")[0]
@@ -84,5 +88,15 @@ class LocalStorage:
 
 
 def get_storage():
-    """The storage configured for the current app (MEDIA_ROOT)."""
-    return LocalStorage(current_app.config["MEDIA_ROOT"])
+    """The storage configured for the current app (MEDIA_STORAGE: local under MEDIA_ROOT, or s3)."""
+    config = current_app.config
+    if config.get("MEDIA_STORAGE", "local") != "s3":
+        return LocalStorage(config["MEDIA_ROOT"])
+    settings = tuple(config.get(name) for name in ("MEDIA_S3_BUCKET", "MEDIA_S3_REGION", "MEDIA_S3_ENDPOINT_URL",
+                                                   "MEDIA_PUBLIC_URL"))
+    state = current_app.extensions.setdefault("pasar_media", {})
+    if state.get("settings") != settings:   # a boto3 client costs tens of milliseconds: one per process
+        from .s3 import S3Storage
+
+        state["storage"], state["settings"] = S3Storage(*settings), settings
+    return state["storage"]

@@ -1,12 +1,12 @@
 """Template helpers that turn a stored photo into URLs."""
-from flask import url_for
-
 from .service import VARIANT_SIZES, variant_dimensions, variant_key, variant_sizes
+from .storage import get_storage
 
 
 def media_url(content_hash, size=VARIANT_SIZES[0]):
-    """The URL of one WebP variant; the smallest size exists for every photo."""
-    return url_for("media.serve", key=variant_key(content_hash, size))
+    """The URL of one WebP variant (this app's /media/, or the object store's public URL); the
+    smallest size exists for every photo."""
+    return get_storage().url(variant_key(content_hash, size))
 
 
 def media_src(image, size):

@@ -1,7 +1,7 @@
 """Serving stored photos: GET /media/<key>."""
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort, redirect, send_file
 
-from .storage import get_storage
+from .storage import LocalStorage, get_storage
 
 bp = Blueprint("media", __name__)
 
@@ -14,6 +14,11 @@ CACHE_CONTROL = "public, max-age=31536000, immutable"
 def serve(key):
     """Send one stored WebP file; 404 for a missing file or a key that is not a safe storage key."""
     storage = get_storage()
+    if not isinstance(storage, LocalStorage):       # object storage serves its own files
+        try:
+            return redirect(storage.url(key), 301)
+        except ValueError:
+            abort(404)
     try:
         found = key.endswith(".webp") and storage.exists(key)
     except ValueError:

@@ -24,3 +24,6 @@ class SearchOutbox(db.Model):
     kind: Mapped[str] = mapped_column(String(10))
     object_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+from .postgres.models import SearchDocument, SearchWord  # noqa: E402,F401  (part of the schema on every database)

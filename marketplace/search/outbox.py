@@ -69,10 +69,28 @@ def record_changes(session, flush_context):
     found = changes(session)
     if not found:
         return
+    if _apply_in_transaction(session, found):
+        return
     now = utcnow()
     rows = [{"kind": kind, "object_id": object_id, "created_at": now} for kind, object_id in sorted(found)]
     session.connection().execute(insert(SearchOutbox.__table__), rows)
     session.info[PENDING] = True
+
+
+def _apply_in_transaction(session, pairs):
+    """With a transactional backend, write the search data now, on the flushing connection: it commits
+    or rolls back with the change. Returns False when the outbox must carry the change instead."""
+    if not has_app_context():
+        return False
+    from .backend import backend_for
+    from .sync import product_ids
+
+    backend = backend_for(current_app._get_current_object())
+    if not backend.transactional:
+        return False
+    connection = session.connection()
+    backend.apply(connection, product_ids(connection, pairs))
+    return True
 
 
 def enqueue(session, kind, object_ids):
@@ -81,8 +99,12 @@ def enqueue(session, kind, object_ids):
 
     They wait for the next drain (the next listing change, or `flask search sync` from cron) rather than
     draining after this commit: a checkout must not wait for an index commit while buyers queue."""
+    if session.info.get(DRAIN_SESSION) or not object_ids:
+        return
+    if _apply_in_transaction(session, {(kind, object_id) for object_id in object_ids}):
+        return
     rows = [{"kind": kind, "object_id": object_id, "created_at": utcnow()} for object_id in sorted(set(object_ids))]
-    if rows and not session.info.get(DRAIN_SESSION):
+    if rows:
         session.connection().execute(insert(SearchOutbox.__table__), rows)
 
 

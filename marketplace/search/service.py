@@ -16,9 +16,8 @@ from ..catalogue.models import Category
 from ..errors import InvalidInput
 from ..extensions import db
 from . import analysis, synonyms as synonym_list
-from .backend import SearchQuery, backend_for
-from .documents import district_code, district_number
-from .engine import Alternative
+from .backend import Alternative, SearchQuery, backend_for
+from .documents import district_code, district_number, listing_rows
 from .models import SearchOutbox  # noqa: F401  (the outbox table is part of the schema)
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
@@ -74,6 +73,7 @@ class SearchResult:
     items: list
     facets: dict = field(default_factory=dict)
     corrected_query: str | None = None
+    partial: bool = False       # no listing has every word: ranked by how many (and how telling) they match
 
     @property
     def pages(self):
@@ -181,21 +181,23 @@ def _corrections(session, words, synonyms):
     return fixed
 
 
-def _query(params, categories, units):
+def _query(params, categories, units, match_any=False):
     return SearchQuery(
-        units=units, category_ids=_category_ids(categories, params.category),
+        units=units, match_any=match_any, category_ids=_category_ids(categories, params.category),
         district_codes=frozenset({district_number(params.district)}) if params.district else None,
         min_price=params.min_price, max_price=params.max_price, in_stock=params.in_stock, sort=params.sort,
         offset=(params.page - 1) * params.per_page, limit=params.per_page)
 
 
 def search(params):
-    """Search the public listings; retries with corrected spelling when little or nothing is found."""
-    synonyms = synonym_list.load(current_app.config.get("SEARCH_SYNONYMS_FILE"))
+    """Search the public listings; retries with corrected spelling, then with some of the words, when
+    little or nothing is found."""
+    synonyms = synonym_list.load_all(current_app.config.get("SEARCH_SYNONYMS_FILE"),
+                                     current_app.config.get("SEARCH_ENGLISH_FILE"))
     categories = _categories()
     words = analysis.words(params.q)[:MAX_WORDS]
-    corrected = None
-    with backend_for(current_app).session() as session:
+    corrected, partial = None, False
+    with backend_for(current_app).reading() as session:
         hits = session.search(_query(params, categories, _plan(session, words, synonyms)))
         if words and hits.total < FEW_RESULTS:
             fixed = _corrections(session, words, synonyms)
@@ -203,18 +205,30 @@ def search(params):
                 better_words = [fixed.get(word, word) for word in words]
                 retry = session.search(_query(params, categories, _plan(session, better_words, synonyms)))
                 if retry.total > hits.total:
-                    hits = retry
+                    hits, words = retry, better_words
                     corrected = " ".join(fixed.get(token, token) for token in analysis.tokens(params.q))
-    return SearchResult(params, hits.total, [_item(doc) for doc in hits.docs],
-                        _facets(hits.facets, categories), corrected)
+        if hits.total < FEW_RESULTS:
+            units = _plan(session, words, synonyms)
+            if len(units) > 1:      # every word together finds (almost) nothing: rank by the words matched
+                relaxed = session.search(_query(params, categories, units, match_any=True))
+                if relaxed.total > hits.total:
+                    hits, partial = relaxed, True
+    return SearchResult(params, hits.total, _items(hits.ids), _facets(hits.facets, categories), corrected, partial)
 
 
-def _item(doc):
-    return {"id": doc["id"], "slug": doc["slug"], "title": doc["title"], "price_idr": doc["price_idr"],
-            "unit": doc["unit"], "image": doc["image"], "in_stock": doc["stock"] > 0,
-            "shop": {"slug": doc["shop_slug"], "name": doc["shop_name"],
-                     "district": regions.name(doc["district_code"]) or ""},
-            "district_code": doc["district_code"]}
+def _items(ids):
+    """The listings of a page as the database has them now, in the engine's order: a listing made
+    private since it was indexed is left out, and stock is today's, not the index's."""
+    rows = {row.id: row for row in db.session.execute(listing_rows(ids))} if ids else {}
+    return [_item(rows[pid]) for pid in ids if pid in rows]
+
+
+def _item(row):
+    return {"id": row.id, "slug": row.slug, "title": row.title, "price_idr": row.price_idr,
+            "unit": row.unit, "image": row.cover, "in_stock": row.stock > 0,
+            "shop": {"slug": row.shop_slug, "name": row.shop_name,
+                     "district": regions.name(row.district_code) or ""},
+            "district_code": row.district_code}
 
 
 def _facets(counts, categories):
@@ -237,7 +251,7 @@ def suggest(text):
         return []
     head = " ".join(typed[:-1])
     context = [word for word in typed[:-1] if word not in analysis.STOP_WORDS]
-    with backend_for(current_app).session() as session:
+    with backend_for(current_app).reading() as session:
         words = session.completions(typed[-1], SUGGESTIONS, context)
     return [f"{head} {word}".strip() for word in words]
 
@@ -245,7 +259,7 @@ def suggest(text):
 def index_answers():
     """True when the search index opens and answers a lookup (the /healthz check)."""
     try:
-        with backend_for(current_app).session() as session:
+        with backend_for(current_app).reading() as session:
             session.frequency("madu")
         return True
     except Exception:  # noqa: BLE001 - a health check reports, it does not raise

@@ -5,12 +5,13 @@ the distance is the optimal string alignment (restricted Damerau-Levenshtein) di
 """
 from collections import defaultdict
 
-MIN_LENGTH = 4      # shorter words are too ambiguous to correct
+MIN_LENGTH = 3      # shorter words are too ambiguous to correct ("mdu", "ikn", "tpi" are not)
 LONG_WORD = 8       # from this length on, two edits are allowed
 
 
 def max_edits(word):
-    """How many edits a correction of `word` may make: 0 below 4 letters, 1 up to 7, 2 above."""
+    """How many edits a correction of `word` may make: 0 below 3 letters, 1 up to 7, 2 above.
+    The search keeps a correction only when it finds more than the words as typed."""
     if len(word) < MIN_LENGTH:
         return 0
     return 1 if len(word) < LONG_WORD else 2
@@ -87,13 +88,17 @@ class Vocabulary:
         return self.frequencies.get(word, 0)
 
 
-def correct(word, vocabularies):
+def correct(word, vocabularies, live=None):
     """The closest word of the vocabularies within the allowed edits (ties: the most frequent), or None.
 
-    Known words and words of fewer than four letters are left alone.
+    Known words and words of fewer than three letters are left alone. `live`, when given, tells the
+    frequency of a word among live listings (None for a word only deleted listings had): vocabularies
+    built from a lexicon that keeps deleted documents' words are then filtered through it.
     """
     limit = max_edits(word)
-    if not limit or not word.isalpha() or any(word in vocabulary for vocabulary in vocabularies):
+    if not limit or not word.isalpha():
+        return None
+    if any(word in vocabulary for vocabulary in vocabularies) and (live is None or live(word) is not None):
         return None
     best, seen = None, set()
     for vocabulary in vocabularies:
@@ -102,7 +107,9 @@ def correct(word, vocabularies):
                 continue
             seen.add(candidate)
             if within(word, candidate, limit):
-                frequency = sum(v.frequency(candidate) for v in vocabularies)
+                frequency = live(candidate) if live else sum(v.frequency(candidate) for v in vocabularies)
+                if frequency is None:
+                    continue
                 key = (distance(word, candidate), -frequency, candidate)
                 if best is None or key < best:
                     best = key

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from .analysis import words
 
 DEFAULT_PATH = os.path.join(os.path.dirname(__file__), "synonyms.txt")
+ENGLISH_PATH = os.path.join(os.path.dirname(__file__), "english.txt")   # English names -> Indonesian
 log = logging.getLogger(__name__)
 
 
@@ -81,3 +82,17 @@ def load(path=None):
         synonyms = parse(handle.read())
     _loaded[path] = (stamp, synonyms)
     return synonyms
+
+
+_merged = {}
+
+
+def load_all(path=None, english_path=None):
+    """The synonyms and the English vocabulary together, as one list of groups (rebuilt when a file changes)."""
+    own, english = load(path), load(english_path or ENGLISH_PATH)
+    cached = _merged.get("last")
+    if cached and cached[0] is own and cached[1] is english:
+        return cached[2]
+    merged = Synonyms(own.groups + english.groups)
+    _merged["last"] = (own, english, merged)
+    return merged

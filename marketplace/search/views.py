@@ -90,7 +90,7 @@ def api_search():
         items=[_item_json(item) for item in result.items],
         facets={"category": {facet.value: facet.count for facet in result.facets["category"]},
                 "district": {facet.name_id: facet.count for facet in result.facets["district"]}},
-        corrected_query=result.corrected_query)
+        corrected_query=result.corrected_query, partial=result.partial)
 
 
 @bp.route("/search/suggest")

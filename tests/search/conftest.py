@@ -74,8 +74,34 @@ def build_listing(app, make_user):
     return build
 
 
+BACKENDS = ("whoosh", "postgres")
+
+
+def use_backend(app, name):
+    """Switch the test app to a search backend; skips PostgreSQL's on a SQLite run."""
+    if name == "postgres" and not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("the PostgreSQL search backend runs when TEST_DATABASE_URL names a PostgreSQL server")
+    app.config["SEARCH_BACKEND"] = name
+    return name
+
+
 @pytest.fixture
-def world(app, make_shop, build_listing):
+def search_backend(request, app):
+    """The backend of a test: Whoosh, or each in turn with ON_EVERY_BACKEND (or every_backend)."""
+    return use_backend(app, getattr(request, "param", "whoosh"))
+
+
+ON_EVERY_BACKEND = pytest.mark.parametrize("search_backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture(params=BACKENDS)
+def every_backend(request, app):
+    """Each search backend in turn."""
+    return use_backend(app, request.param)
+
+
+@pytest.fixture
+def world(app, search_backend, make_shop, build_listing):
     """The catalogue of LISTINGS, approved and indexed (one commit, one drain)."""
     shops = {key: make_shop(name=name, district_code=code) for key, (name, code) in SHOPS.items()}
     products = {}

@@ -1,8 +1,8 @@
 """The rebuild's bulk writer writes the same index Whoosh's own writer writes."""
 from whoosh import index as whoosh_index
 
-from marketplace.search import index as search_index
-from marketplace.search.bulk import BulkWriter
+from marketplace.search.whoosh_engine import index as search_index
+from marketplace.search.whoosh_engine.bulk import BulkWriter
 from marketplace.search.codec import SearchCodec
 
 WORDS = "madu kelulut amplang gula aren keripik pisang kopi olah rotan".split()

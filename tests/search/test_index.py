@@ -1,9 +1,9 @@
 """The process's view of the index follows updates, deletions, merges and rebuilds."""
 from whoosh.writing import NO_MERGE
 
-from marketplace.search import index as search_index
+from marketplace.search.whoosh_engine import index as search_index
 from marketplace.search.codec import SearchCodec
-from marketplace.search.index import IndexHolder
+from marketplace.search.whoosh_engine.index import IndexHolder
 
 
 def _write(root, *docs, delete=(), mergetype=NO_MERGE):

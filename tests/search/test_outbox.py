@@ -14,7 +14,7 @@ from marketplace.search import sync
 from marketplace.search.models import SearchOutbox
 from marketplace.shops import service as shops
 
-from .conftest import run_search, titles
+from .conftest import ON_EVERY_BACKEND, run_search, titles
 
 
 def outbox_rows():
@@ -30,7 +30,7 @@ def details_of(product, **changes):
 
 
 @pytest.fixture
-def honey(make_product):
+def honey(search_backend, make_product):
     """An approved, indexed listing."""
     return make_product(title="Madu Kelulut Sungai", description="Madu asli dari Loa Kulu.", stock=7)
 
@@ -85,7 +85,8 @@ class Change:
     found_after: bool
 
 
-def test_approving_publishes(make_product, admin):
+@ON_EVERY_BACKEND
+def test_approving_publishes(search_backend, make_product, admin):
     product = make_product(status="pending", title="Amplang Baru Diajukan")
     assert run_search("amplang diajukan").total == 0
     moderation.approve_product(product, admin)
@@ -93,6 +94,7 @@ def test_approving_publishes(make_product, admin):
     assert titles(run_search("amplang diajukan")) == ["Amplang Baru Diajukan"]
 
 
+@ON_EVERY_BACKEND
 def test_editing_the_title_changes_what_is_found(honey):
     catalogue.update_product(honey, details_of(honey, title="Madu Hutan Tabang"))
     db.session.commit()
@@ -100,18 +102,21 @@ def test_editing_the_title_changes_what_is_found(honey):
     assert run_search("kelulut sungai").total == 0
 
 
+@ON_EVERY_BACKEND
 def test_unpublishing_removes(honey, admin):
     moderation.unpublish_product(honey, admin, "Label tidak sesuai.")
     db.session.commit()
     assert run_search("kelulut sungai").total == 0
 
 
+@ON_EVERY_BACKEND
 def test_archiving_removes(honey):
     catalogue.archive_product(honey)
     db.session.commit()
     assert run_search("kelulut sungai").total == 0
 
 
+@ON_EVERY_BACKEND
 def test_stock_changes_are_reflected(honey):
     catalogue.set_stock(honey, 0)
     db.session.commit()
@@ -122,6 +127,7 @@ def test_stock_changes_are_reflected(honey):
     assert run_search("kelulut sungai", in_stock=1).total == 1
 
 
+@ON_EVERY_BACKEND
 def test_price_changes_are_reflected(honey):
     catalogue.update_product(honey, details_of(honey, price_idr=99000))
     db.session.commit()
@@ -129,6 +135,7 @@ def test_price_changes_are_reflected(honey):
     assert run_search("kelulut sungai", max_price=90000).total == 0
 
 
+@ON_EVERY_BACKEND
 def test_suspending_the_shop_removes_its_listings_and_reinstating_restores_them(honey, make_product, admin):
     other = make_product(shop=honey.shop, title="Madu Sungai Kedua")
     moderation.suspend_shop(honey.shop, admin, "Menjual barang palsu.")
@@ -139,6 +146,7 @@ def test_suspending_the_shop_removes_its_listings_and_reinstating_restores_them(
     assert {item["id"] for item in run_search("madu sungai").items} == {honey.id, other.id}
 
 
+@ON_EVERY_BACKEND
 def test_renaming_the_shop_is_reflected(honey):
     shop = honey.shop
     shops.update_shop(shop, shops.ShopDetails(
@@ -151,6 +159,7 @@ def test_renaming_the_shop_is_reflected(honey):
     assert result.items[0]["shop"]["name"] == "Lebah Kelulut Pak Darmo"
 
 
+@ON_EVERY_BACKEND
 def test_renaming_a_category_is_reflected(honey):
     category = db.session.get(Category, honey.category_id)
     category.name_id = "Madu dan Propolis"
@@ -167,6 +176,7 @@ class FakeStoredImage:
     height: int = 800
 
 
+@ON_EVERY_BACKEND
 def test_photos_change_the_result_image(honey):
     catalogue.add_photo(honey, FakeStoredImage("a" * 64))
     db.session.commit()

@@ -1,9 +1,9 @@
 """The engine's fast reading of postings and columns equals Whoosh's public API."""
 from whoosh.writing import NO_MERGE
 
-from marketplace.search import index as search_index
+from marketplace.search.whoosh_engine import index as search_index
 from marketplace.search.codec import SearchCodec
-from marketplace.search.postings import (COLUMNS, SegmentData, load_column, load_column_public, term_docs,
+from marketplace.search.whoosh_engine.postings import (COLUMNS, SegmentData, load_column, load_column_public, term_docs,
                                          term_docs_public)
 
 WORDS = "madu kelulut amplang gula aren keripik pisang kopi".split()

@@ -19,7 +19,7 @@ from marketplace.catalogue.models import Category, Product
 from marketplace.extensions import db
 from marketplace.moderation import service as moderation
 from marketplace.search import sync
-from marketplace.search.index import IndexHolder
+from marketplace.search.whoosh_engine.index import IndexHolder
 from marketplace.search.models import SearchOutbox
 from marketplace.shops import service as shops
 from tests.conftest import TEST_PASSWORD, app_settings

@@ -10,6 +10,12 @@ import pytest
 from .conftest import run_search, titles
 
 
+@pytest.fixture
+def search_backend(every_backend):
+    """Every case runs against both backends."""
+    return every_backend
+
+
 @dataclass(frozen=True)
 class Case:
     query: str
@@ -51,6 +57,8 @@ CASES = [
     Case("rmabutan", ("Rambutan Binjai",)),
     Case("mdau", MADU),
     Case("lempk durian", ("Lempok Durian Asli",)),
+    Case("mdu kelulut", ("Madu Kelulut Asli 250 ml",), why="three-letter words are corrected too"),
+    Case("kpi liberika", ("Kopi Liberika Bubuk",)),
     # Shop names and districts.
     Case("loa kulu", ("Madu Kelulut Asli 250 ml",), why="the shop's district"),
     Case("sumiati", ("Madu Kelulut Asli 250 ml",), why="the shop's name"),
@@ -59,6 +67,17 @@ CASES = [
     # Unfinished last word (as typed in the search box).
     Case("kerip", ("Keripik Pisang Manis", "Keripik Singkong Balado")),
     Case("gula se", ("Gula Semut Organik",)),
+    # One-word synonyms, other names and spelling variants.
+    Case("klanceng", ("Madu Kelulut Asli 250 ml", "Madu Trigona Hutan"), why="klanceng = kelulut = trigona"),
+    Case("lempok duren", ("Lempok Durian Asli",), why="duren = durian"),
+    Case("liberica", ("Kopi Liberika Bubuk",), why="liberica = liberika"),
+    Case("gula enau", ("Gula Aren Cetak", "Gula Merah Kelapa", "Gula Semut Organik")),
+    # English words for Indonesian goods (english.txt).
+    Case("honey", MADU, ("Teh Rempah Hangat",)),
+    Case("palm sugar", ("Gula Aren Cetak",)),
+    Case("fish crackers", ("Kerupuk Ikan Belida", "Amplang Ikan Pipih")),
+    Case("banana chips", ("Keripik Pisang Manis",)),
+    Case("coffee", ("Kopi Liberika Bubuk",)),
     # Category names.
     Case("kerajinan", ("Tas Anyaman Rotan",), why="the parent category of anyaman"),
 ]

@@ -9,6 +9,12 @@ from .conftest import run_search, titles
 MADU = {"Madu Kelulut Asli 250 ml", "Madu Trigona Hutan", "Madu Hutan Liar"}
 
 
+@pytest.fixture
+def search_backend(every_backend):
+    """Every case runs against both backends."""
+    return every_backend
+
+
 def test_filters_narrow_and_facets_count_what_is_left(world):
     everything = run_search("madu")
     assert everything.total == 4                     # three titles and one description
@@ -72,7 +78,8 @@ def test_corrected_query_is_reported_only_when_used(world):
     corrected = run_search("madu kelulutt")
     assert corrected.corrected_query == "madu kelulut"
     assert run_search("madu kelulut").corrected_query is None
-    assert run_search("Kripik  Pisang!").corrected_query == "keripik pisang"
+    assert run_search("Kerpik  Pisang!").corrected_query == "keripik pisang"
+    assert run_search("Kripik  Pisang!").corrected_query is None     # a spelling variant, not a typo
     nothing = run_search("xqzvw")
     assert nothing.total == 0 and nothing.corrected_query is None
 
@@ -88,7 +95,8 @@ def test_hostile_text_never_errors(world, text):
 def test_query_syntax_is_only_words(world):
     for text in ("madu*", "(madu)", "madu~", "+madu", "madu^", "-madu-"):
         assert titles(run_search(text)) == titles(run_search("madu")), text
-    assert run_search("title:(madu").total == 0        # "title" is a word no listing has
+    syntax = run_search("title:(madu")                # "title" is a word no listing has: madu alone
+    assert syntax.partial is True and titles(syntax) == titles(run_search("madu"))
     assert run_search("*").total == 22                # punctuation only: nothing to match, browse all
 
 
@@ -149,3 +157,29 @@ def test_a_synonym_phrase_must_sit_in_one_field_but_the_buyers_words_may_not(wor
     assert "Kerupuk Bawang Renyah" not in titles(run_search("amplang"))      # kerupuk + ikan, two fields
     assert "Kerupuk Ikan Belida" in titles(run_search("amplang"))            # kerupuk ikan, one field
     assert "Kerupuk Bawang Renyah" in titles(run_search("kerupuk ikan"))     # typed: anywhere
+
+
+def test_suggestions_and_corrections_count_only_live_listings(world, make_user):
+    from marketplace.extensions import db
+    from marketplace.moderation import service as moderation
+
+    assert "rotan" in service.suggest("rot")
+    assert run_search("rotn").corrected_query == "rotan"
+    moderation.suspend_shop(world.shops["tabang"], make_user("admin"), "Uji penangguhan toko rotan.")
+    db.session.commit()
+    assert not [text for text in service.suggest("rot") if "rotan" in text]
+    assert run_search("rotn").corrected_query is None
+    assert service.suggest("kelu") == ["kelulut"]     # words still live stay
+
+
+def test_a_long_phrase_finds_the_listings_matching_most_of_its_telling_words(world, client):
+    result = run_search("madu pahit asli dari hutan kalimantan")
+    assert result.partial is True and result.total >= 3
+    assert set(titles(result)[:3]) == MADU          # madu in the title, and asli or hutan
+    assert run_search("kopi liberika enak sekali").items[0]["title"] == "Kopi Liberika Bubuk"
+    assert run_search("madu kelulut").partial is False
+    assert run_search("xyzzy qwerty").total == 0                 # nothing matches any word: still nothing
+    answer = client.get("/api/v1/search?q=kopi+liberika+enak+sekali").get_json()
+    assert answer["partial"] is True and answer["items"][0]["title"] == "Kopi Liberika Bubuk"
+    page = client.get("/search?q=kopi+liberika+enak+sekali").get_data(as_text=True)
+    assert "Menampilkan hasil yang cocok dengan sebagian kata" in page

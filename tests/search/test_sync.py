@@ -8,8 +8,8 @@ from marketplace.extensions import db
 from marketplace.search import sync
 from marketplace.search.backend import SearchQuery, backend_for
 from marketplace.search.documents import documents
-from marketplace.search.engine import Alternative
-from marketplace.search.index import current_name, live_writer
+from marketplace.search.backend import Alternative
+from marketplace.search.whoosh_engine.index import current_name, live_writer
 from marketplace.search.models import SearchOutbox
 
 from .conftest import run_search, titles
@@ -34,7 +34,7 @@ def test_searches_keep_working_during_rebuilds(app, world):
     def search_continuously():
         while not stop.is_set():
             try:
-                with backend.session() as session:
+                with backend.reading() as session:
                     answers.append(session.search(query).total)
             except Exception as error:  # noqa: BLE001 - any failure is what this test looks for
                 errors.append(error)

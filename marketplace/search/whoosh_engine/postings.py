@@ -35,10 +35,9 @@ def term_docs(reader, fieldname, text, deleted=frozenset()):
         ids = matcher._ids
     else:
         ids = list(matcher.all_ids())
-    docs = set(ids)
-    if deleted:
-        docs -= deleted
-    return docs
+    # A frozenset: the set is memoised for the whole query and must not be narrowed by a caller.
+    docs = frozenset(ids)
+    return docs - deleted if deleted else docs
 
 
 def term_docs_public(reader, fieldname, text):

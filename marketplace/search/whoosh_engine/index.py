@@ -23,7 +23,7 @@ from whoosh.index import TOC
 from whoosh.reading import SegmentReader
 from whoosh.writing import LockError
 
-from .analysis import IndonesianAnalyzer
+from ..analysis import IndonesianAnalyzer
 from .codec import SearchCodec
 
 POINTER = "CURRENT"

@@ -12,28 +12,14 @@ documents are handled as groups of equal score (sets, no per-document arithmetic
 groups, fewer title words come first (a closer match), then the newest listing.
 """
 import heapq
-import math
 from collections import Counter
-from dataclasses import dataclass
 
-from .analysis import stem
+from ..analysis import stem
+from ..backend import FIELD_WEIGHTS, Alternative, idf  # noqa: F401  (shared by every engine)
 from .index import TEXT_FIELDS
 from .postings import term_docs
 
 FACET_SET_LIMIT = 64        # up to this many distinct values, facets count by set intersections
-# (exact word, same stem only) weight per field; a word counts its best field. Stems of shop and
-# category names weigh less than an exact word of a description: category names are generic
-# ("Makanan olahan" would otherwise match every "olah..." query as strongly as a description does).
-FIELD_WEIGHTS = {"title": (10.0, 6.0), "meta": (4.0, 1.5), "body": (2.0, 1.2)}
-
-
-@dataclass(frozen=True)
-class Alternative:
-    """One way to match a part of the query: words, a weight, and whether they must share a field."""
-
-    words: tuple
-    weight: float = 1.0
-    same_field: bool = False
 
 
 def intersect(sets):
@@ -129,11 +115,6 @@ def _match_together(leaf, alternative, weighted, slot):
             _add(weighted, together, exact, field, alternative.weight, slot)
             found |= together
     return found
-
-
-def idf(total_docs, matching):
-    """How much a match on a word is worth given how many listings it matches."""
-    return math.log(1.0 + total_docs / (1.0 + matching))
 
 
 def apply_filters(leaf, docs, query):
