@@ -1,7 +1,7 @@
 """search_document and search_word: the PostgreSQL search backend's tables
 
 Revision ID: 5e1d0c2b7a91
-Revises: eff121cf2433
+Revises: e16c21fffc90
 Create Date: 2026-12-06 20:40:00
 
 Filled by `flask search reindex` with SEARCH_BACKEND=postgres; empty (and unused) on SQLite.
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 
 revision = '5e1d0c2b7a91'
-down_revision = 'eff121cf2433'
+down_revision = 'e16c21fffc90'
 branch_labels = None
 depends_on = None
 
