@@ -1,0 +1,271 @@
+"""A producer without signal, in a real Chromium: listings drafted offline survive closing the browser and are
+sent once when the signal returns, photos resume over a failing link, queued order steps act once, and a
+logout leaves nothing for the next person on the same phone."""
+import io
+import os
+import re
+import uuid
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from marketplace.catalogue.models import Category, Product
+from marketplace.extensions import db
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.test_admin_journey import log_in
+
+pytestmark = pytest.mark.browser
+
+COLOURS = [(210, 30, 30), (30, 190, 40), (30, 40, 210)]
+
+
+def producer_with_shop(live_server):
+    """A producer with an open shop; returns the email."""
+    from marketplace import regions
+    from marketplace.accounts.service import find_user_by_email
+    from marketplace.shops import service
+
+    email = live_server.make_user("producer")
+
+    def open_shop():
+        details = service.ShopDetails(name=f"Toko {uuid.uuid4().hex[:6]}", story="Cerita.", district_code="64.02.06",
+                                      village_code=regions.children("64.02.06")[0][0], whatsapp="0812 3456 7890",
+                                      shipping_fee_idr=10000, pickup_allowed=True)
+        return service.open_shop(find_user_by_email(email), details).id
+
+    return email, live_server.run(open_shop)
+
+
+def photo(path, colour, size=(900, 700)):
+    Image.new("RGB", size, colour).save(path, "JPEG", quality=90)
+    return str(path)
+
+
+def noisy_photo(path, side=2048):
+    """A JPEG of noise: even shrunk in the browser it stays over 2 MB."""
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(path, "JPEG", quality=95)
+    return str(path)
+
+
+def listings(live_server, shop_id):
+    def find():
+        found = db.session.scalars(select(Product).where(Product.shop_id == shop_id)).all()
+        return [(p.title, p.status, [(i.content_hash, i.width) for i in p.images]) for p in found]
+
+    return live_server.run(find)
+
+
+def cover_colours(live_server, shop_id):
+    from marketplace.media.service import master_key
+    from marketplace.media.storage import get_storage
+
+    def colours():
+        [product] = db.session.scalars(select(Product).where(Product.shop_id == shop_id)).all()
+        found = []
+        for image in product.images:
+            with Image.open(io.BytesIO(get_storage().open(master_key(image.content_hash)))) as img:
+                found.append(img.convert("RGB").getpixel((10, 10)))
+        return found
+
+    return live_server.run(colours)
+
+
+def phone(browser_type, live_server, profile):
+    """A browser that keeps its storage in `profile`, as a phone does between uses."""
+    return browser_type.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, base_url=live_server.url, locale="id-ID",
+        timezone_id="Asia/Makassar")
+
+
+def controlled(page, path):
+    """Open path once the service worker controls the page (so it is kept for reading offline)."""
+    page.goto(path)
+    page.evaluate("navigator.serviceWorker.ready")
+    if not page.evaluate("!!navigator.serviceWorker.controller"):
+        page.reload()
+    page.goto(path)
+
+
+def fill_listing(page, title, photos):
+    page.get_by_label("Nama produk").fill(title)
+    page.get_by_label("Deskripsi").fill("Madu trigona dari Loa Kulu.")
+    page.get_by_label("Kategori").select_option(label="Madu")
+    page.get_by_label("Harga (Rp)").fill("Rp 85.000")
+    page.get_by_label("Stok").fill("12")
+    page.get_by_label("Tambah foto").set_input_files(photos)
+    expect(page.locator("[data-draft-status]")).to_contain_text("Tersimpan di ponsel")
+    eventually(page, "document.querySelector('#photo').files.length", len(photos))
+    eventually(page, SAVED_PHOTOS, True, len(photos))
+
+
+def eventually(page, expression, expected, arg=None, seconds=20):
+    """Poll a script in the page until it gives `expected` (the kept offline pages carry no CSP to lean on)."""
+    for _attempt in range(seconds * 10):
+        if page.evaluate(expression, arg) == expected:
+            return
+        page.wait_for_timeout(100)
+    assert page.evaluate(expression, arg) == expected
+
+
+SAVED_PHOTOS = """async (count) => {
+    const [info] = (await indexedDB.databases()).filter(d => d.name.startsWith('pasar-desa-'));
+    if (!info) { return false; }
+    const db = await new Promise(done => { const r = indexedDB.open(info.name); r.onsuccess = () => done(r.result); });
+    const drafts = await new Promise(done => {
+        const r = db.transaction('drafts').objectStore('drafts').getAll(); r.onsuccess = () => done(r.result); });
+    db.close();
+    return drafts.some(d => d.id.startsWith('work-') && d.photos.length === count);
+}"""
+
+
+def wait_until_sent(page, live_server, shop_id, seconds=60):
+    """Until the phone has nothing left to send and the shop has its listing."""
+    for _attempt in range(seconds * 4):
+        if listings(live_server, shop_id) and page.locator("[data-queue-list] > li").count() == 0:
+            page.wait_for_timeout(500)  # anything still on its way would show now
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError(page.content())
+
+
+def test_a_listing_drafted_offline_survives_closing_the_browser_and_is_sent_once(browser_type, live_server,
+                                                                                   tmp_path):
+    email, shop_id = producer_with_shop(live_server)
+    title = f"Madu offline {uuid.uuid4().hex[:6]}"
+    context = phone(browser_type, live_server, tmp_path / "profile")
+    page = context.new_page()
+    log_in(page, email)
+    controlled(page, "/dashboard")
+    controlled(page, "/dashboard/products/new")
+    context.set_offline(True)
+    page.reload()  # no signal: the kept page, with its banner
+    expect(page.locator(".offline-banner")).to_contain_text("Anda sedang offline; halaman ini disimpan pukul")
+    fill_listing(page, title, [photo(tmp_path / f"{n}.jpg", colour) for n, colour in enumerate(COLOURS)])
+    page.reload()  # a reload loses nothing typed or chosen
+    expect(page.get_by_label("Nama produk")).to_have_value(title)
+    eventually(page, "document.querySelector('#photo').files.length", 3)
+    page.get_by_role("button", name="Simpan untuk dikirim nanti").click()
+    expect(page.locator("[data-draft-status]")).to_contain_text("Draf disimpan di ponsel")
+    context.close()
+    assert listings(live_server, shop_id) == []
+
+    context = phone(browser_type, live_server, tmp_path / "profile")
+    page = context.new_page()
+    page.goto("/dashboard")  # the browser was closed: the session went with it
+    expect(page).to_have_url(re.compile("/login"))
+    log_in(page, email)
+    page.goto("/dashboard")
+    wait_until_sent(page, live_server, shop_id)
+    context.close()
+    [(found_title, status, images)] = listings(live_server, shop_id)
+    assert (found_title, status, len(images)) == (title, "pending", 3)
+    for found, colour in zip(cover_colours(live_server, shop_id), COLOURS):
+        assert max(abs(a - b) for a, b in zip(found, colour)) < 12
+
+
+def test_an_answer_lost_after_the_server_saved_still_makes_one_listing(page, live_server, tmp_path):
+    email, shop_id = producer_with_shop(live_server)
+    log_in(page, email)
+    controlled(page, "/dashboard/products/new")
+    lost = []
+
+    def drop_first_answer(route):
+        response = route.fetch()  # the server saves the listing...
+        if not lost:
+            lost.append(response.status)
+            route.abort("connectionreset")  # ...but the phone never hears back
+        else:
+            route.fulfill(response=response)
+
+    page.route("**/dashboard/api/listings", drop_first_answer)
+    page.context.set_offline(True)
+    fill_listing(page, "Amplang ikan pipih", [photo(tmp_path / "a.jpg", COLOURS[0])])
+    page.get_by_role("button", name="Simpan untuk dikirim nanti").click()
+    page.context.set_offline(False)
+    page.goto("/dashboard")
+    wait_until_sent(page, live_server, shop_id)
+    assert lost == [201]
+    [(_title, status, images)] = listings(live_server, shop_id)
+    assert status == "pending" and len(images) == 1
+
+
+def test_a_2_mb_photo_arrives_whole_over_a_link_that_fails_every_third_request(page, live_server, tmp_path):
+    email, shop_id = producer_with_shop(live_server)
+    log_in(page, email)
+    controlled(page, "/dashboard/products/new")
+    seen = {"requests": 0, "failed": 0, "bytes": 0}
+
+    def flaky(route):
+        seen["requests"] += 1
+        if seen["requests"] % 3 == 0:
+            seen["failed"] += 1
+            if seen["failed"] % 2:
+                route.abort("connectionreset")  # lost on the way there
+                return
+            route.fetch()  # reached the server; the answer is lost
+            route.abort("connectionreset")
+            return
+        if route.request.method == "PUT":
+            seen["bytes"] += len(route.request.post_data_buffer or b"")
+        route.continue_()
+
+    page.route("**/api/uploads/**", flaky)
+    page.context.set_offline(True)
+    fill_listing(page, "Tenun ulap doyo", [noisy_photo(tmp_path / "big.jpg")])
+    page.get_by_role("button", name="Simpan untuk dikirim nanti").click()
+    page.context.set_offline(False)
+    page.goto("/dashboard")
+    wait_until_sent(page, live_server, shop_id)
+    [(_title, status, [(content_hash, width)])] = listings(live_server, shop_id)
+    assert status == "pending" and width == 2048 and len(content_hash) == 64
+    assert seen["failed"] >= 3 and seen["bytes"] >= 2 * 1024 * 1024
+
+
+def storage_of(page):
+    return page.evaluate("""async () => ({
+        databases: (await indexedDB.databases()).map(d => d.name).filter(n => n.startsWith('pasar-desa-')),
+        pages: await caches.has('pages') ? (await (await caches.open('pages')).keys()).map(r => r.url) : []})""")
+
+
+def test_logout_leaves_no_draft_or_kept_page_for_the_next_person(page, live_server, tmp_path):
+    first, _shop = producer_with_shop(live_server)
+    second, _other = producer_with_shop(live_server)
+    log_in(page, first)
+    controlled(page, "/dashboard")
+    controlled(page, "/dashboard/products/new")
+    page.get_by_label("Nama produk").fill("Gula aren rahasia")
+    expect(page.locator("[data-draft-status]")).to_contain_text("Tersimpan di ponsel")
+    before = storage_of(page)
+    assert before["databases"] and any(url.endswith("/dashboard") for url in before["pages"])
+    page.get_by_role("button", name="Keluar").click()
+    expect(page.get_by_role("status").first).to_contain_text("Anda sudah keluar")
+    after = storage_of(page)
+    assert after == {"databases": [], "pages": []} or not any(
+        url.endswith("/dashboard/products/new") for url in after["pages"]) and after["databases"] == []
+    log_in(page, second)
+    page.goto("/dashboard/products/new")
+    expect(page.get_by_label("Nama produk")).to_have_value("")
+    page.goto("/dashboard")
+    expect(page.locator("[data-offline-queue]")).to_be_hidden()
+    assert "Gula aren rahasia" not in page.content()
+
+
+def test_the_pages_still_work_without_javascript(browser, live_server, tmp_path):
+    email, shop_id = producer_with_shop(live_server)
+    context = browser.new_context(java_script_enabled=False, base_url=live_server.url, locale="id-ID")
+    page = context.new_page()
+    log_in(page, email)
+    page.goto("/dashboard/products/new")
+    expect(page.get_by_role("button", name="Simpan untuk dikirim nanti")).to_be_hidden()
+    page.get_by_label("Nama produk").fill("Keripik pisang kepok")
+    page.get_by_label("Kategori").select_option(label="Madu")
+    page.get_by_label("Harga (Rp)").fill("15.000")
+    page.get_by_label("Stok").fill("5")
+    page.get_by_label("Tambah foto").set_input_files(photo(tmp_path / "k.jpg", COLOURS[1]))
+    page.get_by_role("button", name="Simpan draf").click()
+    expect(page.get_by_role("status").first).to_contain_text("Draf produk sudah disimpan")
+    context.close()
+    [(_title, status, images)] = listings(live_server, shop_id)
+    assert status == "draft" and len(images) == 1
