@@ -61,3 +61,11 @@ def test_logout_tells_the_browser_to_clear_caches_and_drafts(client, make_user, 
 def test_every_page_links_the_manifest_and_the_offline_script(client):
     html = client.get("/login").get_data(as_text=True)
     assert 'rel="manifest"' in html and "js/offline.js" in html
+
+
+def test_every_script_and_the_service_worker_weigh_under_30_kb_compressed():
+    from bench.script_weight import BUDGET_BYTES, weights
+
+    found = weights()
+    assert "static/js/offline.js" in found and "/sw.js" in found
+    assert sum(packed for _raw, packed in found.values()) < BUDGET_BYTES
