@@ -456,6 +456,7 @@
       get("drafts", workId).then(function (draft) { if (draft) { draft.submitted = true; put("drafts", draft); } });
     });
     box.querySelector("[data-save-later]").addEventListener("click", function () {
+      clearTimeout(timer); /* the typing's pending save must not bring the sent-off draft back */
       var draft = {id: newId(), key: randomKey(), target: target, version: version, fields: values(),
         photos: photos, queued: true};
       put("drafts", draft).then(function () { return remove("drafts", workId); }).then(function () {

@@ -365,3 +365,41 @@ def test_order_steps_taken_offline_act_once_and_a_cancelled_order_is_reported(pa
     state, resi, moves = part_state(live_server, kept)
     assert (state, resi) == ("shipped", "JP 7788 1234") and moves.count("preparing") == moves.count("shipped") == 1
     assert part_state(live_server, cancelled)[0] == "cancelled"
+
+
+def test_a_draft_edit_of_a_listing_changed_meanwhile_shows_both_and_the_producer_chooses(page, live_server):
+    from marketplace.accounts.service import find_user_by_email
+    from marketplace.catalogue import service as catalogue
+    from marketplace.moderation import service as moderation
+    from marketplace.shops.models import Shop
+
+    email, shop_id = producer_with_shop(live_server)
+
+    def pending_listing():
+        category = db.session.scalar(select(Category.id).where(Category.slug == "madu"))
+        product = catalogue.create_product(db.session.get(Shop, shop_id), catalogue.ProductDetails(
+            title="Madu kelulut lama", description="", category_id=category, price_idr=50000, stock=10))
+        catalogue.submit_product(product)
+        return product.id
+
+    product_id = live_server.run(pending_listing)
+    log_in(page, email)
+    controlled(page, "/dashboard")
+    controlled(page, f"/dashboard/products/{product_id}/edit")
+    page.context.set_offline(True)
+    page.get_by_label("Nama produk").fill("Madu kelulut dari ponsel")
+    page.get_by_role("button", name="Simpan untuk dikirim nanti").click()
+    expect(page.locator("[data-draft-status]")).to_contain_text("Draf disimpan di ponsel")
+    admin = live_server.make_user("admin")
+    live_server.run(lambda: moderation.reject_product(db.session.get(Product, product_id),
+                                                      find_user_by_email(admin), "Foto kurang jelas"))
+    page.context.set_offline(False)
+    page.goto("/dashboard")
+    draft = page.locator("[data-queue-list] > li", has_text="Madu kelulut dari ponsel")
+    expect(draft).to_contain_text("Produk ini berubah di server", timeout=30000)
+    expect(draft.locator("[data-server=title]")).to_have_text("Madu kelulut lama")
+    expect(draft.locator("[data-mine=title]")).to_have_text("Madu kelulut dari ponsel")
+    assert listings(live_server, shop_id)[0][:2] == ("Madu kelulut lama", "rejected")  # nothing applied silently
+    draft.get_by_role("button", name="Pakai versi saya").click()
+    expect(page.locator("[data-queue-list] > li")).to_have_count(0, timeout=30000)
+    assert listings(live_server, shop_id)[0][:2] == ("Madu kelulut dari ponsel", "rejected")
