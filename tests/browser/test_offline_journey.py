@@ -15,6 +15,7 @@ from marketplace.catalogue.models import Category, Product
 from marketplace.extensions import db
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.test_admin_journey import log_in
+from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -403,3 +404,30 @@ def test_a_draft_edit_of_a_listing_changed_meanwhile_shows_both_and_the_producer
     draft.get_by_role("button", name="Pakai versi saya").click()
     expect(page.locator("[data-queue-list] > li")).to_have_count(0, timeout=30000)
     assert listings(live_server, shop_id)[0][:2] == ("Madu kelulut dari ponsel", "rejected")
+
+
+def test_a_session_ended_meanwhile_asks_to_log_in_and_then_sends(page, live_server, tmp_path):
+    from marketplace.accounts.service import find_user_by_email, rotate_session_token
+
+    email, shop_id = producer_with_shop(live_server)
+    log_in(page, email)
+    controlled(page, "/dashboard")
+    controlled(page, "/dashboard/products/new")
+    page.context.set_offline(True)
+    fill_listing(page, "Gula aren Jonggon", [photo(tmp_path / "g.jpg", COLOURS[2])])
+    page.get_by_role("button", name="Simpan untuk dikirim nanti").click()
+    page.goto("/dashboard")  # the kept dashboard lists the draft
+    expect(page.locator("[data-queue-list] > li", has_text="Gula aren Jonggon")).to_be_visible()
+    live_server.run(lambda: rotate_session_token(find_user_by_email(email)))  # logged out everywhere
+    page.context.set_offline(False)  # the signal returns while the page is open
+    status = page.locator("[data-queue-status]")
+    expect(status).to_contain_text("Sesi Anda berakhir", timeout=30000)
+    assert listings(live_server, shop_id) == []
+    status.get_by_role("link", name="Masuk").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Kata sandi").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    expect(page).to_have_url(re.compile("/dashboard$"))
+    wait_until_sent(page, live_server, shop_id)
+    [(title, status_name, images)] = listings(live_server, shop_id)
+    assert (title, status_name, len(images)) == ("Gula aren Jonggon", "pending", 1)
