@@ -23,7 +23,8 @@ def session_expired():
                    login=url_for("accounts.login")), 401
 
 
-def _producer_only():
+def producer_refusal():
+    """The JSON refusal for anyone but a logged-in producer (401 when the session ended), or None."""
     if not current_user.is_authenticated:
         return session_expired()
     if not current_user.has_role("producer"):
@@ -34,7 +35,7 @@ def _producer_only():
 @bp.post("/api/uploads/<token>")
 def start_upload(token):
     """Begin an upload of the size given, or report the one already begun under this token."""
-    refused = _producer_only()
+    refused = producer_refusal()
     if refused:
         return refused
     body = request.get_json(silent=True) or {}
@@ -46,7 +47,7 @@ def start_upload(token):
 @bp.get("/api/uploads/<token>")
 def upload_status(token):
     """Where an upload stands: the phone asks after a dropped connection."""
-    refused = _producer_only()
+    refused = producer_refusal()
     if refused:
         return refused
     upload = uploads.find_upload(current_user, token)
@@ -58,7 +59,7 @@ def upload_status(token):
 @bp.put("/api/uploads/<token>/parts/<int(max=2147483647):offset>")
 def upload_part(token, offset):
     """Store one part; the last one runs the photo pipeline over the whole file."""
-    refused = _producer_only()
+    refused = producer_refusal()
     if refused:
         return refused
     upload = uploads.find_upload(current_user, token)

@@ -12,7 +12,7 @@ from ..catalogue import service as catalogue
 from ..catalogue.forms import ProductForm
 from ..errors import DomainError, NotAllowed
 from ..extensions import db
-from ..media.views_uploads import session_expired
+from ..media.views_uploads import producer_refusal
 from ..orders import queries
 from ..orders.queued import QUEUED_ACTIONS, act_once
 from . import service
@@ -24,14 +24,6 @@ from .views import bp
 def draft_version(product):
     """The version a phone's draft of this listing carries back (see catalogue.drafts)."""
     return drafts.version_of(product)
-
-
-def _refusal():
-    if not current_user.is_authenticated:
-        return session_expired()
-    if not current_user.has_role("producer"):
-        return jsonify(error=_("Anda tidak memiliki izin untuk membuka halaman ini.")), 403
-    return None
 
 
 def _invalid(form):
@@ -55,7 +47,7 @@ def _listing_answer(product, created, status=200):
 @bp.post("/dashboard/api/listings")
 def send_listing():
     """Create a listing from a phone's draft, photos already uploaded, and send it for review: once per key."""
-    refused = _refusal()
+    refused = producer_refusal()
     if refused:
         return refused
     shop = service.shop_of(current_user)
@@ -77,7 +69,7 @@ def send_listing():
 @bp.post("/dashboard/api/listings/<int:product_id>")
 def send_listing_edit(product_id):
     """Apply a phone's draft edit of a listing, unless the listing changed since (409 with the server's)."""
-    refused = _refusal()
+    refused = producer_refusal()
     if refused:
         return refused
     try:
@@ -103,7 +95,7 @@ def send_listing_edit(product_id):
 @bp.post("/dashboard/api/orders/<int(max=2147483647):shop_order_id>/<action>")
 def send_order_step(shop_order_id, action):
     """Accept or ship an order as queued on the phone; once per key, still by the order's state machine."""
-    refused = _refusal()
+    refused = producer_refusal()
     if refused:
         return refused
     part = queries.producer_shop_order(current_user, shop_order_id)
@@ -112,10 +104,9 @@ def send_order_step(shop_order_id, action):
     form = ShipForm() if action == "ship" else ActionForm()
     if not form.validate_on_submit():
         return _invalid(form)
+    shipping = (form.courier.data, form.tracking_number.data) if action == "ship" else ("", "")
     try:
-        acted = act_once(part, current_user, request.form.get("idempotency_key"), action,
-                         getattr(form, "courier", None) and form.courier.data,
-                         getattr(form, "tracking_number", None) and form.tracking_number.data)
+        acted = act_once(part, current_user, request.form.get("idempotency_key"), action, *shipping)
     except DomainError as error:
         db.session.rollback()
         db.session.refresh(part)
