@@ -2,9 +2,9 @@
    pages a person read, for reading without signal (with a banner saying when each was saved). It never
    sends anything itself: requests that change something (POST) pass straight through, and only the page's
    explicit queues (offline.js) send drafts and order steps later. Logout clears it all (Clear-Site-Data),
-   and a different person logging in on the same phone clears the kept pages (the "user" message). */
+   and a different person logging in on the same phone clears the kept pages and photos (the "user" message). */
 "use strict";
-var SHELL = "shell-{{ version }}", PAGES = "pages", KEEP = 30;
+var SHELL = "shell-{{ version }}", PAGES = "pages", PHOTOS = "photos", KEEP = 30, KEEP_PHOTOS = 200;
 var PRECACHE = {{ precache|tojson }};
 var OFFLINE = {{ offline_url|tojson }};
 var BANNERS = {{ banners|tojson }};
@@ -17,7 +17,7 @@ self.addEventListener("install", function (event) {
 
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (names) {
-    return Promise.all(names.filter(function (name) { return name !== SHELL && name !== PAGES && name !== OWNER; })
+    return Promise.all(names.filter(function (name) { return [SHELL, PAGES, PHOTOS, OWNER].indexOf(name) === -1; })
       .map(function (name) { return caches.delete(name); }));
   }).then(function () { return self.clients.claim(); }));
 });
@@ -39,18 +39,33 @@ function withBanner(response) {
   });
 }
 
+function trim(cache, most) { /* oldest first: drop all but the last `most` */
+  return cache.keys().then(function (keys) {
+    return Promise.all(keys.slice(0, Math.max(0, keys.length - most)).map(function (key) { return cache.delete(key); }));
+  });
+}
+
+/* A photo's address names its content, so a kept copy is always right: the kept pages show their photos. */
+function photo(request) {
+  return caches.open(PHOTOS).then(function (cache) {
+    return cache.match(request).then(function (hit) {
+      return hit || fetch(request).then(function (response) {
+        if (response.status === 200) {
+          cache.put(request, response.clone()).then(function () { return trim(cache, KEEP_PHOTOS); });
+        }
+        return response;
+      });
+    });
+  });
+}
+
 function keep(request, response) {
   var headers = new Headers(response.headers);
   headers.set("X-Saved-At", String(Date.now()));
   return response.blob().then(function (body) {
     return caches.open(PAGES).then(function (cache) {
       return cache.put(request.url, new Response(body, {status: 200, headers: headers}))
-        .then(function () { return cache.keys(); })
-        .then(function (keys) { /* oldest first: drop all but the last KEEP */
-          return Promise.all(keys.slice(0, Math.max(0, keys.length - KEEP)).map(function (key) {
-            return cache.delete(key);
-          }));
-        });
+        .then(function () { return trim(cache, KEEP); });
     });
   });
 }
@@ -78,6 +93,8 @@ self.addEventListener("fetch", function (event) {
   }
   if (request.mode === "navigate") {
     event.respondWith(page(event));
+  } else if (new URL(request.url).pathname.indexOf("/media/") === 0) {
+    event.respondWith(photo(request));
   } else if (PRECACHE.indexOf(new URL(request.url).pathname) !== -1) {
     event.respondWith(caches.match(request).then(function (hit) { return hit || fetch(request); }));
   }
@@ -89,7 +106,8 @@ self.addEventListener("message", function (event) {
   if (data.type !== "user" || !data.user) { return; }
   event.waitUntil(caches.open(OWNER).then(function (cache) {
     return cache.match("/__user").then(function (hit) { return hit ? hit.text() : ""; }).then(function (owner) {
-      var cleared = owner && owner !== data.user ? caches.delete(PAGES) : Promise.resolve();
+      var cleared = owner && owner !== data.user ?
+        Promise.all([caches.delete(PAGES), caches.delete(PHOTOS)]) : Promise.resolve();
       return cleared.then(function () { return cache.put("/__user", new Response(data.user)); });
     });
   }));

@@ -227,7 +227,8 @@ def test_a_2_mb_photo_arrives_whole_over_a_link_that_fails_every_third_request(p
 def storage_of(page):
     return page.evaluate("""async () => ({
         databases: (await indexedDB.databases()).map(d => d.name).filter(n => n.startsWith('pasar-desa-')),
-        pages: await caches.has('pages') ? (await (await caches.open('pages')).keys()).map(r => r.url) : []})""")
+        pages: (await Promise.all(['pages', 'photos'].map(async name => await caches.has(name) ?
+            (await (await caches.open(name)).keys()).map(r => r.url) : []))).flat()})""")
 
 
 def test_logout_leaves_no_draft_or_kept_page_for_the_next_person(page, live_server, tmp_path):
