@@ -34,8 +34,10 @@ def _import_models():
     """Every table, so that migrations and create_all() see the whole schema."""
     from .accounts import models as _accounts  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
+    from . import idempotency as _idempotency  # noqa: F401
     from .ledger import models as _ledger  # noqa: F401
     from .ledger import models_payouts as _payouts  # noqa: F401
+    from .media import uploads as _uploads  # noqa: F401
     from .moderation import models as _moderation  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
     from .orders import models as _orders  # noqa: F401
@@ -88,12 +90,13 @@ def _register_blueprints(app):
     from .moderation.views import bp as moderation_bp
     from .orders.views import bp as orders_bp
     from .payments.views import bp as payments_bp
+    from .pwa import bp as pwa_bp
     from .reviews.views import bp as reviews_bp
     from .search.views import bp as search_bp
     from .shops.views import bp as shops_bp
 
     for blueprint in (health_bp, accounts_bp, catalogue_bp, shops_bp, media_bp, search_bp, orders_bp,
-                      payments_bp, reviews_bp, moderation_bp, ledger_bp):
+                      payments_bp, reviews_bp, moderation_bp, ledger_bp, pwa_bp):
         app.register_blueprint(blueprint)
 
 

@@ -28,3 +28,4 @@ def serve(key):
     response = send_file(storage.path(key), mimetype="image/webp")
     response.headers["Cache-Control"] = CACHE_CONTROL
     return response
+from . import views_uploads  # noqa: E402,F401  (the resumable upload routes live on this blueprint)

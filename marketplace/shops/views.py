@@ -241,3 +241,4 @@ def describe_photo(product_id, image_id):
     return redirect(url_for("shops.edit_product", product_id=product.id, _anchor="photos"))
 
 from . import views_orders  # noqa: E402,F401  (the producer's order routes live on this blueprint)
+from . import views_offline  # noqa: E402,F401  (what a phone sends when the signal returns)
