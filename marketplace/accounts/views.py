@@ -1,7 +1,7 @@
 """Register, log in, log out, change password."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -33,6 +33,21 @@ def safe_next(default_endpoint="catalogue.home"):
     return url_for(default_endpoint)
 
 
+def rotate_csrf_token():
+    """A new CSRF token with every login and logout: a token seen before (another person at the same browser, a
+    page left open) is worth nothing afterwards. Flask-WTF makes the next one when a form asks for it."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(field, None)
+    g.pop(field, None)
+
+
+def _log_in(user):
+    """Log the user in with a fresh CSRF token and the visitor's cart merged into theirs."""
+    login_user(user)
+    rotate_csrf_token()
+    merge_visitor_cart(session, user)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("5 per minute;30 per hour", methods=["POST"])
 def register():
@@ -47,8 +62,7 @@ def register():
         else:
             service.remember_language(user, str(get_locale()))
             db.session.commit()
-            login_user(user)
-            merge_visitor_cart(session, user)
+            _log_in(user)
             db.session.commit()
             flash(_("Selamat datang, %(name)s! Akun Anda sudah dibuat.", name=user.name), "success")
             return redirect(url_for("shops.dashboard") if user.is_producer else url_for("catalogue.home"))
@@ -66,8 +80,7 @@ def login():
         if user is not None:
             service.remember_language(user, str(get_locale()))
             db.session.commit()
-            login_user(user)
-            merge_visitor_cart(session, user)
+            _log_in(user)
             db.session.commit()
             return redirect(safe_next())
         form.password.errors.append(_("Email atau kata sandi salah."))
@@ -82,6 +95,7 @@ def logout():
     service.rotate_session_token(current_user)
     db.session.commit()
     logout_user()
+    rotate_csrf_token()
     flash(_("Anda sudah keluar."), "info")
     return redirect(url_for("catalogue.home"))
 
@@ -99,6 +113,7 @@ def change_password():
         else:
             db.session.commit()
             login_user(current_user)
+            rotate_csrf_token()
             flash(_("Kata sandi sudah diganti. Sesi di perangkat lain sudah dikeluarkan."), "success")
             return redirect(url_for("accounts.change_password"))
     status = 200 if request.method == "GET" else 422
