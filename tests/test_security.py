@@ -169,6 +169,7 @@ def production_app(monkeypatch, tmp_path, database_url):
     monkeypatch.setenv("SECRET_KEY", "a-production-secret")
     monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_live_example")
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_live_example")
+    monkeypatch.setenv("SITE_URL", "http://localhost")
     app = create_app(app_settings(tmp_path, database_url))
     yield app
     with app.app_context():
