@@ -7,6 +7,7 @@ replace it when the marketplace grows past one machine.
 import os
 import re
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 from flask import current_app
@@ -67,6 +68,10 @@ class LocalStorage:
     def delete(self, key):
         """Remove the file under key; deleting a missing key is not an error."""
         self.path(key).unlink(missing_ok=True)
+
+    def modified_at(self, key):
+        """When the file under key was last written (aware UTC); FileNotFoundError if there is none."""
+        return datetime.fromtimestamp(self.path(key).stat().st_mtime, tz=timezone.utc)
 
     def keys(self, prefix=""):
         """Iterate, in sorted order, over the stored keys that start with prefix."""
