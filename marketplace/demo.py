@@ -120,8 +120,8 @@ def seed_demo(password=DEMO_PASSWORD):
 
 def _seed_producer(number, producer, admin, password):
     shop_name, district, owner_name, whatsapp, fee, pickup, story, products = producer
-    user = accounts.register_user(verified=True, email=f"produsen{number}@pasardesa.test", name=owner_name, phone=whatsapp,
-                                  password=password, role="producer")
+    user = accounts.register_user(email=f"produsen{number}@pasardesa.test", name=owner_name, phone=whatsapp,
+                                  password=password, role="producer", verified=True)
     village = regions.children(district)[0][0]
     shop = shops.open_shop(user, shops.ShopDetails(
         name=shop_name, story=story, district_code=district, village_code=village, whatsapp=whatsapp,
