@@ -66,19 +66,28 @@ def test_forwarded_host_is_not_believed_unless_configured(tmp_path, database_url
         app = create_app(app_settings(tmp_path, database_url))
         app.add_url_rule("/_host", "host", lambda: request.host)
         assert app.test_client().get("/_host", headers={"X-Forwarded-Host": EVIL}).get_data(as_text=True) == expected
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
 def production(monkeypatch, tmp_path, database_url):
+    """make(**env): the app as production builds it; its database connections are closed afterwards."""
+    apps = []
+
     def make(**env):
         for name, value in {"PRODUCTION": "1", "SECRET_KEY": "s", "STRIPE_SECRET_KEY": "sk_live_x",
                             "STRIPE_WEBHOOK_SECRET": "whsec_live_x", **env}.items():
             monkeypatch.setenv(name, value)
         settings = app_settings(tmp_path, database_url)
         settings.pop("SITE_URL")
-        return create_app(settings)
+        apps.append(create_app(settings))
+        return apps[-1]
 
-    return make
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
 
 
 def test_production_requires_site_url(production, monkeypatch):
