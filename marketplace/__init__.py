@@ -18,12 +18,13 @@ def create_app(test_config=None):
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        forwarded_host = hops if app.config["TRUST_FORWARDED_HOST"] else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=forwarded_host)
     _import_models()
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
-    _connect_checks()
+    _connect_signals()
     from .errors import register_error_handlers
 
     register_error_handlers(app)
@@ -56,6 +57,7 @@ def _init_extensions(app):
     from .orders.messaging import courier_name
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .notifications import sending
+    from .notifications.names import email_name
     from .security import add_security_headers
 
     db.init_app(app)
@@ -77,6 +79,7 @@ def _init_extensions(app):
     app.add_template_global(media_srcset)
     app.add_template_global(media_src)
     app.add_template_global(courier_name)
+    app.add_template_filter(email_name)
     app.after_request(add_security_headers)
     sending.install()
 
@@ -100,11 +103,18 @@ def _register_blueprints(app):
         app.register_blueprint(blueprint)
 
 
-def _connect_checks():
-    """Features above the ledger check that it recorded what they did (`flask ledger check`)."""
+def _connect_signals():
+    """Lower features hear from higher ones through signals, connected here (blinker ignores repeats):
+    which photos are in use (`flask media collect`), and what the ledger should hold (`flask ledger check`)."""
+    from .catalogue.queries import photo_hashes_in_use
     from .ledger.check import checking
+    from .media.collect import photos_in_use
+    from .moderation.queries import snapshot_hashes_in_use
     from .orders.earnings import problems as order_problems
+    from .shops.service import logo_hashes_in_use
 
+    for receiver in (photo_hashes_in_use, logo_hashes_in_use, snapshot_hashes_in_use):
+        photos_in_use.connect(receiver)
     checking.connect(order_problems)
 
 

@@ -1,6 +1,7 @@
 """Settings read from the environment (see the settings table in the README)."""
 import os
 import secrets
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -69,8 +70,12 @@ def load_config(app, test_config=None):
         # Off: requests only write the outbox and `flask notifications send` (cron or a loop) sends everything.
         NOTIFICATIONS_SEND_ON_COMMIT=_bool(env.get("NOTIFICATIONS_SEND_ON_COMMIT", "true")),
         MAIL_TIMEOUT_SECONDS=_whole_number(env, "MAIL_TIMEOUT_SECONDS", 10, 1, 120),
-        # Links in emails written outside a request (cron commands).
+        # The one source of absolute links (emails, JSON, payment redirects); never the request's Host.
         SITE_URL=env.get("SITE_URL", "http://127.0.0.1:5000"),
+        # Host names the site answers to besides SITE_URL's (comma-separated); production refuses others (400).
+        TRUSTED_HOSTS=_host_list(env.get("TRUSTED_HOSTS", "")),
+        # Believe the proxy's X-Forwarded-Host; only when the proxy sets it itself (nginx passes a client's on).
+        TRUST_FORWARDED_HOST=_bool(env.get("TRUST_FORWARDED_HOST", "")),
         STRIPE_SECRET_KEY=env.get("STRIPE_SECRET_KEY"),
         STRIPE_WEBHOOK_SECRET=env.get("STRIPE_WEBHOOK_SECRET", DEVELOPMENT_WEBHOOK_SECRET),
         STRIPE_API_BASE=env.get("STRIPE_API_BASE"),
@@ -102,11 +107,33 @@ def load_config(app, test_config=None):
         # OWASP ASVS 5 argon2id: 19 MiB memory, 2 iterations, 1 lane.
         ARGON2_MEMORY_KIB=_whole_number(env, "ARGON2_MEMORY_KIB", 19456, 8),
         ARGON2_TIME_COST=_whole_number(env, "ARGON2_TIME_COST", 2, 1),
+        # How long a wrong password waits for its answer once its email has had many failures from anywhere.
+        LOGIN_SLOWDOWN_SECONDS=_whole_number(env, "LOGIN_SLOWDOWN_SECONDS", 2, 0, 30),
     )
     if test_config:
         app.config.update(test_config)
     _check_secret_key(app)
     _check_payments(app)
+    _check_site_url(app, "SITE_URL" in env or bool(test_config and "SITE_URL" in test_config))
+
+
+def _host_list(raw):
+    return [host.strip().lower() for host in raw.split(",") if host.strip()]
+
+
+def _check_site_url(app, given):
+    """SITE_URL must be an absolute http(s) URL; production must name it, and answers only to its hosts."""
+    config = app.config
+    parts = urlsplit(config["SITE_URL"])
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"SITE_URL must be an absolute http(s) URL, not {config['SITE_URL']!r}.")
+    if not config["PRODUCTION"]:
+        config["TRUSTED_HOSTS"] = config["TRUSTED_HOSTS"] or None
+        return
+    if not given:
+        raise ConfigError("SITE_URL must be set in production (e.g. https://pasardesa.id): links in emails use it.")
+    # Flask answers 400 to any other Host, so a forged one never reaches a page.
+    config["TRUSTED_HOSTS"] = [parts.hostname, *config["TRUSTED_HOSTS"]]
 
 
 def _check_payments(app):

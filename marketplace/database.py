@@ -57,3 +57,12 @@ def side_session(bind, info):
         raise
     finally:
         session.close()
+
+
+def release_transaction(session):
+    """End the session's transaction before slow work outside the database (photo decoding): it has written
+    nothing yet, so rolling back loses nothing and lets go of SQLite's write lock, which every POST takes at its
+    first query. Objects already loaded reload on their next use, in a new transaction."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("release_transaction() with unsaved changes: they would be lost")
+    session.rollback()

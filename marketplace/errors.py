@@ -1,5 +1,6 @@
 """Domain errors raised by services, and the one place that maps them to HTTP."""
 from flask import abort, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -46,6 +47,9 @@ def _wants_json():
 
 
 def _render(status, title, message):
+    if request_ctx.url_adapter is None:
+        # A Host header Flask refused (malformed, or not a trusted host): no URL can be built, so no page.
+        return f"{title}\n\n{message}\n", status, {"Content-Type": "text/plain; charset=utf-8"}
     if _wants_json():
         return jsonify(error=message), status
     return render_template("errors/error.html", status=status, title=title, message=message), status

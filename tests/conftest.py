@@ -74,6 +74,7 @@ def app_settings(tmp_path, database_url):
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret",
+        "SITE_URL": "http://localhost",
         "MEDIA_ROOT": str(tmp_path / "media"),
         "MAIL_OUTBOX_DIR": str(tmp_path / "mail"),
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
@@ -129,12 +130,13 @@ def runner(app):
 
 @pytest.fixture
 def make_user(app):
-    """Create a user: make_user(role="buyer", email=None, password=TEST_PASSWORD)."""
+    """Create a user: make_user(role="buyer", email=None, password=TEST_PASSWORD, verified=True)."""
     from marketplace.accounts import service
 
-    def make(role="buyer", email=None, password=TEST_PASSWORD, name="Tester"):
+    def make(role="buyer", email=None, password=TEST_PASSWORD, name="Tester", verified=True):
         email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.com"
-        user = service.register_user(email=email, name=name, phone="081234567890", password=password, role=role)
+        user = service.register_user(email=email, name=name, phone="081234567890", password=password, role=role,
+                                     verified=verified)
         db.session.commit()
         return user
 

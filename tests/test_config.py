@@ -12,7 +12,8 @@ from tests.conftest import app_settings
 
 SETTINGS = ["DATABASE_URL", "SECRET_KEY", "MEDIA_ROOT", "SEARCH_INDEX_DIR", "STRIPE_SECRET_KEY",
             "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE", "PLATFORM_FEE_PERCENT", "RATELIMIT_STORAGE_URI",
-            "SITE_NAME", "DISPLAY_TIMEZONE", "PRODUCTION", "FLASK_ENV", "ARGON2_MEMORY_KIB", "ARGON2_TIME_COST"]
+            "SITE_NAME", "DISPLAY_TIMEZONE", "PRODUCTION", "FLASK_ENV", "ARGON2_MEMORY_KIB", "ARGON2_TIME_COST",
+            "SITE_URL", "TRUSTED_HOSTS", "TRUST_FORWARDED_HOST", "TRUSTED_PROXIES"]
 
 
 @pytest.fixture
@@ -70,6 +71,7 @@ def test_production_switch(clean_env, variable, value):
     clean_env.setenv("SECRET_KEY", "s3cret")
     clean_env.setenv("STRIPE_SECRET_KEY", "sk_live_example")
     clean_env.setenv("STRIPE_WEBHOOK_SECRET", "whsec_live_example")
+    clean_env.setenv("SITE_URL", "https://pasardesa.id")
     config = create_app().config
     assert config["PRODUCTION"] is True
     assert config["SESSION_COOKIE_SECURE"] is True and config["REMEMBER_COOKIE_SECURE"] is True
@@ -126,7 +128,7 @@ def test_wsgi_exposes_the_app(clean_env):
 def test_production_refuses_to_start_without_real_stripe_settings(clean_env, missing, message):
     """Production never falls back to the local Stripe stand-in or its well-known webhook secret."""
     for name, value in (("PRODUCTION", "1"), ("SECRET_KEY", "s3cret"), ("STRIPE_SECRET_KEY", "sk_live_example"),
-                        ("STRIPE_WEBHOOK_SECRET", "whsec_live_example")):
+                        ("STRIPE_WEBHOOK_SECRET", "whsec_live_example"), ("SITE_URL", "https://pasardesa.id")):
         if name != missing:
             clean_env.setenv(name, value)
     with pytest.raises(ConfigError, match=message):

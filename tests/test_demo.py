@@ -35,6 +35,7 @@ def test_seed_demo_fills_an_empty_marketplace(empty, runner):
         assert storage.exists(variant_key(product.images[0].content_hash, 320))
     roles = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
     assert roles == {"admin": 1, "buyer": 3, "producer": 12}
+    assert db.session.scalar(select(func.count(User.id)).where(User.email_verified_at.is_(None))) == 0
     states = db.session.scalars(select(ShopOrder.state).order_by(ShopOrder.id)).all()
     assert states == ["paid", "preparing", "ready_for_pickup", "shipped", "completed", "cancelled"]
     cancelled = db.session.scalar(select(ShopOrder).where(ShopOrder.state == "cancelled"))

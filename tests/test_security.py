@@ -169,6 +169,7 @@ def production_app(monkeypatch, tmp_path, database_url):
     monkeypatch.setenv("SECRET_KEY", "a-production-secret")
     monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_live_example")
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_live_example")
+    monkeypatch.setenv("SITE_URL", "http://localhost")
     app = create_app(app_settings(tmp_path, database_url))
     yield app
     with app.app_context():
@@ -276,3 +277,27 @@ def test_no_inline_code_on_form_errors(client):
     finder = InlineCodeFinder()
     finder.feed(response.get_data(as_text=True))
     assert finder.found == []
+
+
+def test_csp_keeps_forms_on_this_site():
+    directives = dict(part.strip().split(" ", 1) for part in CONTENT_SECURITY_POLICY.split(";"))
+    assert directives["form-action"] == "'self'"
+
+
+@pytest.mark.parametrize("role", ["buyer", "producer", "admin"])
+def test_every_page_of_a_logged_in_user_is_never_stored(client, world, role, make_order):
+    order = make_order(buyer=world["buyer"], lines=[(world["product"], 1)])
+    log_in_as(client, role, world)
+    pages = [url_for_rule(rule, world) for rule in GET_RULES if rule.endpoint != "static"]
+    pages += [f"/orders/{order.code}", "/no-such-page"]
+    for path in pages:
+        with client.get(path) as response:
+            assert response.headers.get("Cache-Control") == "no-store", (role, path, response.status_code)
+
+
+def test_a_visitor_without_a_session_gets_cacheable_pages(client, world):
+    with client.get("/search?q=madu") as response:  # read the (empty) session, wrote nothing to it
+        assert response.status_code == 200
+        assert "no-store" not in response.headers.get("Cache-Control", "")
+    with client.get("/login") as response:  # a CSRF token in the page: this visitor's own
+        assert response.headers["Cache-Control"] == "no-store"

@@ -19,7 +19,7 @@ def create_admin_command(email, name, password_file):
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = service.register_user(email=email, name=name, phone="", password=password, role="admin")
+        user = service.register_user(verified=True, email=email, name=name, phone="", password=password, role="admin")
     except DomainError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()

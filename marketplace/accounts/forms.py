@@ -44,3 +44,18 @@ class ChangePasswordForm(Form):
 
 class EmptyForm(Form):
     """A POST-only button: carries nothing but the CSRF token."""
+
+
+class ForgotPasswordForm(Form):
+    """The address to send a reset link to."""
+
+    email = EmailField(_l("Email"), validators=[InputRequired(), Length(max=254), Email(check_deliverability=False)])
+
+
+class ResetPasswordForm(Form):
+    """A new password, typed twice."""
+
+    new_password = PasswordField(_l("Kata sandi baru"), validators=[
+        InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)])
+    confirm = PasswordField(_l("Ulangi kata sandi baru"), validators=[
+        InputRequired(), EqualTo("new_password", message=_l("Kedua kata sandi harus sama."))])

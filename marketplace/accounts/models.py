@@ -32,10 +32,17 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     locale: Mapped[str | None] = mapped_column(String(5), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the owner opened the signed link mailed to the address; until then only that link is mailed.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     def get_id(self):
         """Flask-Login's stored id: the user id plus the current session token."""
         return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_email_verified(self):
+        """True once the owner has proved the address is theirs."""
+        return self.email_verified_at is not None
 
     def has_role(self, *roles):
         """True when the user has one of the given roles."""

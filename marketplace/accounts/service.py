@@ -9,6 +9,10 @@ from sqlalchemy import func, select
 
 from ..errors import InvalidInput, NotAllowed
 from ..extensions import db
+from ..links import site_url_for
+from ..models_base import utcnow
+from ..notifications import service as notifications
+from . import tokens
 from .models import User, new_session_token
 
 MIN_PASSWORD_LENGTH = 10
@@ -47,8 +51,8 @@ def find_user_by_email(email):
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def register_user(*, email, name, phone, password, role="buyer"):
-    """Create a buyer, producer or admin account."""
+def register_user(*, email, name, phone, password, role="buyer", verified=False):
+    """Create a buyer, producer or admin account; `verified` when the address is known to be the owner's."""
     if role not in SELF_SERVICE_ROLES + ("admin",):
         raise InvalidInput(_("Peran tidak dikenal."))
     check_password_rules(password)
@@ -56,7 +60,7 @@ def register_user(*, email, name, phone, password, role="buyer"):
     if find_user_by_email(email) is not None:
         raise InvalidInput(_("Email ini sudah terdaftar. Silakan masuk."))
     user = User(email=email, name=name.strip(), phone=(phone or "").strip(), role=role,
-                password_hash=hash_password(password))
+                password_hash=hash_password(password), email_verified_at=utcnow() if verified else None)
     db.session.add(user)
     db.session.flush()
     return user
@@ -121,3 +125,72 @@ def load_user_from_session(stored_id):
 def count_users():
     """How many accounts exist."""
     return db.session.scalar(select(func.count(User.id)))
+
+
+def self_register(*, email, name, phone, password, role, locale):
+    """Open a buyer or producer account and mail its verification link; the new user, or None when the address
+    already has an account, whose owner is told instead. Callers answer both the same way, so the form never
+    reveals who has an account."""
+    if role not in SELF_SERVICE_ROLES:
+        raise InvalidInput(_("Peran tidak dikenal."))
+    check_password_rules(password)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        hash_password(password)  # the same work as a new account, so the answer takes as long
+        # At most one such email an hour: the form must not become a way to flood someone's inbox.
+        notifications.account_message("already_registered", existing,
+                                      f"already:{existing.id}:{utcnow():%Y%m%d%H}",
+                                      login_url=site_url_for("accounts.login"),
+                                      reset_url=site_url_for("accounts.forgot_password"))
+        return None
+    user = register_user(email=email, name=name, phone=phone, password=password, role=role)
+    remember_language(user, locale)
+    send_verification(user)
+    return user
+
+
+def send_verification(user):
+    """Mail the link that verifies the user's address (at most one every ten minutes)."""
+    if user.is_email_verified:
+        return
+    bucket = int(utcnow().timestamp()) // 600
+    notifications.account_message("verify_email", user, f"verify:{user.id}:{bucket}",
+                                  link=site_url_for("accounts.verify_email", token=tokens.verification_token(user)))
+
+
+def verify_email(token):
+    """Mark the address of the token's user verified; returns (user, True when this was the first time).
+
+    None when the token is forged, expired or for an address the account no longer has."""
+    user = tokens.user_for_verification(token)
+    if user is None:
+        return None, False
+    if user.is_email_verified:
+        return user, False
+    user.email_verified_at = utcnow()
+    db.session.flush()
+    return user, True
+
+
+def request_password_reset(email):
+    """Mail a one-time reset link when the address has an account (at most one every two minutes); nothing
+    tells the caller whether it has one."""
+    user = find_user_by_email(email)
+    if user is None:
+        return
+    bucket = int(utcnow().timestamp()) // 120
+    notifications.account_message("password_reset", user, f"reset:{user.id}:{bucket}",
+                                  link=site_url_for("accounts.reset_password", token=tokens.reset_token(user)))
+
+
+def reset_password(token, new_password):
+    """Set a new password from a reset link, once; every session of the account is logged out. The link came
+    to the address, so the address is verified too. NotAllowed for a link that is forged, expired or used."""
+    user = tokens.user_for_reset(token)
+    if user is None:
+        raise NotAllowed(_("Tautan ini tidak berlaku lagi (sudah dipakai atau lebih dari 1 jam). Minta tautan baru."))
+    check_password_rules(new_password)
+    user.password_hash = hash_password(new_password)
+    user.email_verified_at = user.email_verified_at or utcnow()
+    rotate_session_token(user)
+    return user

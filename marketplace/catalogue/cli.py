@@ -45,7 +45,14 @@ def import_command(shop_slug, csv_file, photos_dir, approve):
     # The bar goes to stderr so that the per-row report on stdout can be saved or piped.
     with click.progressbar(length=len(records), label="Mengimpor", show_pos=True,
                            file=sys.stderr) as bar:
-        results = importer.import_file(job, records, progress=lambda _record: bar.update(1))
+
+        def row_done(_record):
+            # Each row is its own transaction, so the next row's photos are decoded with none open.
+            db.session.commit()
+            bar.update(1)
+
+        db.session.commit()
+        results = importer.import_file(job, records, progress=row_done)
     db.session.commit()
     for result in results:
         click.echo(_describe(result))

@@ -185,8 +185,15 @@ def import_record(job, record):
 
 def _import_values(job, line, values):
     existing = job.existing.get(_key(values["title"]))
-    clean = _details(job, values, existing)
+    # Photos first, before the row touches the database: decoding takes seconds, and the caller commits
+    # between rows, so no transaction (no SQLite write lock) is held meanwhile.
     batches = _store_photos(job, _photo_paths(job, values["photos"]))
+    try:
+        clean = _details(job, values, existing)
+    except BaseException:
+        for batch in batches:
+            batch.discard()
+        raise
     if not batches and _nothing_to_do(job, clean, existing):
         # The usual case when a file is run again: no savepoint, no flush.
         return RowResult(line, existing.title, "unchanged", status=existing.status, photos=len(existing.images),

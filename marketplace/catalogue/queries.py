@@ -255,3 +255,8 @@ def stock_state(product):
     if product.stock <= 0:
         return "sold_out"
     return "few_left" if product.stock <= service.LOW_STOCK else "in_stock"
+
+
+def photo_hashes_in_use(_sender=None):
+    """Content hashes of every listing's photos, whatever the listing's state (`flask media collect`)."""
+    return set(db.session.scalars(select(ProductImage.content_hash).distinct()))

@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from ..errors import InvalidInput, InvalidState, NotAllowed
 from ..extensions import db
+from ..media import intake
 from ..media.service import process_upload
 from ..models_base import utcnow
 from ..moderation import service as moderation
@@ -245,26 +246,34 @@ class PhotoBatch:
 
 
 def process_photos(uploads, storage, room=MAX_PHOTOS):
-    """Run uploads (bytes or file objects) through the media pipeline, all or nothing; returns a PhotoBatch."""
+    """The entry to the photo pipeline for every caller (forms, importer, resumable uploads): measure every
+    upload (bytes or file objects) and the batch before decoding any, then process them all or nothing into
+    storage; returns a PhotoBatch. It never touches the database: call it with no transaction open, since
+    decoding takes seconds, then record the batch's images in a short transaction of their own."""
     if len(uploads) > room:
         raise InvalidInput(_("Paling banyak %(max)d foto per produk; masih bisa ditambah %(n)d foto.",
                              max=MAX_PHOTOS, n=max(room, 0)), field="photo")
+    pending = [_named(upload, intake.take) for upload in uploads]
+    try:
+        intake.check_budget(pending)
+    except InvalidInput as error:
+        raise InvalidInput(error.message, field="photo") from error
     batch = PhotoBatch(storage)
     try:
-        for upload in uploads:
-            batch.images.append(_process_one(upload, batch))
+        for photo in pending:
+            batch.images.append(_named(photo, lambda each: process_upload(each.data, batch)))
     except BaseException:
         batch.discard()
         raise
     return batch
 
 
-def _process_one(upload, batch):
+def _named(upload, step):
+    """step(upload), with a refusal naming the file: with several photos, the producer must know which one."""
     name = (getattr(upload, "filename", "") or "")[:80]
     try:
-        return process_upload(upload, batch)
+        return step(upload)
     except InvalidInput as error:
-        # With several photos in one form, the producer needs to know which one to replace.
         message = _("%(name)s: %(message)s", name=name, message=error.message) if name else error.message
         raise InvalidInput(message, field="photo") from error
 

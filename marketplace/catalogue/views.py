@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from .. import regions
 from ..csrf import cookieless
+from ..links import site_url_for
 from ..reviews import service as reviews
 from . import queries, service
 
@@ -113,7 +114,7 @@ def shop(shop_slug):
     if found is None or not (found.is_active or _manages(found)):
         abort(404)
     page = _found(queries.shop_page(found, page_number))
-    shop_url = url_for("catalogue.shop", shop_slug=found.slug, _external=True)
+    shop_url = site_url_for("catalogue.shop", shop_slug=found.slug)
     message = _("Halo %(shop)s, saya melihat toko Anda di %(site)s: %(url)s",
                 shop=found.name, site=current_app.config["SITE_NAME"], url=shop_url)
     return render_template("catalogue/shop.html", shop=found, page=page,
@@ -127,7 +128,7 @@ def product(shop_slug, product_slug):
     found = queries.product_for_page(shop_slug, product_slug)
     if found is None or not service.can_view(found, current_user):
         abort(404)
-    product_url = url_for("catalogue.product", shop_slug=shop_slug, product_slug=product_slug, _external=True)
+    product_url = site_url_for("catalogue.product", shop_slug=found.shop.slug, product_slug=found.slug)
     message = _("Halo, saya tertarik dengan %(title)s di %(site)s: %(url)s",
                 title=found.title, site=current_app.config["SITE_NAME"], url=product_url)
     today = datetime.now(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from ..errors import InvalidInput, InvalidState
 from ..extensions import db
+from ..links import site_url_for
 from ..models_base import utcnow
 from ..notifications import service as notifications
 from . import service
@@ -184,6 +185,5 @@ def _settle(payout_id, state, **values):
 def _tell_owner(kind, object_id, shop, **context):
     """Email the shop's owner about their money, once per event."""
     owner = shop.owner
-    notifications.write(f"{kind}:{object_id}:{owner.id}", f"producer_{kind}", owner,
-                        f"notifications/producer_{kind}.txt", shop=shop,
-                        balance_url=notifications.page_link("ledger.balance"), **context)
+    notifications.write(f"{kind}:{object_id}:{owner.id}", f"producer_{kind}", owner, shop=shop,
+                        balance_url=site_url_for("ledger.balance"), **context)

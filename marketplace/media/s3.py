@@ -3,6 +3,7 @@
 Browsers fetch variants straight from MEDIA_PUBLIC_URL (a CDN or the bucket's website endpoint), never
 through Flask. Keys name their content (a hash), so objects are written once and cached for a year.
 """
+from datetime import timezone
 from urllib.parse import quote
 
 from .storage import check_key
@@ -58,6 +59,16 @@ class S3Storage:
     def delete(self, key):
         """Remove the object under key; deleting a missing key is not an error."""
         self.client.delete_object(Bucket=self.bucket, Key=check_key(key))
+
+    def modified_at(self, key):
+        """When the object under key was last written (aware UTC); FileNotFoundError if there is none."""
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=check_key(key))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                raise FileNotFoundError(key) from None
+            raise
+        return head["LastModified"].astimezone(timezone.utc)
 
     def keys(self, prefix=""):
         """Iterate, in sorted order, over the stored keys that start with prefix."""

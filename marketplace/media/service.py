@@ -101,7 +101,7 @@ def variant_dimensions(width, height, size):
 
 def process_upload(upload, storage):
     """Validate, normalise and store one photo (bytes or a binary stream); return where it lives."""
-    master = _normalise(_decode(_read_upload(upload)))
+    master = _normalise(_decode(read_upload(upload)))
     master_bytes, variants = _encode_all(master)
     content_hash = hashlib.sha256(master_bytes).hexdigest()
     keys = {size: variant_key(content_hash, size) for size in variants}
@@ -156,7 +156,7 @@ def _unsupported_format():
     return InvalidInput(_("Format foto tidak didukung. Gunakan JPEG, PNG, WebP atau HEIC."))
 
 
-def _read_upload(upload):
+def read_upload(upload):
     """The upload's bytes, refused if empty or larger than MAX_PHOTO_BYTES."""
     if isinstance(upload, (bytes, bytearray, memoryview)):
         data = bytes(upload)
@@ -171,8 +171,14 @@ def _read_upload(upload):
     return data
 
 
-def _decode(data):
-    """Identify data by its content and decode it fully; refuse anything else."""
+def photo_header(data):
+    """(width, height, format) read from the header alone, without decoding; refuses what _decode would."""
+    img = _open(data)
+    return img.width, img.height, img.format
+
+
+def _open(data):
+    """Identify data by its content and read its header; refuse other formats and decompression bombs."""
     _configure_pillow()
     try:
         img = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
@@ -184,6 +190,12 @@ def _decode(data):
     if img.width * img.height > MAX_PIXELS:
         raise InvalidInput(_("Resolusi foto terlalu besar: maksimal %(mp)d megapiksel. "
                              "Perkecil foto lalu coba lagi.", mp=MAX_PIXELS // 1_000_000))
+    return img
+
+
+def _decode(data):
+    """Identify data by its content and decode it fully; refuse anything else."""
+    img = _open(data)
     longest = max(img.size)
     scale = max(1, longest // DRAFT_MIN_SIDE)
     # Only JPEG implements draft; for the other formats this does nothing.

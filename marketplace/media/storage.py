@@ -7,6 +7,7 @@ media.s3.S3Storage keeps them in an S3-compatible bucket with the same methods
 import os
 import re
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 from flask import current_app, url_for
@@ -71,6 +72,10 @@ class LocalStorage:
     def url(self, key):
         """Where browsers fetch a stored file: through this app's /media/ route."""
         return url_for("media.serve", key=check_key(key))
+
+    def modified_at(self, key):
+        """When the file under key was last written (aware UTC); FileNotFoundError if there is none."""
+        return datetime.fromtimestamp(self.path(key).stat().st_mtime, tz=timezone.utc)
 
     def keys(self, prefix=""):
         """Iterate, in sorted order, over the stored keys that start with prefix."""

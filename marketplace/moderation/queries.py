@@ -270,3 +270,12 @@ def listing_counts(shop):
     """How many listings of the shop are in each status."""
     return dict(db.session.execute(select(Product.status, func.count()).where(Product.shop_id == shop.id)
                                    .group_by(Product.status)).all())
+
+
+def snapshot_hashes_in_use(_sender=None):
+    """Photos of each listing's last approved version: shown until an edit is confirmed (`flask media collect`)."""
+    latest = select(func.max(ProductSnapshot.id)).group_by(ProductSnapshot.product_id)
+    used = set()
+    for hashes in db.session.scalars(select(ProductSnapshot.photo_hashes).where(ProductSnapshot.id.in_(latest))):
+        used.update(hashes or ())
+    return used

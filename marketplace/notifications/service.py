@@ -3,12 +3,13 @@
 Rows are written in the caller's transaction (the state change and its message commit or vanish together);
 sending happens after the commit (marketplace/notifications/mail.py) or from `flask notifications send`.
 """
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..links import site_url_for
 from ..models_base import utcnow
 from .models import Notification
 
@@ -29,21 +30,37 @@ def order_event(kind, order, part=None):
 
 
 def _write(kind, audience, recipient, order, part):
-    """Render one order message in the recipient's language and insert it unless it was written before."""
+    """Render one message in the recipient's language and insert it unless it was written before; an address
+    not verified yet gets nothing (the marketplace must not relay mail to addresses nobody proved theirs)."""
+    if recipient.email_verified_at is None:
+        return
     key = f"{kind}:{audience}:{order.id}:{part.id if part is not None else 0}:{recipient.id}"
-    write(key, f"{audience}_{kind}", recipient, f"notifications/{audience}_{kind}.txt", order=order, part=part,
-          order_url=_link(audience, order, part))
+    _insert_message(key, f"{audience}_{kind}", recipient, order=order, part=part,
+                    order_url=_link(audience, order, part))
 
 
-def write(dedupe_key, kind, recipient, template, **context):
-    """Render a message template in the recipient's language and insert it once per dedupe_key, in the
-    caller's transaction; sent after the commit."""
-    if db.session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)) is not None:
+def write(dedupe_key, kind, recipient, **context):
+    """Write notifications/<kind>.txt to a verified address once per dedupe_key, in the caller's transaction
+    (sent after the commit); an address not verified yet gets nothing."""
+    if recipient.email_verified_at is None:
+        return
+    _insert_message(dedupe_key, kind, recipient, **context)
+
+
+def account_message(kind, recipient, dedupe_key, **context):
+    """Write an email about the account itself (verify_email, already_registered, password_reset): the only
+    messages an address gets before it is verified. A repeated dedupe_key writes nothing."""
+    _insert_message(f"account:{dedupe_key}", f"account_{kind}", recipient, **context)
+
+
+def _insert_message(key, kind, recipient, **context):
+    """Render notifications/<kind>.txt in the recipient's language and insert it once under key."""
+    if db.session.scalar(select(Notification.id).where(Notification.dedupe_key == key)) is not None:
         return
     locale = recipient.locale if recipient.locale in current_app.config["LANGUAGES"] else \
         current_app.config["BABEL_DEFAULT_LOCALE"]
-    subject, body = render(template, locale, recipient=recipient, **context)
-    values = dict(dedupe_key=dedupe_key, kind=kind, recipient_id=recipient.id, to_email=recipient.email,
+    subject, body = render(f"notifications/{kind}.txt", locale, recipient=recipient, **context)
+    values = dict(dedupe_key=key, kind=kind, recipient_id=recipient.id, to_email=recipient.email,
                   locale=locale, subject=subject[:200], body=body, created_at=utcnow(), attempts=0, last_error="")
     # A concurrent writer of the same event makes this insert fail on the unique key: the savepoint keeps
     # the caller's transaction alive, and one copy exists either way.
@@ -67,15 +84,6 @@ def render(template, locale, **context):
 
 def _link(audience, order, part):
     """The page the recipient acts on: the buyer's order page, or the producer's view of their part."""
-    if audience == "buyer":
-        return page_link("orders.order_page", code=order.code)
-    return page_link("shops.shop_order", shop_order_id=part.id)
-
-
-def page_link(endpoint, **values):
-    """An absolute link to a page, for a message (from a request or from a cron command)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = current_app.config.get("SITE_URL") or "http://localhost"
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
+    endpoint, values = ("orders.order_page", {"code": order.code}) if audience == "buyer" else \
+        ("shops.shop_order", {"shop_order_id": part.id})
+    return site_url_for(endpoint, **values)

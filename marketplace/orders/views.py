@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..accounts.views import safe_next
 from ..errors import DomainError, InvalidState
 from ..extensions import db
+from ..links import site_url_for
 from ..payments import service as payments
 from ..payments.gateway import PaymentsUnavailable
 from ..reviews import service as reviews
@@ -102,6 +103,9 @@ def remove_from_cart(product_id):
 @login_required
 def checkout():
     """Address and delivery choices, then the order is placed and the buyer goes to pay."""
+    if not current_user.is_email_verified:
+        # Order emails go only to proved addresses: the buyer proves theirs before the first order.
+        return redirect(url_for("accounts.verification_needed", next=url_for("orders.checkout")))
     cart_view = carts.view_cart(_cart() if request.method == "POST" else _visible_cart())
     if cart_view.is_empty:
         flash(_("Keranjang Anda kosong."), "info")
@@ -141,8 +145,8 @@ def _start_payment(order):
         url = payments.payment_url(order)
         if url is None:
             checkout = payments.checkout_request(
-                order, url_for("orders.order_page", code=code, checkout="success", _external=True),
-                url_for("orders.order_page", code=code, checkout="cancel", _external=True))
+                order, site_url_for("orders.order_page", code=code, checkout="success"),
+                site_url_for("orders.order_page", code=code, checkout="cancel"))
             db.session.commit()
             url = payments.remember_session(checkout.order_id, payments.open_checkout(checkout))
             db.session.commit()

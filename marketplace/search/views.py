@@ -6,6 +6,7 @@ from .. import regions
 from ..csrf import cookieless
 from ..catalogue import queries
 from ..errors import InvalidInput
+from ..links import absolute, site_url_for
 from ..media.urls import media_url
 from . import outbox, service
 from .forms import search_form
@@ -15,12 +16,6 @@ bp = Blueprint("search", __name__)
 bp.record_once(lambda state: outbox.install())
 
 FILTER_ARGS = ("q", "category", "district", "min_price", "max_price", "in_stock", "sort")
-
-
-def product_url(item, external=False):
-    """The product page of a search result."""
-    return url_for("catalogue.product", shop_slug=item["shop"]["slug"], product_slug=item["slug"],
-                   _external=external)
 
 
 def search_args(params, **changes):
@@ -72,8 +67,9 @@ def _active_names(params, tree, locale):
 
 def _item_json(item):
     return {"id": item["id"], "slug": item["slug"], "title": item["title"], "price_idr": item["price_idr"],
-            "unit": item["unit"], "url": product_url(item, external=True),
-            "image": media_url(item["image"], 320) if item["image"] else None,
+            "unit": item["unit"],
+            "url": site_url_for("catalogue.product", shop_slug=item["shop"]["slug"], product_slug=item["slug"]),
+            "image": absolute(media_url(item["image"], 320)) if item["image"] else None,
             "shop": item["shop"], "in_stock": item["in_stock"]}
 
 

@@ -123,3 +123,8 @@ def set_logo(shop, stored_image):
     """Use a processed photo as the shop's logo."""
     shop.logo_hash = stored_image.content_hash
     db.session.flush()
+
+
+def logo_hashes_in_use(_sender=None):
+    """Content hashes of every shop's logo (`flask media collect`)."""
+    return set(db.session.scalars(select(Shop.logo_hash).where(Shop.logo_hash.is_not(None)).distinct()))

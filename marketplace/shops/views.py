@@ -9,6 +9,8 @@ from ..catalogue.forms import PhotoAltForm, ProductForm, StockForm
 from ..catalogue.models import MAX_PHOTOS
 from ..errors import InvalidInput, NotAllowed
 from ..extensions import db
+from ..database import release_transaction
+from ..media import quota
 from ..media.storage import get_storage
 from . import service
 from .forms import ShopForm
@@ -42,10 +44,15 @@ def _show_error(form, error):
 def _save_with_photos(form, uploads, room, check, save, photo_field="photo"):
     """check() the typed fields, process the photos, save(photos) and commit: all of it, or nothing at all.
 
-    A refusal leaves no row and no file behind and is shown on the form; the typed values stay in it."""
+    Photos are processed with no transaction open: on SQLite a POST holds the write lock from its first query,
+    and seconds of decoding under it made every buyer's add-to-cart wait. A refusal leaves no row and no file
+    behind and is shown on the form; the typed values stay in it."""
     batch = None
     try:
         check()  # typed mistakes first: no photo work for a form that will be refused anyway
+        if uploads:
+            quota.charge_photos(current_user.id, len(uploads))
+            release_transaction(db.session)
         batch = catalogue.process_photos(uploads, get_storage(), room)
         result = save(batch.images)
         db.session.commit()

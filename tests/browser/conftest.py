@@ -38,6 +38,7 @@ class LiveServer:
         self.app = app
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
+        app.config["SITE_URL"] = self.url  # links in emails and payment redirects come back here
         self._thread = threading.Thread(target=self._server.serve_forever, name="live-server", daemon=True)
 
     def start(self):
@@ -59,12 +60,28 @@ class LiveServer:
             db.session.commit()
             return result
 
+    def emailed_link(self, email, path_prefix):
+        """The path of the newest link starting with path_prefix in a mail to email (the .eml outbox)."""
+        import email as email_parser
+        import glob
+        import os
+        import re
+
+        for name in sorted(glob.glob(os.path.join(self.app.config["MAIL_OUTBOX_DIR"], "*.eml")), reverse=True):
+            with open(name, "rb") as handle:
+                message = email_parser.message_from_binary_file(handle, policy=email_parser.policy.default)
+            if message["To"] == email:
+                found = re.search(rf"{re.escape(self.url)}({re.escape(path_prefix)}\S+)", message.get_content())
+                if found:
+                    return found.group(1)
+        raise AssertionError(f"no mail to {email} with a {path_prefix} link")
+
     def make_user(self, role="buyer", email=None, password=TEST_PASSWORD, name="Tester Browser"):
         """Register a user through the accounts service; returns the email."""
         from marketplace.accounts import service
 
         email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.com"
-        return self.run(lambda: service.register_user(email=email, name=name, phone="081234567890",
+        return self.run(lambda: service.register_user(verified=True, email=email, name=name, phone="081234567890",
                                                       password=password, role=role).email)
 
 

@@ -25,7 +25,7 @@ def watch_console(page):
     return problems
 
 
-def register_buyer(page, email):
+def register_buyer(page, email, live_server):
     """Fill in the registration form as a new buyer."""
     page.goto("/")
     page.get_by_role("link", name="Daftar").click()
@@ -36,6 +36,8 @@ def register_buyer(page, email):
     page.get_by_label("Kata sandi", exact=True).fill(TEST_PASSWORD)
     page.get_by_label("Ulangi kata sandi").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Daftar").click()
+    expect(page.get_by_role("heading", name="Periksa email Anda")).to_be_visible()
+    page.goto(live_server.emailed_link(email, "/account/verify/"))
 
 
 def log_in(page, email, password=TEST_PASSWORD):
@@ -51,9 +53,9 @@ def test_register_logout_login(new_context, live_server, javascript):
     problems = watch_console(page)
     email = f"rina-{uuid.uuid4().hex[:8]}@example.com"
 
-    register_buyer(page, email)
+    register_buyer(page, email, live_server)
     expect(page).to_have_url(live_server.url + "/")
-    expect(page.get_by_role("status")).to_contain_text("Selamat datang, Ibu Rina")
+    expect(page.get_by_role("status")).to_contain_text("Email Anda sudah terverifikasi")
     expect(page.get_by_role("button", name="Keluar")).to_be_visible()
 
     page.get_by_role("button", name="Keluar").click()

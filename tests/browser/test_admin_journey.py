@@ -39,12 +39,12 @@ def build_world(tag):
     from marketplace.moderation import service as moderation
     from marketplace.shops import service as shops
 
-    admin = accounts.register_user(email=f"admin-{tag}@example.com", name="Admin Wati", phone="",
+    admin = accounts.register_user(verified=True, email=f"admin-{tag}@example.com", name="Admin Wati", phone="",
                                    password=TEST_PASSWORD, role="admin")
     category_id = db.session.scalar(select(Category.id).where(Category.slug == "madu"))
 
     def shop(name):
-        owner = accounts.register_user(email=f"p-{uuid.uuid4().hex[:8]}@example.com", name="Produsen",
+        owner = accounts.register_user(verified=True, email=f"p-{uuid.uuid4().hex[:8]}@example.com", name="Produsen",
                                        phone="0812 3456 7890", password=TEST_PASSWORD, role="producer")
         return shops.open_shop(owner, shops.ShopDetails(
             name=name, story="", district_code="64.02.06", village_code=regions.children("64.02.06")[0][0],

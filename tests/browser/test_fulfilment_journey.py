@@ -29,9 +29,9 @@ def _emails(live_server):
     return found
 
 
-def _producer_lists_honey(page, tmp_path, token, javascript):
+def _producer_lists_honey(page, live_server, tmp_path, token, javascript):
     email = f"produsen-{token}@example.com"
-    register_producer(page, email)
+    register_producer(page, email, live_server)
     open_shop(page, f"Madu Jembayan {token}")
     title = f"Madu Kelulut {token}"
     create_listing(page, title, str(phone_photo(tmp_path / "madu.jpg")), javascript)
@@ -113,7 +113,7 @@ def test_from_first_listing_to_review(new_context, live_server, tmp_path, javasc
     admin_page = new_context(java_script_enabled=javascript).new_page()
     problems = watch_console(producer_page) + watch_console(buyer_page)
 
-    producer_email, title = _producer_lists_honey(producer_page, tmp_path, token, javascript)
+    producer_email, title = _producer_lists_honey(producer_page, live_server, tmp_path, token, javascript)
     _admin_approves(admin_page, live_server, title)
     buyer_email = live_server.make_user("buyer")
     code = _buyer_orders_and_pays(buyer_page, token, title, buyer_email, javascript)

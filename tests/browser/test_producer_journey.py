@@ -27,7 +27,7 @@ def phone_photo(path, size=(3000, 2000)):
     return path
 
 
-def register_producer(page, email):
+def register_producer(page, email, live_server):
     page.goto("/register")
     page.get_by_label("Nama lengkap").fill("Ibu Sumiati")
     page.get_by_label("Email").fill(email)
@@ -36,6 +36,8 @@ def register_producer(page, email):
     page.get_by_label("Kata sandi", exact=True).fill(TEST_PASSWORD)
     page.get_by_label("Ulangi kata sandi").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Daftar").click()
+    expect(page.get_by_role("heading", name="Periksa email Anda")).to_be_visible()
+    page.goto(live_server.emailed_link(email, "/account/verify/"))
 
 
 def open_shop(page, shop_name):
@@ -88,7 +90,7 @@ def test_producer_from_registration_to_approved_listing(new_context, live_server
     title = f"Madu Kelulut Asli {uuid.uuid4().hex[:6]}"
     photo = phone_photo(tmp_path / "IMG_2024.jpg")
 
-    register_producer(page, email)
+    register_producer(page, email, live_server)
     expect(page).to_have_url(live_server.url + "/dashboard")
     expect(page.get_by_text("Anda belum membuka toko")).to_be_visible()
 

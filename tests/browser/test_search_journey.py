@@ -23,13 +23,13 @@ def _seed(token):
     from marketplace.moderation import service as moderation
     from marketplace.shops import service as shops
 
-    admin = accounts.register_user(email=f"admin-search-{token}@example.com", name="Admin", phone="",
+    admin = accounts.register_user(verified=True, email=f"admin-search-{token}@example.com", name="Admin", phone="",
                                    password=TEST_PASSWORD, role="admin")
     keripik = db.session.scalar(select(Category.id).where(Category.slug == "keripik"))
     for number, (district, title) in enumerate([("64.02.07", f"Keripik Pisang Manis {token}"),
                                                 ("64.02.06", f"Keripik Singkong Balado {token}")]):
         owner = accounts.register_user(email=f"produsen-search{number}-{token}@example.com", name="Produsen",
-                                       phone="081234567890", password=TEST_PASSWORD, role="producer")
+                                       phone="081234567890", password=TEST_PASSWORD, role="producer", verified=True)
         shop = shops.open_shop(owner, shops.ShopDetails(
             name=f"Dapur Keripik {number} {token}", story="", district_code=district,
             village_code=regions.children(district)[0][0], whatsapp="0812 3456 7890", shipping_fee_idr=10000,

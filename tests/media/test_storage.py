@@ -98,3 +98,14 @@ def test_get_storage_uses_media_root(tmp_path):
     app.config["MEDIA_ROOT"] = str(tmp_path / "configured")
     with app.app_context():
         assert get_storage().root == tmp_path / "configured"
+
+
+def test_modified_at_is_the_last_write_in_utc(storage):
+    from datetime import datetime, timedelta, timezone
+
+    storage.save("m/ab/x.webp", b"1")
+    written = storage.modified_at("m/ab/x.webp")
+    assert written.tzinfo is not None
+    assert abs(written - datetime.now(timezone.utc)) < timedelta(minutes=1)
+    with pytest.raises(FileNotFoundError):
+        storage.modified_at("m/ab/missing.webp")

@@ -129,7 +129,11 @@ def test_registering_with_a_cart_keeps_it_and_page_views_write_nothing(client, m
     client.post("/register", data={"csrf_token": token, "name": "Ibu Rina", "email": "rina-cart@example.com",
                                    "phone": "0812 3456 7890", "role": "buyer", "password": "correct horse battery",
                                    "confirm": "correct horse battery"})
-    # Registering (a POST) takes the visitor's cart into the new account, as logging in does.
+    # The emailed link logs the new buyer in, in this browser, and takes the visitor's cart into the account.
+    from marketplace.accounts import service as accounts, tokens
+
+    assert db.session.scalars(select(CartItem)).all() == []
+    client.get(f"/account/verify/{tokens.verification_token(accounts.find_user_by_email('rina-cart@example.com'))}")
     items = db.session.scalars(select(CartItem)).all()
     assert [(item.product_id, item.quantity) for item in items] == [(product.id, 2)]
     assert _session_cart(client) == {}

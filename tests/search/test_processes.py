@@ -48,9 +48,9 @@ def _producer_with_listings(count):
     """A producer's email and the ids of `count` approved listings of their new shop."""
     email = f"producer-{uuid.uuid4().hex[:8]}@example.com"
     owner = accounts.register_user(email=email, name="Produsen", phone="081234567890", password=TEST_PASSWORD,
-                                   role="producer")
+                                   role="producer", verified=True)
     admin = accounts.register_user(email=f"admin-{uuid.uuid4().hex[:8]}@example.com", name="Admin", phone="",
-                                   password=TEST_PASSWORD, role="admin")
+                                   password=TEST_PASSWORD, role="admin", verified=True)
     shop = shops.open_shop(owner, shops.ShopDetails(
         name=f"Toko {email[9:17]}", story="", district_code="64.02.06", village_code=regions.children("64.02.06")[0][0],
         whatsapp="0812 3456 7890", shipping_fee_idr=0, pickup_allowed=True))
