@@ -1,0 +1,67 @@
+"""Every page type on a 360 px phone: nothing scrolls sideways, and buttons and fields are big enough to tap.
+
+PHONE_SCREENSHOTS=<folder> also saves a full-page screenshot of each, to look at."""
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.browser.phone_pages import log_in, seed
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 740}
+TAP_MIN_PX = 44
+# Why the page is wider than the screen: the elements that stick out, for the failure message.
+WIDER_THAN_SCREEN = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const box = el.getBoundingClientRect();
+    if (box.right > width + 0.5 && box.width > 0) {
+      out.push(el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : "") +
+               " right=" + Math.round(box.right));
+    }
+  }
+  return {scroll: document.documentElement.scrollWidth, viewport: window.innerWidth, out: out.slice(0, 8)};
+}"""
+# Buttons, fields and button-like links shorter than a finger (visible ones only; inline text links are exempt).
+SMALL_TARGETS = """(min) => {
+  const out = [];
+  const targets = document.querySelectorAll(
+    "main button, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), main select, " +
+    "main a.button, header button, header input, header select");
+  for (const el of targets) {
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.height > 0 && box.height < min - 0.5 && !el.closest(".visually-hidden")) {
+      out.push(el.tagName.toLowerCase() + " '" + (el.textContent || el.name || "").trim().slice(0, 30) + "' " +
+               Math.round(box.height) + "px");
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def marketplace(live_server):
+    return seed(live_server)
+
+
+@pytest.mark.parametrize("role", ["visitor", "buyer", "producer", "admin"])
+def test_every_page_fits_a_360px_phone(new_context, marketplace, role):
+    page = new_context(viewport=PHONE).new_page()
+    if role != "visitor":
+        log_in(page, getattr(marketplace, role))
+    if role == "buyer":  # something in the cart, so the cart and checkout show their tables and forms
+        page.goto(dict(marketplace.pages["visitor"])["product"])
+        page.get_by_role("button", name="Tambah ke keranjang").click()
+    problems = {}
+    for name, path in marketplace.pages[role]:
+        page.goto(path)
+        if os.environ.get("PHONE_SCREENSHOTS"):
+            page.screenshot(path=Path(os.environ["PHONE_SCREENSHOTS"]) / f"{role}-{name}.png", full_page=True)
+        width = page.evaluate(WIDER_THAN_SCREEN)
+        small = page.evaluate(SMALL_TARGETS, TAP_MIN_PX)
+        if width["scroll"] != width["viewport"] or small:
+            problems[name] = {"width": width, "small targets": small}
+    assert problems == {}
