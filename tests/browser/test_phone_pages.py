@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.phone_pages import log_in, seed
 
@@ -65,3 +66,18 @@ def test_every_page_fits_a_360px_phone(new_context, marketplace, role):
         if width["scroll"] != width["viewport"] or small:
             problems[name] = {"width": width, "small targets": small}
     assert problems == {}
+
+
+def test_search_results_come_first_on_a_phone_two_cards_to_a_row(new_context, marketplace):
+    page = new_context(viewport=PHONE).new_page()
+    page.goto(f"/search?q=madu+{marketplace.token}&category=madu&in_stock=1")
+    summary = page.locator("details.search-side > summary")
+    expect(summary).to_have_text("Filter (2)")
+    expect(page.get_by_label("Harga dari (Rp)")).to_be_hidden()
+    cards = page.locator(".grid .card")
+    expect(cards).to_have_count(3)
+    first, second = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
+    assert first["y"] == second["y"] and first["x"] < second["x"]  # two to a row
+    assert first["y"] < PHONE["height"]  # the first results are on the first screen
+    summary.click()
+    expect(page.get_by_role("search", name="Saring pencarian")).to_be_visible()
