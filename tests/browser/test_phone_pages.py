@@ -81,3 +81,20 @@ def test_search_results_come_first_on_a_phone_two_cards_to_a_row(new_context, ma
     assert first["y"] < PHONE["height"]  # the first results are on the first screen
     summary.click()
     expect(page.get_by_role("search", name="Saring pencarian")).to_be_visible()
+
+
+def test_the_product_page_shows_title_price_shipping_and_buy_button_in_the_first_screen(new_context, marketplace):
+    screen = {"width": 412, "height": 823}
+    page = new_context(viewport=screen).new_page()
+    page.goto(dict(marketplace.pages["visitor"])["product"])
+    photo = page.locator("img.main")
+    expect(photo).to_have_js_property("complete", True)
+    assert photo.evaluate("img => img.naturalHeight > img.naturalWidth")  # a real 3:4 photo
+    assert photo.bounding_box()["height"] >= 0.4 * screen["height"]  # not shrunk to nothing
+    if os.environ.get("PHONE_SCREENSHOTS"):
+        page.screenshot(path=Path(os.environ["PHONE_SCREENSHOTS"]) / "product-first-screen-412.png")
+    for part in (page.get_by_role("heading", level=1), page.locator(".facts .price"),
+                 page.get_by_text("Ongkos kirim Rp15.000 per pesanan"),
+                 page.get_by_role("button", name="Tambah ke keranjang")):
+        box = part.bounding_box()
+        assert box["y"] + box["height"] <= screen["height"], part
