@@ -26,11 +26,34 @@ def _email_key():
 
 def safe_next(default_endpoint="catalogue.home"):
     """The `next` target when it stays on this site, else a default page."""
+    target = _local_next()
+    return target if target is not None else url_for(default_endpoint)
+
+
+def _local_next():
+    """The `next` argument when it is a path on this site, else None."""
     target = request.args.get("next", "")
     parts = urlsplit(target)
     if target.startswith("/") and not target.startswith("//") and not parts.netloc and "\\" not in target:
         return target
-    return url_for(default_endpoint)
+    return None
+
+
+def landing_endpoint(user):
+    """Where a user starts after logging in: producers and admins at their work, buyers at the shop window."""
+    if user.is_admin:
+        return "moderation.overview"
+    return "shops.dashboard" if user.is_producer else "catalogue.home"
+
+
+def _login_reason():
+    """Why the login page was shown, when a page sent the visitor here: said above the form."""
+    target = _local_next()
+    if target is None:
+        return None
+    if urlsplit(target).path in (url_for("orders.checkout"), url_for("orders.cart")):
+        return _("Masuk atau daftar untuk memesan. Isi keranjang Anda tetap tersimpan.")
+    return _("Masuk dulu untuk membuka halaman itu.")
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -51,8 +74,9 @@ def register():
             merge_visitor_cart(session, user)
             db.session.commit()
             flash(_("Selamat datang, %(name)s! Akun Anda sudah dibuat.", name=user.name), "success")
-            return redirect(url_for("shops.dashboard") if user.is_producer else url_for("catalogue.home"))
-    return render_template("accounts/register.html", form=form), 200 if request.method == "GET" else 422
+            return redirect(safe_next(landing_endpoint(user)))
+    return render_template("accounts/register.html", form=form, next=_local_next(), reason=_login_reason()), \
+        200 if request.method == "GET" else 422
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -69,10 +93,10 @@ def login():
             login_user(user)
             merge_visitor_cart(session, user)
             db.session.commit()
-            return redirect(safe_next())
+            return redirect(safe_next(landing_endpoint(user)))
         form.password.errors.append(_("Email atau kata sandi salah."))
     status = 200 if request.method == "GET" else 401
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form, next=_local_next(), reason=_login_reason()), status
 
 
 @bp.route("/logout", methods=["POST"])

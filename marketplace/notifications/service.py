@@ -28,16 +28,38 @@ def order_event(kind, order, part=None):
             _write(kind, "producer", each.shop.owner, order, each)
 
 
+def listing_decided(kind, product, decision):
+    """Tell the producer their listing was approved or rejected ("approved" | "rejected"; the reason is told)."""
+    _write_once(f"listing_{kind}:{decision.id}", f"producer_listing_{kind}", product.shop.owner, product=product,
+                reason=decision.reason, page_url=_url("shops.edit_product", product_id=product.id))
+
+
+def review_written(review):
+    """Tell the producer a buyer reviewed one of their listings."""
+    _write_once(f"reviewed:{review.id}", "producer_reviewed", review.shop.owner, review=review,
+                page_url=_url("reviews.producer_reviews"))
+
+
+def review_replied(review):
+    """Tell the buyer the producer answered their review."""
+    _write_once(f"review_replied:{review.id}", "buyer_review_replied", review.buyer, review=review,
+                page_url=_url("catalogue.product", shop_slug=review.shop.slug, product_slug=review.product.slug))
+
+
 def _write(kind, audience, recipient, order, part):
-    """Render one message in the recipient's language and insert it unless it was written before."""
+    """One message about an order event, unless it was written before."""
     key = f"{kind}:{audience}:{order.id}:{part.id if part is not None else 0}:{recipient.id}"
+    _write_once(key, f"{audience}_{kind}", recipient, order=order, part=part, order_url=_link(audience, order, part))
+
+
+def _write_once(key, kind, recipient, **context):
+    """Render notifications/<kind>.txt in the recipient's language and insert it unless it was written before."""
     if db.session.scalar(select(Notification.id).where(Notification.dedupe_key == key)) is not None:
         return
     locale = recipient.locale if recipient.locale in current_app.config["LANGUAGES"] else \
         current_app.config["BABEL_DEFAULT_LOCALE"]
-    subject, body = render(f"notifications/{audience}_{kind}.txt", locale, order=order, part=part,
-                           recipient=recipient, order_url=_link(audience, order, part))
-    values = dict(dedupe_key=key, kind=f"{audience}_{kind}", recipient_id=recipient.id, to_email=recipient.email,
+    subject, body = render(f"notifications/{kind}.txt", locale, recipient=recipient, **context)
+    values = dict(dedupe_key=key, kind=kind, recipient_id=recipient.id, to_email=recipient.email,
                   locale=locale, subject=subject[:200], body=body, created_at=utcnow(), attempts=0, last_error="")
     # A concurrent writer of the same event makes this insert fail on the unique key: the savepoint keeps
     # the caller's transaction alive, and one copy exists either way.
@@ -63,6 +85,11 @@ def _link(audience, order, part):
     """The page the recipient acts on: the buyer's order page, or the producer's view of their part."""
     endpoint, values = ("orders.order_page", {"code": order.code}) if audience == "buyer" else \
         ("shops.shop_order", {"shop_order_id": part.id})
+    return _url(endpoint, **values)
+
+
+def _url(endpoint, **values):
+    """An absolute link for an email: the request's host, or SITE_URL in a cron command."""
     if has_request_context():
         return url_for(endpoint, _external=True, **values)
     base = current_app.config.get("SITE_URL") or "http://localhost"
