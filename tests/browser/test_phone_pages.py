@@ -1,7 +1,10 @@
-"""Every page type on a 360 px phone: nothing scrolls sideways, and buttons and fields are big enough to tap.
+"""Every page type on a 360 px phone: nothing scrolls sideways, buttons and fields are big enough to tap, and
+axe-core finds no accessibility violation.
 
 PHONE_SCREENSHOTS=<folder> also saves a full-page screenshot of each, to look at."""
+import json
 import os
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -43,6 +46,22 @@ SMALL_TARGETS = """(min) => {
 }"""
 
 
+# axe-core as shipped by the axe-playwright-python package (MPL-2.0), run in the page through Playwright's
+# evaluate (the site's Content-Security-Policy allows no injected <script>, and needs not to).
+AXE_SOURCE = (resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map(v => v.id + " (" + v.impact + "): " +
+    v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "));
+}"""
+
+
+def accessibility_violations(page):
+    """Every axe-core violation on the page, as 'rule (impact): first elements'."""
+    page.evaluate(AXE_SOURCE)
+    return page.evaluate(AXE_RUN)
+
+
 @pytest.fixture(scope="module")
 def marketplace(live_server):
     return seed(live_server)
@@ -63,9 +82,10 @@ def test_every_page_fits_a_360px_phone(new_context, marketplace, role):
             page.screenshot(path=Path(os.environ["PHONE_SCREENSHOTS"]) / f"{role}-{name}.png", full_page=True)
         width = page.evaluate(WIDER_THAN_SCREEN)
         small = page.evaluate(SMALL_TARGETS, TAP_MIN_PX)
-        if width["scroll"] != width["viewport"] or small:
-            problems[name] = {"width": width, "small targets": small}
-    assert problems == {}
+        axe = accessibility_violations(page)
+        if width["scroll"] != width["viewport"] or small or axe:
+            problems[name] = {"width": width, "small targets": small, "axe": axe}
+    assert problems == {}, json.dumps(problems, indent=1)
 
 
 def test_search_results_come_first_on_a_phone_two_cards_to_a_row(new_context, marketplace):
@@ -98,3 +118,13 @@ def test_the_product_page_shows_title_price_shipping_and_buy_button_in_the_first
                  page.get_by_role("button", name="Tambah ke keranjang")):
         box = part.bounding_box()
         assert box["y"] + box["height"] <= screen["height"], part
+
+
+def test_the_packing_slip_has_a_print_button_with_javascript_only(new_context, marketplace):
+    path = dict(marketplace.pages["producer"])["packing-slip"]
+    for javascript in (True, False):
+        page = new_context(viewport=PHONE, java_script_enabled=javascript).new_page()
+        log_in(page, marketplace.producer)
+        page.goto(path)
+        button = page.get_by_role("button", name="Cetak slip")
+        expect(button).to_be_visible() if javascript else expect(button).to_be_hidden()
