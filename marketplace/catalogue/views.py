@@ -5,7 +5,7 @@ from datetime import datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -141,3 +141,18 @@ def product(shop_slug, product_slug):
         halal_expired=bool(found.halal_expires_on and found.halal_expires_on < today),
         manages=_manages(found.shop), whatsapp_url=_whatsapp_link(found.shop, message),
         rating=reviews.rating_summary(found.id), reviews=reviews.visible_reviews(found.id))
+
+
+_REGION_CODE = re.compile(r"[0-9]{2}(?:\.[0-9]{2}){0,2}")
+
+
+@bp.route("/api/v1/regions/<code>")
+def region_children(code):
+    """The regions inside one (regencies of a province, districts, villages) as JSON, for forms that fill
+    their next list without reloading the page. Public data that never changes between deployments."""
+    if not _REGION_CODE.fullmatch(code) or not regions.name(code):
+        abort(404)
+    response = jsonify({"code": code, "children": [{"code": child, "name": name}
+                                                   for child, name in regions.children(code)]})
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

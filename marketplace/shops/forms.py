@@ -31,7 +31,8 @@ class ShopForm(Form):
                        render_kw={"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"})
     story = TextAreaField(_l("Cerita toko"), validators=[Optional()])
     district_code = SelectField(_l("Kecamatan"), validators=[InputRequired(message=_l("Pilih kecamatan."))],
-                                invalid_choice_message=_l("Pilih kecamatan di Kutai Kartanegara."))
+                                invalid_choice_message=_l("Pilih kecamatan di Kutai Kartanegara."),
+                                render_kw={"data-region-next": "village_code"})
     village_code = SelectField(_l("Desa/kelurahan"), validators=[InputRequired(message=_l("Pilih desa."))],
                                invalid_choice_message=_l("Pilih desa di kecamatan yang dipilih."))
     whatsapp = TelField(_l("Nomor WhatsApp"), validators=[InputRequired()],

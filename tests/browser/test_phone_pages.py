@@ -128,3 +128,14 @@ def test_the_packing_slip_has_a_print_button_with_javascript_only(new_context, m
         page.goto(path)
         button = page.get_by_role("button", name="Cetak slip")
         expect(button).to_be_visible() if javascript else expect(button).to_be_hidden()
+
+
+def test_choosing_a_district_fills_the_shop_forms_villages_without_a_reload(new_context, marketplace):
+    page = new_context(viewport=PHONE).new_page()
+    log_in(page, marketplace.producer)
+    page.goto("/dashboard/shop")
+    page.evaluate("window.notReloaded = true")
+    page.get_by_label("Kecamatan").select_option("64.02.06")  # Tenggarong
+    expect(page.get_by_label("Desa/kelurahan").locator("option", has_text="Bukit Biru")).to_be_attached()
+    assert page.evaluate("window.notReloaded === true")
+    expect(page.get_by_role("button", name="Tampilkan desa di kecamatan ini")).not_to_be_in_viewport()

@@ -84,3 +84,4 @@ def test_a_hidden_listing_is_not_revealed_through_its_old_address(client, make_p
 def test_unknown_addresses_stay_404(client, make_product, path):
     make_product()
     assert client.get(path).status_code == 404
+
