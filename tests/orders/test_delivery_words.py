@@ -24,3 +24,19 @@ def test_method_and_shipped_state_use_different_words(client, auth, make_order, 
     db.session.commit()
     after = visible_text(client.get(f"/orders/{order.code}?lang={lang}").get_data(as_text=True))
     assert method in after and f" {state} " in after
+
+
+def test_receipt_is_confirmed_in_two_steps_and_the_admin_menu_says_shops(client, auth, make_order, make_user):
+    order = make_order()
+    part = order.shop_orders[0]
+    service.accept_shop_order(part, part.shop.owner)
+    service.ship_shop_order(part, part.shop.owner, "jne", "JP123456")
+    db.session.commit()
+    auth.login(order.buyer.email)
+    page = client.get(f"/orders/{order.code}").get_data(as_text=True)
+    confirm = page[page.index('<details class="confirm">'):page.index("</details>", page.index('<details class="confirm">'))]
+    assert '<summary class="button">Pesanan sudah diterima</summary>' in confirm
+    assert ">Ya, barang sudah saya terima</button>" in confirm
+    auth.logout()
+    auth.login(make_user("admin").email)
+    assert ">Shops</a>" in client.get("/admin?lang=en").get_data(as_text=True)
