@@ -26,3 +26,14 @@ def test_the_product_page_states_the_shipping_fee(client, make_product, make_sho
     product = make_product(shop=make_shop(shipping_fee_idr=15000))
     text = visible_text(client.get(f"/toko/{product.shop.slug}/{product.slug}").get_data(as_text=True))
     assert "Ongkos kirim Rp15.000 per pesanan" in text
+
+
+def test_changing_a_quantity_says_so_and_returns_to_the_line(client, make_product):
+    from tests.conftest import csrf_token
+
+    product = make_product(stock=10)
+    token = csrf_token(client, f"/toko/{product.shop.slug}/{product.slug}")
+    client.post("/cart/add", data={"product_id": product.id, "quantity": "1", "csrf_token": token})
+    response = client.post(f"/cart/{product.id}/quantity", data={"quantity": "3", "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == f"/cart#line-{product.id}"
+    assert "Jumlah sudah diubah." in client.get("/cart").get_data(as_text=True)
