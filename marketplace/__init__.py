@@ -56,6 +56,7 @@ def _init_extensions(app):
     from .media.urls import media_src, media_srcset, media_url
     from .orders.messaging import courier_name
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from . import static_files
     from .notifications import sending
     from .notifications.names import email_name
     from .security import add_security_headers
@@ -81,6 +82,7 @@ def _init_extensions(app):
     app.add_template_global(courier_name)
     app.add_template_filter(email_name)
     app.after_request(add_security_headers)
+    static_files.init_app(app)
     sending.install()
 
 

@@ -1,4 +1,4 @@
-"""Small text rules shared by features: slugs and Indonesian phone numbers."""
+"""Small text rules shared by features: slugs, Indonesian phone numbers, and numbers typed the Indonesian way."""
 import re
 import unicodedata
 
@@ -29,3 +29,34 @@ def normalise_mobile(raw):
     if not _MOBILE.match(national):
         return None
     return "+62" + national
+
+
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+")
+_GROUPED_NUMBER = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{3})+")
+_CURRENCY_PREFIX = re.compile(r"^(?:rp\.?|idr)\s*", re.IGNORECASE)
+# "Rp15.000,-" and "Rp15.000,00" are how prices are often written; both mean whole rupiah.
+_CURRENCY_SUFFIX = re.compile(r"(?:,-|,00?)$")
+# Longer than this, a number is beyond every range we accept; the caller's range check says so.
+_MAX_DIGITS = 18
+_OUT_OF_RANGE = 10 ** _MAX_DIGITS
+
+
+def parse_whole_number(text, currency=False):
+    """'15000' or '15.000' (and, as currency, 'Rp 15.000' or 'Rp15.000,-') as an int; ValueError otherwise.
+
+    The one rule for every rupiah typed anywhere (listing and shop forms, search filters, the JSON API,
+    the spreadsheet import): '200.000', '200000' and 'Rp200.000' are the same amount; '15,5' is refused."""
+    value = (text or "").strip()
+    if currency:
+        value = _CURRENCY_SUFFIX.sub("", _CURRENCY_PREFIX.sub("", value)).strip()
+    if not (_PLAIN_NUMBER.fullmatch(value) or _GROUPED_NUMBER.fullmatch(value)):
+        raise ValueError(value)
+    digits = value.replace(".", "")
+    if len(digits.lstrip("-")) > _MAX_DIGITS:
+        return -_OUT_OF_RANGE if digits.startswith("-") else _OUT_OF_RANGE
+    return int(digits)
+
+
+def parse_rupiah(text):
+    """Whole rupiah as people type them ('200.000', '200000', 'Rp200.000', 'Rp 200.000,-'); ValueError otherwise."""
+    return parse_whole_number(text, currency=True)

@@ -127,7 +127,7 @@ def count_users():
     return db.session.scalar(select(func.count(User.id)))
 
 
-def self_register(*, email, name, phone, password, role, locale):
+def self_register(*, email, name, phone, password, role, locale, next_path=None):
     """Open a buyer or producer account and mail its verification link; the new user, or None when the address
     already has an account, whose owner is told instead. Callers answer both the same way, so the form never
     reveals who has an account."""
@@ -145,17 +145,19 @@ def self_register(*, email, name, phone, password, role, locale):
         return None
     user = register_user(email=email, name=name, phone=phone, password=password, role=role)
     remember_language(user, locale)
-    send_verification(user)
+    send_verification(user, next_path)
     return user
 
 
-def send_verification(user):
-    """Mail the link that verifies the user's address (at most one every ten minutes)."""
+def send_verification(user, next_path=None):
+    """Mail the link that verifies the user's address (at most one every ten minutes); following it leads on
+    to next_path (a page of this site, e.g. checkout) once logged in."""
     if user.is_email_verified:
         return
     bucket = int(utcnow().timestamp()) // 600
     notifications.account_message("verify_email", user, f"verify:{user.id}:{bucket}",
-                                  link=site_url_for("accounts.verify_email", token=tokens.verification_token(user)))
+                                  link=site_url_for("accounts.verify_email", token=tokens.verification_token(user),
+                                                    **({"next": next_path} if next_path else {})))
 
 
 def verify_email(token):

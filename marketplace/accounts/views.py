@@ -32,11 +32,34 @@ def _typed_email():
 
 def safe_next(default_endpoint="catalogue.home"):
     """The `next` target when it stays on this site, else a default page."""
+    target = _local_next()
+    return target if target is not None else url_for(default_endpoint)
+
+
+def _local_next():
+    """The `next` argument when it is a path on this site, else None."""
     target = request.args.get("next", "")
     parts = urlsplit(target)
     if target.startswith("/") and not target.startswith("//") and not parts.netloc and "\\" not in target:
         return target
-    return url_for(default_endpoint)
+    return None
+
+
+def landing_endpoint(user):
+    """Where a user starts after logging in: producers and admins at their work, buyers at the shop window."""
+    if user.is_admin:
+        return "moderation.overview"
+    return "shops.dashboard" if user.is_producer else "catalogue.home"
+
+
+def _login_reason():
+    """Why the login page was shown, when a page sent the visitor here: said above the form."""
+    target = _local_next()
+    if target is None:
+        return None
+    if urlsplit(target).path in (url_for("orders.checkout"), url_for("orders.cart")):
+        return _("Masuk atau daftar untuk memesan. Isi keranjang Anda tetap tersimpan.")
+    return _("Masuk dulu untuk membuka halaman itu.")
 
 
 def rotate_csrf_token():
@@ -62,7 +85,8 @@ def register():
     if form.validate_on_submit():
         try:
             service.self_register(email=form.email.data, name=form.name.data, phone=form.phone.data,
-                                  password=form.password.data, role=form.role.data, locale=str(get_locale()))
+                                  password=form.password.data, role=form.role.data, locale=str(get_locale()),
+                                  next_path=_local_next())
         except DomainError as error:
             form.email.errors.append(error.message)
         else:
@@ -70,7 +94,8 @@ def register():
             # The same page whether the address was new or had an account (its owner got an email instead).
             return render_template("accounts/check_email.html", email=service.normalise_email(form.email.data),
                                    reason="register")
-    return render_template("accounts/register.html", form=form), 200 if request.method == "GET" else 422
+    return render_template("accounts/register.html", form=form, next=_local_next(), reason=_login_reason()), \
+        200 if request.method == "GET" else 422
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -87,11 +112,11 @@ def login():
             db.session.commit()
             _log_in(user)
             db.session.commit()
-            return redirect(safe_next())
+            return redirect(safe_next(landing_endpoint(user)))
         throttle.record_login_failure(_typed_email())
         form.password.errors.append(_("Email atau kata sandi salah."))
     status = 200 if request.method == "GET" else 401
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form, next=_local_next(), reason=_login_reason()), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -162,8 +187,8 @@ def verify_email(token):
         _log_in(user)
         db.session.commit()
     flash(_("Email Anda sudah terverifikasi."), "success")
-    if current_user.is_authenticated and current_user.is_producer:
-        return redirect(url_for("shops.dashboard"))
+    if current_user.is_authenticated:   # back where registration began (checkout), else at their work
+        return redirect(safe_next(landing_endpoint(current_user)))
     return redirect(url_for("catalogue.home"))
 
 

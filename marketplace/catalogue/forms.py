@@ -1,5 +1,4 @@
 """Forms that parse a producer's listing input; the rules themselves live in service.validate_details."""
-import re
 
 from flask_babel import get_locale, lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
@@ -7,30 +6,8 @@ from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringFie
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..forms import Form
+from ..text import parse_whole_number  # noqa: F401  (one parsing rule, in text.py; imported here by tests)
 from . import service
-
-_PLAIN = re.compile(r"-?[0-9]+")
-_GROUPED = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{3})+")
-_CURRENCY_PREFIX = re.compile(r"^(?:rp\.?|idr)\s*", re.IGNORECASE)
-# "Rp15.000,-" and "Rp15.000,00" are how prices are often written; both mean whole rupiah.
-_CURRENCY_SUFFIX = re.compile(r"(?:,-|,00?)$")
-# Longer than this, a number is beyond every range we accept; the service's range check says so.
-_MAX_DIGITS = 18
-_OUT_OF_RANGE = 10 ** _MAX_DIGITS
-
-
-def parse_whole_number(text, currency=False):
-    """'15000' or '15.000' (and, as currency, 'Rp 15.000' or 'Rp15.000,-') as an int; ValueError otherwise."""
-    value = (text or "").strip()
-    if currency:
-        value = _CURRENCY_SUFFIX.sub("", _CURRENCY_PREFIX.sub("", value)).strip()
-    if not (_PLAIN.fullmatch(value) or _GROUPED.fullmatch(value)):
-        raise ValueError(value)
-    digits = value.replace(".", "")
-    if len(digits.lstrip("-")) > _MAX_DIGITS:
-        return -_OUT_OF_RANGE if digits.startswith("-") else _OUT_OF_RANGE
-    return int(digits)
-
 
 class WholeNumberField(StringField):
     """A whole number typed the Indonesian way: '1.000' is one thousand, a comma is refused."""

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from ..moderation import service as moderation
+from ..text import parse_whole_number
 from . import service
 from .models import MAX_PHOTOS, Category, Product
 
@@ -26,8 +27,7 @@ REQUIRED = ("title", "category", "price_idr", "stock")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # The service's field names, as the file's columns call them.
 _COLUMN_OF_FIELD = {"category_id": "category", "photo": "photos"}
-# Whole numbers as spreadsheets write them: 25000, 25.000, Rp 25.000, 25.000,-
-_WHOLE = re.compile(r"(?:rp\.?\s*)?([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,12})(?:,-|,00)?", re.IGNORECASE)
+# Weights as spreadsheets write them: 350, 350 g, 350 gram (numbers are parsed by text.parse_whole_number)
 _GRAMS = re.compile(r"(.*?)\s*(?:g|gr|gram)?", re.IGNORECASE)
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -220,10 +220,13 @@ def _whole(values, column, required=True):
         if required:
             raise InvalidInput(_("Wajib diisi."), field=column)
         return 0
-    match = _WHOLE.fullmatch(raw)
-    if match is None:
+    try:
+        number = parse_whole_number(raw, currency=column == "price_idr")
+    except ValueError:
+        number = -1
+    if number < 0:
         raise InvalidInput(_("Tulis sebagai angka bulat, misalnya 25000."), field=column)
-    return int(match.group(1).replace(".", ""))
+    return number
 
 
 def _details(job, values, existing):

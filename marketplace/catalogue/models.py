@@ -107,3 +107,16 @@ class ProductImage(db.Model):
     height: Mapped[int] = mapped_column(Integer)
 
     product = relationship("Product", back_populates="images")
+
+
+class ProductSlugHistory(db.Model):
+    """A web address a listing had before within its shop: old links answer 301 to the current one."""
+
+    __tablename__ = "product_slug_history"
+    __table_args__ = (UniqueConstraint("shop_id", "slug", name="uq_product_slug_history_shop_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

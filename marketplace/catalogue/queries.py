@@ -20,7 +20,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from .. import regions
 from ..extensions import db
-from ..shops.models import Shop
+from ..shops.models import Shop, ShopSlugHistory
 from . import service
 from .models import Category, Product, ProductImage
 
@@ -248,6 +248,22 @@ def shop_by_slug(slug):
     if not _SLUG.fullmatch(slug):
         return None
     return db.session.scalar(_shop_select(), {"slug": slug})
+
+
+def moved_shop(slug):
+    """The shop that had /toko/<slug> before it took another address, or None."""
+    if not _SLUG.fullmatch(slug):
+        return None
+    return db.session.scalar(select(Shop).join(ShopSlugHistory, ShopSlugHistory.shop_id == Shop.id)
+                             .where(ShopSlugHistory.slug == slug))
+
+
+def moved_product(shop_slug, product_slug):
+    """The listing that was at /toko/<shop_slug>/<product_slug> before its shop or title changed, or None."""
+    if not (_SLUG.fullmatch(shop_slug) and _SLUG.fullmatch(product_slug)):
+        return None
+    shop = shop_by_slug(shop_slug) or moved_shop(shop_slug)
+    return None if shop is None else service.product_slug_holder(shop.id, product_slug)
 
 
 def stock_state(product):

@@ -16,7 +16,8 @@ from ..models_base import utcnow
 from ..moderation import service as moderation
 from ..shops.models import Shop
 from ..text import slugify
-from .models import MAX_PHOTOS, MAX_PRICE_IDR, MAX_STOCK, MIN_PRICE_IDR, Category, Product, ProductImage
+from .models import (MAX_PHOTOS, MAX_PRICE_IDR, MAX_STOCK, MIN_PRICE_IDR, Category, Product, ProductImage,
+                     ProductSlugHistory)
 
 PIRT_PATTERN = re.compile(r"^[0-9]{15}$")
 BPOM_PATTERN = re.compile(r"^M[DL][0-9]{12}$")
@@ -105,15 +106,36 @@ def _regulation_numbers(details):
     return pirt, bpom, halal
 
 
+def product_slug_holder(shop_id, slug):
+    """The shop's listing whose web address is or was this slug, or None."""
+    return db.session.scalar(select(Product).where(Product.shop_id == shop_id, Product.slug == slug)) or \
+        db.session.scalar(select(Product).join(ProductSlugHistory, ProductSlugHistory.product_id == Product.id)
+                          .where(ProductSlugHistory.shop_id == shop_id, ProductSlugHistory.slug == slug))
+
+
 def _unique_slug(shop, title, product=None):
+    """A slug from the title that no other listing of the shop has or had (-2, -3... when taken)."""
     base = slugify(title, 90) or "produk"
     slug, n = base, 1
     while True:
-        other = db.session.scalar(select(Product).where(Product.shop_id == shop.id, Product.slug == slug))
+        other = product_slug_holder(shop.id, slug)
         if other is None or other is product:
             return slug
         n += 1
         slug = f"{base}-{n}"
+
+
+def _move_to_slug(product, slug):
+    """Give the listing its new web address and remember the old one, so shared links keep working."""
+    if product.slug == slug:
+        return
+    db.session.add(ProductSlugHistory(shop_id=product.shop_id, product_id=product.id, slug=product.slug))
+    back = db.session.scalar(select(ProductSlugHistory).where(ProductSlugHistory.shop_id == product.shop_id,
+                                                              ProductSlugHistory.slug == slug))
+    if back is not None:  # renamed back to an old title
+        db.session.delete(back)
+        db.session.flush()
+    product.slug = slug
 
 
 def create_product(shop, details):
@@ -135,7 +157,7 @@ def update_product(product, details, stock_seen=None):
     clean = validate_details(details)
     content_changed = any(getattr(product, name) != getattr(clean, name) for name in REVIEWED_FIELDS)
     if clean.title != product.title:
-        product.slug = _unique_slug(product.shop, clean.title, product)
+        _move_to_slug(product, _unique_slug(product.shop, clean.title, product))
     for field in fields(ProductDetails):
         if field.name != "stock":
             setattr(product, field.name, getattr(clean, field.name))

@@ -5,7 +5,7 @@ from datetime import datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -48,6 +48,12 @@ def _whatsapp_link(shop, message):
 def _manages(shop):
     """True when the visitor is the shop's owner or an admin."""
     return current_user.is_authenticated and (current_user.is_admin or shop.owner_id == current_user.id)
+
+
+def _moved_permanently(path):
+    """301 to a shop's or listing's current address, keeping the page number and other query words."""
+    query = request.query_string.decode("latin-1")
+    return redirect(f"{path}?{query}" if query else path, code=301)
 
 
 @bp.route("/")
@@ -111,6 +117,8 @@ def shop(shop_slug):
     """A shop's story, contact and listings; a suspended shop only for its owner and admins."""
     page_number = _page_number()
     found = queries.shop_by_slug(shop_slug)
+    if found is None and (moved := queries.moved_shop(shop_slug)) is not None and (moved.is_active or _manages(moved)):
+        return _moved_permanently(url_for("catalogue.shop", shop_slug=moved.slug))
     if found is None or not (found.is_active or _manages(found)):
         abort(404)
     page = _found(queries.shop_page(found, page_number))
@@ -126,6 +134,9 @@ def shop(shop_slug):
 def product(shop_slug, product_slug):
     """A listing's page; one that is not public only for its producer and admins."""
     found = queries.product_for_page(shop_slug, product_slug)
+    if found is None and (moved := queries.moved_product(shop_slug, product_slug)) is not None:
+        if service.can_view(moved, current_user):
+            return _moved_permanently(url_for("catalogue.product", shop_slug=moved.shop.slug, product_slug=moved.slug))
     if found is None or not service.can_view(found, current_user):
         abort(404)
     product_url = site_url_for("catalogue.product", shop_slug=found.shop.slug, product_slug=found.slug)
@@ -137,3 +148,18 @@ def product(shop_slug, product_slug):
         halal_expired=bool(found.halal_expires_on and found.halal_expires_on < today),
         manages=_manages(found.shop), whatsapp_url=_whatsapp_link(found.shop, message),
         rating=reviews.rating_summary(found.id), reviews=reviews.visible_reviews(found.id))
+
+
+_REGION_CODE = re.compile(r"[0-9]{2}(?:\.[0-9]{2}){0,2}")
+
+
+@bp.route("/api/v1/regions/<code>")
+def region_children(code):
+    """The regions inside one (regencies of a province, districts, villages) as JSON, for forms that fill
+    their next list without reloading the page. Public data that never changes between deployments."""
+    if not _REGION_CODE.fullmatch(code) or not regions.name(code):
+        abort(404)
+    response = jsonify({"code": code, "children": [{"code": child, "name": name}
+                                                   for child, name in regions.children(code)]})
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from ..catalogue.models import Product
 from ..errors import InvalidInput, InvalidState, NotAllowed
 from ..extensions import db
+from ..notifications import service as notify
 from ..models_base import utcnow
 from .models import REPORT_REASONS, ModerationDecision, ProductSnapshot, Report
 
@@ -137,6 +138,8 @@ def approve_product(product, actor, *, automatic=False):
     decision = record_decision(action="approve", actor=actor, product=product, automatic=automatic)
     _snapshot(product, decision)
     db.session.flush()
+    if not automatic:  # a trusted shop's listing goes live as its producer submits it: nothing to tell
+        notify.listing_decided("approved", product, decision)
     return decision
 
 
@@ -172,6 +175,7 @@ def reject_product(product, actor, reason):
     product.rejection_reason = reason
     decision = record_decision(action="reject", actor=actor, product=product, reason=reason)
     db.session.flush()
+    notify.listing_decided("rejected", product, decision)
     return decision
 
 

@@ -29,6 +29,25 @@ def order_event(kind, order, part=None):
             _write(kind, "producer", each.shop.owner, order, each)
 
 
+def listing_decided(kind, product, decision):
+    """Tell the producer their listing was approved or rejected ("approved" | "rejected"; the reason is told)."""
+    write(f"listing_{kind}:{decision.id}", f"producer_listing_{kind}", product.shop.owner, product=product,
+                reason=decision.reason, page_url=site_url_for("shops.edit_product", product_id=product.id))
+
+
+def review_written(review):
+    """Tell the producer a buyer reviewed one of their listings."""
+    write(f"reviewed:{review.id}", "producer_reviewed", review.shop.owner, review=review,
+                page_url=site_url_for("reviews.producer_reviews"))
+
+
+def review_replied(review):
+    """Tell the buyer the producer answered their review."""
+    write(f"review_replied:{review.id}", "buyer_review_replied", review.buyer, review=review,
+                page_url=site_url_for("catalogue.product", shop_slug=review.shop.slug,
+                                      product_slug=review.product.slug))
+
+
 def _write(kind, audience, recipient, order, part):
     """Render one message in the recipient's language and insert it unless it was written before; an address
     not verified yet gets nothing (the marketplace must not relay mail to addresses nobody proved theirs)."""

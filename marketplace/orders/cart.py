@@ -269,6 +269,10 @@ class CartView:
         """Goods over every shop."""
         return sum(group.items_total_idr for group in self.groups)
 
+    def shipping_idr(self, choices):
+        """Shipping of the shops delivered to ({shop_id: "delivery" | "pickup"}), as place_order charges it."""
+        return sum(group.shop.shipping_fee_idr for group in self.groups if choices.get(group.shop.id) != "pickup")
+
 
 def view_cart(cart):
     """The cart's lines with today's products, grouped by shop (shops and lines in a stable order)."""

@@ -16,9 +16,10 @@ class CheckoutForm(Form):
     recipient_name = StringField(_l("Nama penerima"), [Length(max=120)])
     phone = StringField(_l("Nomor HP penerima"), [Length(max=40)])
     street = TextAreaField(_l("Alamat: jalan, nomor rumah, RT/RW"), [Length(max=300)])
-    province_code = SelectField(_l("Provinsi"), validate_choice=False)
-    regency_code = SelectField(_l("Kabupaten/kota"), validate_choice=False)
-    district_code = SelectField(_l("Kecamatan"), validate_choice=False)
+    province_code = SelectField(_l("Provinsi"), validate_choice=False, render_kw={"data-region-next": "regency_code"})
+    regency_code = SelectField(_l("Kabupaten/kota"), validate_choice=False,
+                               render_kw={"data-region-next": "district_code"})
+    district_code = SelectField(_l("Kecamatan"), validate_choice=False, render_kw={"data-region-next": "village_code"})
     village_code = SelectField(_l("Desa/kelurahan"), validate_choice=False)
     postal_code = StringField(_l("Kode pos"), [Length(max=10)])
     note = TextAreaField(_l("Catatan untuk penjual (tidak wajib)"), [Length(max=500)])

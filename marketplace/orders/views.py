@@ -88,7 +88,9 @@ def change_quantity(product_id):
         db.session.rollback()
         return _render_cart(error.message, 422)
     db.session.commit()
-    return redirect(url_for("orders.cart"))
+    # Say it worked, and come back to the line that changed: on a phone the page would otherwise start at the top.
+    flash(_("Jumlah sudah diubah."), "success")
+    return redirect(url_for("orders.cart", _anchor=f"line-{product_id}"))
 
 
 @bp.route("/cart/<int(max=2147483647):product_id>/remove", methods=["POST"])

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from ..errors import InvalidInput, InvalidState, NotAllowed
 from ..extensions import db
 from ..models_base import utcnow
+from ..notifications import service as notify
 from ..moderation.models import ModerationDecision
 from ..moderation.service import MAX_REASON, plain_text
 from .models import MAX_BODY, Review
@@ -65,6 +66,7 @@ def write_review(buyer, order_item, rating, body=""):
             db.session.add(review)
     except IntegrityError:
         raise InvalidState(_("Anda sudah mengulas produk ini. Setiap produk hanya dapat diulas sekali.")) from None
+    notify.review_written(review)
     return review
 
 
@@ -87,6 +89,7 @@ def reply(producer, review, text):
         db.session.refresh(review)
         raise InvalidState(_("Ulasan ini sudah Anda balas. Balasan hanya dapat dikirim sekali."))
     db.session.refresh(review)
+    notify.review_replied(review)
     return review
 
 

@@ -43,8 +43,8 @@ class SearchForm(Form):
     q = SearchField(_l("Kata kunci"), render_kw={"maxlength": 200, "autocomplete": "off"})
     category = SelectField(_l("Kategori"))
     district = SelectField(_l("Kecamatan"))
-    min_price = StringField(_l("Harga dari (Rp)"), render_kw={"inputmode": "numeric", "pattern": "[0-9]*"})
-    max_price = StringField(_l("Harga sampai (Rp)"), render_kw={"inputmode": "numeric", "pattern": "[0-9]*"})
+    min_price = StringField(_l("Harga dari (Rp)"), render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    max_price = StringField(_l("Harga sampai (Rp)"), render_kw={"inputmode": "numeric", "autocomplete": "off"})
     in_stock = BooleanField(_l("Hanya yang tersedia"), render_kw={"value": "1"})
     sort = SelectField(_l("Urutkan"), choices=[SelectChoice(key, label) for key, label in SORT_LABELS.items()])
 
@@ -81,8 +81,8 @@ def search_form(params, categories_tree, locale):
     """The filter form showing the current search."""
     form = SearchForm(formdata=None, data={
         "q": params.q, "category": params.category or "", "district": params.district or "",
-        "min_price": "" if params.min_price is None else str(params.min_price),
-        "max_price": "" if params.max_price is None else str(params.max_price),
+        "min_price": "" if params.min_price is None else f"{params.min_price:,}".replace(",", "."),
+        "max_price": "" if params.max_price is None else f"{params.max_price:,}".replace(",", "."),
         "in_stock": params.in_stock, "sort": params.sort})
     form.offer(categories_tree, locale)
     return form

@@ -15,6 +15,7 @@ from .. import regions
 from ..catalogue.models import Category
 from ..errors import InvalidInput
 from ..extensions import db
+from ..text import parse_rupiah
 from . import analysis, synonyms as synonym_list
 from .backend import Alternative, SearchQuery, backend_for
 from .documents import district_code, district_number, listing_rows
@@ -86,9 +87,13 @@ def _price(args, name):
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    if not _WHOLE_NUMBER.fullmatch(raw) or int(raw) > MAX_PRICE:
-        raise InvalidInput(_("Harga harus berupa angka rupiah bulat, 0 atau lebih."), field=name)
-    return int(raw)
+    try:
+        price = parse_rupiah(raw[:40])
+    except ValueError:
+        price = -1
+    if not 0 <= price <= MAX_PRICE:
+        raise InvalidInput(_("Harga harus berupa angka rupiah bulat, 0 atau lebih, misalnya 200.000."), field=name)
+    return price
 
 
 def _whole(args, name, default, low, high, message):

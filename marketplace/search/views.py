@@ -57,7 +57,9 @@ def _page(params, result, error=None):
 
 
 def _active_names(params, tree, locale):
-    names = {"category": params.category, "district": regions.name(params.district or "")}
+    names = {"category": params.category, "district": regions.name(params.district or ""),
+             "count": sum(1 for on in (params.category, params.district, params.min_price is not None,
+                                       params.max_price is not None, params.in_stock) if on)}
     for top, children in tree:
         for category in [top, *children]:
             if category.slug == params.category:

@@ -26,10 +26,13 @@ class ShopForm(Form):
     """Open or edit a shop. The village list follows the district chosen (reloaded with a button)."""
 
     name = StringField(_l("Nama toko"), validators=[InputRequired()])
-    slug = StringField(_l("Alamat toko"), validators=[Optional()])
+    # The shop's web address, not its street: "Alamat toko" alone read as the street address.
+    slug = StringField(_l("Alamat web toko (tautan)"), validators=[Optional()],
+                       render_kw={"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"})
     story = TextAreaField(_l("Cerita toko"), validators=[Optional()])
     district_code = SelectField(_l("Kecamatan"), validators=[InputRequired(message=_l("Pilih kecamatan."))],
-                                invalid_choice_message=_l("Pilih kecamatan di Kutai Kartanegara."))
+                                invalid_choice_message=_l("Pilih kecamatan di Kutai Kartanegara."),
+                                render_kw={"data-region-next": "village_code"})
     village_code = SelectField(_l("Desa/kelurahan"), validators=[InputRequired(message=_l("Pilih desa."))],
                                invalid_choice_message=_l("Pilih desa di kecamatan yang dipilih."))
     whatsapp = TelField(_l("Nomor WhatsApp"), validators=[InputRequired()],

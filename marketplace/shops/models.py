@@ -58,3 +58,14 @@ class Shop(db.Model):
     def whatsapp_digits(self):
         """The number as wa.me wants it: digits only."""
         return self.whatsapp.lstrip("+")
+
+
+class ShopSlugHistory(db.Model):
+    """A web address a shop had before: links shared with it keep working (301 to the current one)."""
+
+    __tablename__ = "shop_slug_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -45,6 +45,16 @@ def new_order_count(shop):
     return tab_counts(shop)["new"] if shop is not None else 0
 
 
+def new_orders_of(owner_id):
+    """Paid orders waiting for the producer's shop to accept them: the number in the header."""
+    from .models import Shop
+
+    return db.session.scalar(select(func.count(ShopOrder.id)).join(Order, Order.id == ShopOrder.order_id)
+                             .join(Shop, Shop.id == ShopOrder.shop_id)
+                             .where(Shop.owner_id == owner_id, ShopOrder.state.in_(TABS["new"]),
+                                    Order.paid_at.is_not(None)))
+
+
 def orders_in_tab(shop, tab, page, per_page):
     """One page of the shop's paid parts in a tab, with their orders and items loaded."""
     oldest_first = tab in QUEUE_TABS

@@ -9,7 +9,7 @@ from .. import regions
 from ..errors import InvalidInput, NotAllowed
 from ..extensions import db
 from ..text import normalise_mobile, slugify
-from .models import Shop
+from .models import Shop, ShopSlugHistory
 
 MAX_SHIPPING_FEE_IDR = 10_000_000
 MAX_NAME = 80
@@ -43,6 +43,12 @@ def get_shop_by_slug(slug):
     return db.session.scalar(select(Shop).where(Shop.slug == slug))
 
 
+def slug_holder(slug):
+    """The shop whose web address is or was this slug, or None: an old address is never given to another."""
+    return get_shop_by_slug(slug) or db.session.scalar(
+        select(Shop).join(ShopSlugHistory, ShopSlugHistory.shop_id == Shop.id).where(ShopSlugHistory.slug == slug))
+
+
 def _plain(text):
     """Typed text without control characters, Unix line ends, no outer blanks; paragraphs stay."""
     return _CONTROL.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
@@ -54,7 +60,7 @@ def _slug_for(details, shop):
     if _plain(details.slug) and len(asked) < 2:
         raise InvalidInput(_("Alamat toko harus berisi huruf atau angka."), field="slug")
     if asked:
-        taken = get_shop_by_slug(asked)
+        taken = slug_holder(asked)
         if taken is not None and taken is not shop:
             raise InvalidInput(_("Alamat toko '%(slug)s' sudah dipakai toko lain.", slug=asked), field="slug")
         return asked
@@ -62,7 +68,7 @@ def _slug_for(details, shop):
     if len(base) < 2:
         raise InvalidInput(_("Nama toko harus berisi huruf atau angka."), field="name")
     slug, n = base, 1
-    while (taken := get_shop_by_slug(slug)) is not None and taken is not shop:
+    while (taken := slug_holder(slug)) is not None and taken is not shop:
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -112,11 +118,26 @@ def update_shop(shop, details):
 
 
 def _apply(shop, details, cleaned):
-    shop.name, shop.slug, shop.story, shop.whatsapp = cleaned
+    name, slug, shop.story, shop.whatsapp = cleaned
+    shop.name = name
+    _move_to_slug(shop, slug)
     shop.district_code = details.district_code
     shop.village_code = details.village_code
     shop.shipping_fee_idr = details.shipping_fee_idr
     shop.pickup_allowed = bool(details.pickup_allowed)
+
+
+def _move_to_slug(shop, slug):
+    """Give the shop its new web address and remember the old one, so shared links keep working."""
+    if shop.slug == slug:
+        return
+    if shop.slug:
+        db.session.add(ShopSlugHistory(shop_id=shop.id, slug=shop.slug))
+    back = db.session.scalar(select(ShopSlugHistory).where(ShopSlugHistory.slug == slug))
+    if back is not None:  # the shop takes back one of its own old addresses
+        db.session.delete(back)
+        db.session.flush()
+    shop.slug = slug
 
 
 def set_logo(shop, stored_image):

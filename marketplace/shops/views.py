@@ -12,6 +12,7 @@ from ..extensions import db
 from ..database import release_transaction
 from ..media import quota
 from ..media.storage import get_storage
+from ..text import slugify
 from . import service
 from .forms import ShopForm
 
@@ -92,7 +93,7 @@ def edit_shop():
     form = ShopForm(obj=shop)
     if request.method == "POST" and request.form.get("action") == "villages":
         # Without JavaScript, choosing a district reloads the form with its villages, keeping what was typed.
-        return render_template("shops/shop_form.html", form=form, shop=shop, reloaded=True)
+        return _render_shop_form(form, shop, reloaded=True)
     if form.validate_on_submit():
         upload = form.logo_upload()
         saved = _save_with_photos(form, [upload] if upload else [], 1,
@@ -102,7 +103,13 @@ def edit_shop():
             flash(_("Profil toko sudah disimpan.") if shop else _("Toko Anda sudah dibuka."), "success")
             return redirect(url_for("shops.dashboard"))
     status = 200 if request.method == "GET" else 422
-    return render_template("shops/shop_form.html", form=form, shop=shop), status
+    return _render_shop_form(form, shop, status=status)
+
+
+def _render_shop_form(form, shop, status=200, **context):
+    preview_slug = slugify(form.slug.data or "", 80) or slugify(form.name.data or "", 80)
+    return render_template("shops/shop_form.html", form=form, shop=shop, preview_slug=preview_slug,
+                           **context), status
 
 
 def _save_shop(shop, details, logos):

@@ -44,6 +44,12 @@ def order_words():
             "new_order_count": sales.new_order_count}
 
 
+@bp.app_context_processor
+def header_shop_orders():
+    """`shop_orders_waiting()` for the header: a producer's new paid orders (asked only for producers)."""
+    return {"shop_orders_waiting": lambda: sales.new_orders_of(current_user.id)}
+
+
 def _event_label(event):
     """What happened, in words: a change of this shop's part, or of the whole order's payment."""
     labels = STATE_LABELS if event.shop_order_id else ORDER_EVENT_LABELS

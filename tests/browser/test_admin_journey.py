@@ -118,7 +118,7 @@ def test_admin_works_through_queue_reports_and_a_suspension(new_context, live_se
     expect(page.get_by_role("status")).to_contain_text("Laporan diselesaikan")
     expect(page.get_by_text("Tidak ada laporan terbuka.")).to_be_visible()
 
-    page.get_by_role("link", name="Toko", exact=True).click()
+    page.get_by_role("link", name="Daftar toko", exact=True).click()
     page.get_by_label("Cari toko").fill(world["crackers"])
     page.get_by_role("button", name="Cari").click()
     page.get_by_role("link", name=world["crackers"]).click()

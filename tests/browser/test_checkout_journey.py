@@ -56,11 +56,18 @@ def _find_and_add(page, token, title, quantity):
 
 
 def _choose_region(page, label, value, javascript):
-    """Pick a region; the next select is filled by a reload (automatic with JavaScript, a button without)."""
+    """Pick a region; the next select is filled in place with JavaScript, by a reload (a button) without."""
+    if javascript:
+        page.evaluate("window.notReloaded = true")
+        page.get_by_label(label).select_option(value)
+        next_select = page.get_by_label(label).evaluate("s => s.dataset.regionNext")
+        expect(page.locator(f"#{next_select} option").nth(1)).to_be_attached()
+        assert page.evaluate("window.notReloaded === true")  # no reload, no jump to the top
+        return
     with page.expect_navigation():
         page.get_by_label(label).select_option(value)
-        if not javascript:
-            page.get_by_role("button", name="Perbarui pilihan wilayah").click()
+        page.get_by_role("button", name="Perbarui pilihan wilayah").click()
+    assert page.evaluate("location.hash") == "#wilayah"  # back at the region fields
 
 
 def fill_address(page, javascript):

@@ -89,7 +89,8 @@ def _buyer_confirms_and_reviews(page, code, title):
     expect(page.get_by_text("Nomor resi: JP 7788 1234 56")).to_be_visible()
     expect(page.get_by_text("Kurir: JNE")).to_be_visible()
     expect(page.get_by_text(re.compile(r"\d{2}\.\d{2} WITA")).first).to_be_visible()
-    page.get_by_role("button", name="Pesanan sudah diterima").click()
+    page.get_by_text("Pesanan sudah diterima", exact=True).click()  # opens the confirmation
+    page.get_by_role("button", name="Ya, barang sudah saya terima").click()
     expect(page.get_by_role("status").first).to_be_visible()
     page.get_by_role("link", name="Beri ulasan").click()
     page.get_by_label(re.compile("5 – Sangat puas")).check()

@@ -59,6 +59,9 @@ def test_search_with_a_typo_then_a_facet_then_the_product(live_server, new_conte
     expect(page.get_by_role("link", name=re.compile(f"Keripik Pisang Manis {token}"))).to_be_visible()
     expect(page.get_by_role("link", name=re.compile(f"Keripik Singkong Balado {token}"))).to_be_visible()
 
+    # Filters and facets sit behind "Filter": open on a wide screen with JavaScript, one tap away without it.
+    if not page.locator("details.search-side").evaluate("d => d.open"):
+        page.locator("details.search-side > summary").click()
     facets = page.get_by_role("complementary", name="Persempit hasil")
     facets.get_by_role("link", name="Sebulu").click()
     expect(page).to_have_url(re.compile(r"district=64\.02\.07"))

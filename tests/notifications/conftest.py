@@ -38,3 +38,28 @@ def market(server_database, tmp_path_factory):
     market.app.config.update(MAIL_OUTBOX_DIR=str(tmp_path_factory.mktemp("market-mail")), MAIL_SERVER="")
     yield market
     market.close()
+
+
+@pytest.fixture
+def make_product(make_product, app):
+    """The shared make_product without the approval email it causes: these tests count the emails of orders.
+
+    The listing is approved by an admin through the real service (which writes that email); the email is
+    neither sent nor kept here. Listing emails have their own tests (tests/moderation/test_emails.py)."""
+    from sqlalchemy import delete
+
+    from marketplace.extensions import db
+    from marketplace.notifications.models import Notification
+
+    def make(*args, **kwargs):
+        sending = app.config["NOTIFICATIONS_SEND_ON_COMMIT"]
+        app.config["NOTIFICATIONS_SEND_ON_COMMIT"] = False
+        try:
+            product = make_product(*args, **kwargs)
+        finally:
+            app.config["NOTIFICATIONS_SEND_ON_COMMIT"] = sending
+        db.session.execute(delete(Notification).where(Notification.kind.like("producer_listing_%")))
+        db.session.commit()
+        return product
+
+    return make

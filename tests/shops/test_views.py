@@ -522,3 +522,17 @@ def test_ids_no_column_can_hold_are_not_found(client, shop, logged_in, send, pro
     assert client.get(f"/dashboard/products/{product_id}/edit").status_code == 404
     assert send(f"/dashboard/products/{product_id}/stock", {"stock": "1"}).status_code == 404
     assert send(f"/dashboard/products/{product_id}/photos/{product_id}/delete").status_code == 404
+
+
+def test_the_web_address_field_says_what_it_is_and_previews_the_link(app, client, shop, logged_in):
+    page = client.get("/dashboard/shop").get_data(as_text=True)
+    assert "Alamat web toko (tautan)" in page and "Bukan alamat jalan" in page
+    assert f'{app.config["SITE_URL"]}/toko/{shop.slug}</output>' in page
+
+
+def test_changing_the_web_address_keeps_the_old_link_working(client, shop, logged_in, send):
+    old = shop.slug
+    response = send("/dashboard/shop", shop_form(name=shop.name, slug="Jl. Poros Loa Kulu km 20"))
+    assert response.status_code == 302
+    moved = client.get(f"/toko/{old}")
+    assert moved.status_code == 301 and moved.headers["Location"] == "/toko/jl-poros-loa-kulu-km-20"
