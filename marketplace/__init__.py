@@ -10,7 +10,8 @@ ROOT = os.path.dirname(HERE)
 
 def create_app(test_config=None):
     """Build the marketplace application."""
-    app = Flask(__name__, instance_relative_config=True,
+    # INSTANCE_PATH in test_config: the folder for the database, files and kept secrets (tests).
+    app = Flask(__name__, instance_relative_config=True, instance_path=(test_config or {}).get("INSTANCE_PATH"),
                 template_folder=os.path.join(ROOT, "templates"), static_folder=os.path.join(ROOT, "static"))
     from .config import load_config
 

@@ -4,8 +4,6 @@ import secrets
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
-DEVELOPMENT_WEBHOOK_SECRET = "whsec_pasardesa_development"
-
 
 class ConfigError(RuntimeError):
     """The environment does not describe a runnable marketplace."""
@@ -63,7 +61,7 @@ def load_config(app, test_config=None):
         # Links in emails written outside a request (cron commands).
         SITE_URL=env.get("SITE_URL", "http://127.0.0.1:5000"),
         STRIPE_SECRET_KEY=env.get("STRIPE_SECRET_KEY"),
-        STRIPE_WEBHOOK_SECRET=env.get("STRIPE_WEBHOOK_SECRET", DEVELOPMENT_WEBHOOK_SECRET),
+        STRIPE_WEBHOOK_SECRET=env.get("STRIPE_WEBHOOK_SECRET"),
         STRIPE_API_BASE=env.get("STRIPE_API_BASE"),
         PLATFORM_FEE_PERCENT=_whole_number(env, "PLATFORM_FEE_PERCENT", 5, 0, 100),
         RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
@@ -96,6 +94,33 @@ def load_config(app, test_config=None):
         app.config.update(test_config)
     _check_secret_key(app)
     _check_payments(app)
+    if not app.config["STRIPE_WEBHOOK_SECRET"]:
+        # The stand-in signs its events with a secret of this instance, so no public value verifies them.
+        app.config["STRIPE_WEBHOOK_SECRET"] = "whsec_" + instance_secret(instance, "stripe-webhook-secret")
+
+
+def instance_secret(instance, name):
+    """A random secret made once for this instance and kept in instance/<name> (mode 0600): every worker and
+    every restart reads the same one."""
+    path = os.path.join(instance, name)
+    if not os.path.exists(path):
+        os.makedirs(instance, exist_ok=True)
+        # Written whole under a private name, then linked into place: of several workers starting at once, the
+        # first link wins and the others read its secret, never a half-written file.
+        temporary = f"{path}.{os.getpid()}-{secrets.token_hex(4)}"
+        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="ascii") as out:
+            out.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    with open(path, encoding="ascii") as kept:
+        secret = kept.read().strip()
+    if len(secret) < 32:
+        raise ConfigError(f"{path} holds no usable secret: delete it and start again.")
+    return secret
 
 
 def _check_payments(app):
@@ -104,7 +129,7 @@ def _check_payments(app):
         return
     if not app.config["STRIPE_SECRET_KEY"]:
         raise ConfigError("STRIPE_SECRET_KEY must be set in production (the local Stripe stand-in never runs there).")
-    if app.config["STRIPE_WEBHOOK_SECRET"] == DEVELOPMENT_WEBHOOK_SECRET:
+    if not app.config["STRIPE_WEBHOOK_SECRET"]:
         raise ConfigError("STRIPE_WEBHOOK_SECRET must be set in production to the endpoint's signing secret.")
 
 
@@ -113,5 +138,5 @@ def _check_secret_key(app):
         return
     if app.config["PRODUCTION"]:
         raise ConfigError("SECRET_KEY must be set in production.")
-    # Development: sessions last as long as the process.
-    app.config["SECRET_KEY"] = secrets.token_hex(32)
+    # Development: one key for every worker and restart, so sessions and CSRF tokens hold across them.
+    app.config["SECRET_KEY"] = instance_secret(app.instance_path, "secret-key")

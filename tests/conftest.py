@@ -15,6 +15,8 @@ from marketplace import create_app
 from marketplace.extensions import db
 
 TEST_PASSWORD = "correct horse battery"
+# The tests' own webhook signing secret (an app without one makes its own in its instance folder).
+TEST_WEBHOOK_SECRET = "whsec_pasardesa_development"
 
 
 def _create_server_database(base_url):
@@ -57,7 +59,8 @@ def server_database():
 def database_url(server_database, tmp_path_factory):
     """The suite's database, with every table created once."""
     url = server_database(tmp_path_factory.mktemp("db"))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret",
+                      "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET})
     with app.app_context():
         db.create_all()
         from marketplace.catalogue.categories import ensure_categories
@@ -74,6 +77,8 @@ def app_settings(tmp_path, database_url):
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret",
+        "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
         "MEDIA_ROOT": str(tmp_path / "media"),
         "MAIL_OUTBOX_DIR": str(tmp_path / "mail"),
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),

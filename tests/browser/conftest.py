@@ -113,6 +113,7 @@ def live_server(server_database, tmp_path_factory):
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": server_database(files),
         "SECRET_KEY": "browser-test-secret",
+        "INSTANCE_PATH": str(files / "instance"),
         "MEDIA_ROOT": str(files / "media"),
         "MAIL_OUTBOX_DIR": str(files / "mail"),
         "SEARCH_INDEX_DIR": str(files / "search-index"),
