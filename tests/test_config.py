@@ -133,6 +133,7 @@ def test_production_refuses_to_start_without_real_stripe_settings(clean_env, mis
         create_app()
 
 
+@pytest.mark.own_app
 def test_forwarded_address_is_believed_only_from_trusted_proxies(app):
     """Rate limits count per client: a forged X-Forwarded-For must not pick someone else's bucket."""
     from flask import request
