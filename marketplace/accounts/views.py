@@ -1,6 +1,4 @@
 """Register, log in, log out, change password."""
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -9,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..errors import DomainError
 from ..extensions import db, limiter
 from ..orders.service import merge_visitor_cart
+from ..web import safe_next
 from . import service
 from .forms import ChangePasswordForm, LoginForm, RegisterForm
 
@@ -22,15 +21,6 @@ def _failed(response):
 
 def _email_key():
     return "login-email:" + service.normalise_email(request.form.get("email", ""))[:254]
-
-
-def safe_next(default_endpoint="catalogue.home"):
-    """The `next` target when it stays on this site, else a default page."""
-    target = request.args.get("next", "")
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc and "\\" not in target:
-        return target
-    return url_for(default_endpoint)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -98,7 +88,8 @@ def change_password():
             form.current_password.errors.append(error.message)
         else:
             db.session.commit()
-            login_user(current_user)
+            # The user itself, not the proxy: stored as the request's user, the proxy would point at itself.
+            login_user(current_user._get_current_object())
             flash(_("Kata sandi sudah diganti. Sesi di perangkat lain sudah dikeluarkan."), "success")
             return redirect(url_for("accounts.change_password"))
     status = 200 if request.method == "GET" else 422

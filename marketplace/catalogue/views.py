@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from .. import regions
 from ..reviews import service as reviews
+from ..web import page_number
 from . import queries, service
 
 bp = Blueprint("catalogue", __name__)
@@ -24,13 +25,6 @@ def paragraphs(text):
     """Plain text split into paragraphs at blank lines (each shown escaped, single line breaks kept)."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     return [part for part in _BLANK_LINES.split(text) if part] if text else []
-
-
-def _page_number():
-    number = queries.parse_page(request.args.get("page"))
-    if number is None:
-        abort(404)
-    return number
 
 
 def _found(page):
@@ -80,12 +74,12 @@ def _home_cache():
 @bp.route("/kategori/<slug>")
 def category(slug):
     """Public listings of a category, its children's included."""
-    page_number = _page_number()
+    number = page_number(strict=True)
     found = queries.find_category(slug)
     if found is None:
         abort(404)
     category, parent, children = found
-    page = _found(queries.category_page(category, children, page_number))
+    page = _found(queries.category_page(category, children, number))
     return render_template("catalogue/category.html", category=category, parent=parent, children=children,
                            page=page)
 
@@ -93,21 +87,21 @@ def category(slug):
 @bp.route("/kecamatan/<code>")
 def district(code):
     """Public listings of the shops in one district of Kutai Kartanegara."""
-    page_number = _page_number()
+    number = page_number(strict=True)
     if not queries.is_home_district(code):
         abort(404)
-    page = _found(queries.district_page(code, page_number))
+    page = _found(queries.district_page(code, number))
     return render_template("catalogue/district.html", code=code, name=regions.name(code), page=page)
 
 
 @bp.route("/toko/<shop_slug>")
 def shop(shop_slug):
     """A shop's story, contact and listings; a suspended shop only for its owner and admins."""
-    page_number = _page_number()
+    number = page_number(strict=True)
     found = queries.shop_by_slug(shop_slug)
     if found is None or not (found.is_active or _manages(found)):
         abort(404)
-    page = _found(queries.shop_page(found, page_number))
+    page = _found(queries.shop_page(found, number))
     shop_url = url_for("catalogue.shop", shop_slug=found.slug, _external=True)
     message = _("Halo %(shop)s, saya melihat toko Anda di %(site)s: %(url)s",
                 shop=found.name, site=current_app.config["SITE_NAME"], url=shop_url)

@@ -10,6 +10,7 @@ from ..catalogue.models import MAX_PHOTOS
 from ..errors import InvalidInput, NotAllowed
 from ..extensions import db
 from ..media.storage import get_storage
+from ..web import show_error
 from . import service
 from .forms import ShopForm
 
@@ -31,14 +32,6 @@ def _own_photo(product, image_id):
     return image_id
 
 
-def _show_error(form, error):
-    """Put a service's refusal next to the field it names (or above the form)."""
-    if error.field and error.field in form:
-        form[error.field].errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-
-
 def _save_with_photos(form, uploads, room, check, save, photo_field="photo"):
     """check() the typed fields, process the photos, save(photos) and commit: all of it, or nothing at all.
 
@@ -55,7 +48,7 @@ def _save_with_photos(form, uploads, room, check, save, photo_field="photo"):
             batch.discard()
         if error.field == "photo":
             error.field = photo_field
-        _show_error(form, error)
+        show_error(form, error)
         return None
     except BaseException:
         if batch is not None:
