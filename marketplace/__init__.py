@@ -27,6 +27,10 @@ def create_app(test_config=None):
     from .errors import register_error_handlers
 
     register_error_handlers(app)
+    from .logs import configure_logging, install_request_ids
+
+    configure_logging(app.config)
+    install_request_ids(app)
     return app
 
 

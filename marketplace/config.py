@@ -25,6 +25,15 @@ def _whole_number(env, name, default, low, high=None):
     return value
 
 
+def _choice(env, name, default, choices):
+    """A setting that is one of a few words (case-insensitive), refused at start otherwise."""
+    value = env.get(name, default).strip()
+    for choice in choices:
+        if value.lower() == choice.lower():
+            return choice
+    raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+
+
 def _time_zone(env):
     """DISPLAY_TIMEZONE, checked now rather than on the first page that shows a time."""
     name = env.get("DISPLAY_TIMEZONE", "Asia/Makassar")
@@ -75,6 +84,8 @@ def load_config(app, test_config=None):
         TRUSTED_PROXIES=_whole_number(env, "TRUSTED_PROXIES", 0, 0, 5),
         HOME_PAGE_CACHE_SECONDS=_whole_number(env, "HOME_PAGE_CACHE_SECONDS", 10, 0, 3600),
         DISPLAY_TIMEZONE=_time_zone(env),
+        LOG_FORMAT=_choice(env, "LOG_FORMAT", "text", ("text", "json")),
+        LOG_LEVEL=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
         BABEL_DEFAULT_LOCALE="id",
         LANGUAGES=("id", "en"),
         # 15 MB photo plus the rest of the form.
