@@ -31,6 +31,9 @@ def create_app(test_config=None):
 
     configure_logging(app.config)
     install_request_ids(app)
+    from . import metrics
+
+    metrics.install(app)
     return app
 
 
@@ -38,6 +41,7 @@ def _import_models():
     """Every table, so that migrations and create_all() see the whole schema."""
     from .accounts import models as _accounts  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
+    from . import jobs as _jobs  # noqa: F401
     from .moderation import models as _moderation  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
     from .orders import models as _orders  # noqa: F401

@@ -1,4 +1,5 @@
 """Settings read from the environment (see the settings table in the README)."""
+import ipaddress
 import os
 import secrets
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,6 +33,15 @@ def _choice(env, name, default, choices):
         if value.lower() == choice.lower():
             return choice
     raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+
+
+def _networks(env, name, default):
+    """A comma-separated list of addresses or networks (10.0.0.0/8), refused at start when one is not."""
+    raw = env.get(name, default)
+    try:
+        return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must list addresses or networks separated by commas, not {raw!r}.") from None
 
 
 def _time_zone(env):
@@ -84,6 +94,9 @@ def load_config(app, test_config=None):
         TRUSTED_PROXIES=_whole_number(env, "TRUSTED_PROXIES", 0, 0, 5),
         HOME_PAGE_CACHE_SECONDS=_whole_number(env, "HOME_PAGE_CACHE_SECONDS", 10, 0, 3600),
         DISPLAY_TIMEZONE=_time_zone(env),
+        # Who may read /metrics: these addresses or networks, or a request bearing METRICS_TOKEN.
+        METRICS_ALLOW=_networks(env, "METRICS_ALLOW", "127.0.0.1,::1"),
+        METRICS_TOKEN=env.get("METRICS_TOKEN", ""),
         LOG_FORMAT=_choice(env, "LOG_FORMAT", "text", ("text", "json")),
         LOG_LEVEL=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
         BABEL_DEFAULT_LOCALE="id",
