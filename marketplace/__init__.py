@@ -103,6 +103,7 @@ def _register_blueprints(app):
 def _register_cli(app):
     from .accounts.cli import create_admin_command
     from .catalogue.cli import catalogue_cli
+    from .checks import check_config_command
     from .demo import seed_demo_command
     from .media.cli import media_cli
     from .moderation.cli import moderation_cli
@@ -110,6 +111,6 @@ def _register_cli(app):
     from .orders.cli import orders_cli
     from .search.cli import search_cli
 
-    for command in (create_admin_command, seed_demo_command, catalogue_cli, media_cli, moderation_cli,
+    for command in (create_admin_command, check_config_command, seed_demo_command, catalogue_cli, media_cli, moderation_cli,
                     notifications_cli, orders_cli, search_cli):
         app.cli.add_command(command)

@@ -1,6 +1,7 @@
 """Settings read from the environment (see the settings table in the README)."""
 import ipaddress
 import os
+import shlex
 import secrets
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,6 +43,24 @@ def _networks(env, name, default):
         return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip())
     except ValueError:
         raise ConfigError(f"{name} must list addresses or networks separated by commas, not {raw!r}.") from None
+
+
+def gunicorn_workers(env):
+    """How many workers gunicorn will start: -w/--workers in GUNICORN_CMD_ARGS, or WEB_CONCURRENCY; else 1."""
+    words = shlex.split(env.get("GUNICORN_CMD_ARGS", ""))
+    for index, word in enumerate(words):
+        if word in ("-w", "--workers") and index + 1 < len(words):
+            return _positive(words[index + 1])
+        if word.startswith("--workers="):
+            return _positive(word.split("=", 1)[1])
+    return _positive(env.get("WEB_CONCURRENCY", "1"))
+
+
+def _positive(raw):
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        return 1
 
 
 def _time_zone(env):
@@ -118,6 +137,7 @@ def load_config(app, test_config=None):
         app.config.update(test_config)
     _check_secret_key(app)
     _check_payments(app)
+    _check_rate_limit_storage(app, gunicorn_workers(env))
     if not app.config["STRIPE_WEBHOOK_SECRET"]:
         # The stand-in signs its events with a secret of this instance, so no public value verifies them.
         app.config["STRIPE_WEBHOOK_SECRET"] = "whsec_" + instance_secret(instance, "stripe-webhook-secret")
@@ -155,6 +175,13 @@ def _check_payments(app):
         raise ConfigError("STRIPE_SECRET_KEY must be set in production (the local Stripe stand-in never runs there).")
     if not app.config["STRIPE_WEBHOOK_SECRET"]:
         raise ConfigError("STRIPE_WEBHOOK_SECRET must be set in production to the endpoint's signing secret.")
+
+
+def _check_rate_limit_storage(app, workers):
+    """memory:// counts per process: with several workers every limit would be multiplied by their number."""
+    if app.config["PRODUCTION"] and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://") and workers > 1:
+        raise ConfigError(f"RATELIMIT_STORAGE_URI must be shared storage (redis://...) in production with {workers} "
+                          "workers; memory:// counts in each worker alone.")
 
 
 def _check_secret_key(app):
