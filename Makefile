@@ -42,8 +42,9 @@ browser:
 install: $(VENV)/.installed
 
 $(VENV)/.installed: setup.cfg pyproject.toml
-	@[ -n "$(PYTHON)" ] || { echo "Pasar Desa needs Python 3.11 to 3.13 (python3, python3.13, python3.12 or" \
-		"python3.11 on PATH, or make PYTHON=/path/to/python3)." >&2; exit 1; }
+	@[ -n "$(PYTHON)" ] && $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+		echo "Pasar Desa needs Python 3.11 to 3.13 (python3, python3.13, python3.12 or python3.11 on PATH," \
+		"or make PYTHON=/path/to/python3); '$(PYTHON)' is not one." >&2; exit 1; }
 	@# A virtualenv whose Python is gone or is another version is rebuilt, not patched.
 	@version='import sys; print(sys.version_info[:2])'; \
 	if [ -d $(VENV) ] && [ "$$($(BIN)/python -c "$$version" 2>/dev/null)" != "$$($(PYTHON) -c "$$version")" ]; then \
