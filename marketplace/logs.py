@@ -11,7 +11,7 @@ import logging
 import logging.config
 import re
 import time
-import uuid
+import os
 
 from flask import current_app, g, request
 from werkzeug.local import LocalProxy
@@ -82,7 +82,7 @@ def _start_request():
     proxy_id = request.headers.get("X-Request-ID", "")
     # A client's own X-Request-ID is believed only through a trusted proxy, which sets it.
     trusted = proxy_id and current_app.config["TRUSTED_PROXIES"] and _GOOD_ID.fullmatch(proxy_id)
-    g.request_id = proxy_id if trusted else uuid.uuid4().hex
+    g.request_id = proxy_id if trusted else os.urandom(16).hex()
     g.request_started = time.perf_counter()
     g.request_id_token = REQUEST_ID.set(g.request_id)
 
