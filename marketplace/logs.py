@@ -9,9 +9,9 @@ import contextvars
 import json
 import logging
 import logging.config
+import os
 import re
 import time
-import os
 
 from flask import current_app, g, request
 from werkzeug.local import LocalProxy
