@@ -10,7 +10,8 @@ ROOT = os.path.dirname(HERE)
 
 def create_app(test_config=None):
     """Build the marketplace application."""
-    app = Flask(__name__, instance_relative_config=True,
+    # INSTANCE_PATH in test_config: the folder for the database, files and kept secrets (tests).
+    app = Flask(__name__, instance_relative_config=True, instance_path=(test_config or {}).get("INSTANCE_PATH"),
                 template_folder=os.path.join(ROOT, "templates"), static_folder=os.path.join(ROOT, "static"))
     from .config import load_config
 
@@ -28,6 +29,13 @@ def create_app(test_config=None):
     from .errors import register_error_handlers
 
     register_error_handlers(app)
+    from .logs import configure_logging, install_request_ids
+
+    configure_logging(app.config)
+    install_request_ids(app)
+    from . import metrics
+
+    metrics.install(app)
     return app
 
 
@@ -35,6 +43,7 @@ def _import_models():
     """Every table, so that migrations and create_all() see the whole schema."""
     from .accounts import models as _accounts  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
+    from . import jobs as _jobs  # noqa: F401
     from . import idempotency as _idempotency  # noqa: F401
     from .ledger import models as _ledger  # noqa: F401
     from .ledger import models_payouts as _payouts  # noqa: F401
@@ -123,6 +132,7 @@ def _connect_signals():
 def _register_cli(app):
     from .accounts.cli import create_admin_command
     from .catalogue.cli import catalogue_cli
+    from .checks import check_config_command
     from .demo import seed_demo_command
     from .ledger.cli import ledger_cli
     from .media.cli import media_cli
@@ -131,6 +141,6 @@ def _register_cli(app):
     from .orders.cli import orders_cli
     from .search.cli import search_cli
 
-    for command in (create_admin_command, seed_demo_command, catalogue_cli, media_cli, moderation_cli,
-                    notifications_cli, orders_cli, search_cli, ledger_cli):
+    for command in (create_admin_command, check_config_command, seed_demo_command, catalogue_cli, media_cli,
+                    moderation_cli, notifications_cli, orders_cli, search_cli, ledger_cli):
         app.cli.add_command(command)

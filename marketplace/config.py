@@ -1,11 +1,11 @@
 """Settings read from the environment (see the settings table in the README)."""
+import ipaddress
 import os
+import shlex
 import secrets
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-
-DEVELOPMENT_WEBHOOK_SECRET = "whsec_pasardesa_development"
 
 
 class ConfigError(RuntimeError):
@@ -26,6 +26,42 @@ def _whole_number(env, name, default, low, high=None):
     if value < low or (high is not None and value > high):
         raise ConfigError(f"{name} must be between {low} and {high or 'any'}, not {value}.")
     return value
+
+
+def _choice(env, name, default, choices):
+    """A setting that is one of a few words (case-insensitive), refused at start otherwise."""
+    value = env.get(name, default).strip()
+    for choice in choices:
+        if value.lower() == choice.lower():
+            return choice
+    raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+
+
+def _networks(env, name, default):
+    """A comma-separated list of addresses or networks (10.0.0.0/8), refused at start when one is not."""
+    raw = env.get(name, default)
+    try:
+        return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must list addresses or networks separated by commas, not {raw!r}.") from None
+
+
+def gunicorn_workers(env):
+    """How many workers gunicorn will start: -w/--workers in GUNICORN_CMD_ARGS, or WEB_CONCURRENCY; else 1."""
+    words = shlex.split(env.get("GUNICORN_CMD_ARGS", ""))
+    for index, word in enumerate(words):
+        if word in ("-w", "--workers") and index + 1 < len(words):
+            return _positive(words[index + 1])
+        if word.startswith("--workers="):
+            return _positive(word.split("=", 1)[1])
+    return _positive(env.get("WEB_CONCURRENCY", "1"))
+
+
+def _positive(raw):
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        return 1
 
 
 def _time_zone(env):
@@ -77,7 +113,7 @@ def load_config(app, test_config=None):
         # Believe the proxy's X-Forwarded-Host; only when the proxy sets it itself (nginx passes a client's on).
         TRUST_FORWARDED_HOST=_bool(env.get("TRUST_FORWARDED_HOST", "")),
         STRIPE_SECRET_KEY=env.get("STRIPE_SECRET_KEY"),
-        STRIPE_WEBHOOK_SECRET=env.get("STRIPE_WEBHOOK_SECRET", DEVELOPMENT_WEBHOOK_SECRET),
+        STRIPE_WEBHOOK_SECRET=env.get("STRIPE_WEBHOOK_SECRET"),
         STRIPE_API_BASE=env.get("STRIPE_API_BASE"),
         PLATFORM_FEE_PERCENT=_whole_number(env, "PLATFORM_FEE_PERCENT", 5, 0, 100),
         PAYOUT_MINIMUM=_whole_number(env, "PAYOUT_MINIMUM", 50_000, 1, 10**12),
@@ -93,6 +129,11 @@ def load_config(app, test_config=None):
         TRUSTED_PROXIES=_whole_number(env, "TRUSTED_PROXIES", 0, 0, 5),
         HOME_PAGE_CACHE_SECONDS=_whole_number(env, "HOME_PAGE_CACHE_SECONDS", 10, 0, 3600),
         DISPLAY_TIMEZONE=_time_zone(env),
+        # Who may read /metrics: these addresses or networks, or a request bearing METRICS_TOKEN.
+        METRICS_ALLOW=_networks(env, "METRICS_ALLOW", "127.0.0.1,::1"),
+        METRICS_TOKEN=env.get("METRICS_TOKEN", ""),
+        LOG_FORMAT=_choice(env, "LOG_FORMAT", "text", ("text", "json")),
+        LOG_LEVEL=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
         BABEL_DEFAULT_LOCALE="id",
         LANGUAGES=("id", "en"),
         # 15 MB photo plus the rest of the form.
@@ -115,6 +156,10 @@ def load_config(app, test_config=None):
     _check_secret_key(app)
     _check_payments(app)
     _check_site_url(app, "SITE_URL" in env or bool(test_config and "SITE_URL" in test_config))
+    _check_rate_limit_storage(app, gunicorn_workers(env))
+    if not app.config["STRIPE_WEBHOOK_SECRET"]:
+        # The stand-in signs its events with a secret of this instance, so no public value verifies them.
+        app.config["STRIPE_WEBHOOK_SECRET"] = "whsec_" + instance_secret(instance, "stripe-webhook-secret")
 
 
 def _host_list(raw):
@@ -136,14 +181,45 @@ def _check_site_url(app, given):
     config["TRUSTED_HOSTS"] = [parts.hostname, *config["TRUSTED_HOSTS"]]
 
 
+def instance_secret(instance, name):
+    """A random secret made once for this instance and kept in instance/<name> (mode 0600): every worker and
+    every restart reads the same one."""
+    path = os.path.join(instance, name)
+    if not os.path.exists(path):
+        os.makedirs(instance, exist_ok=True)
+        # Written whole under a private name, then linked into place: of several workers starting at once, the
+        # first link wins and the others read its secret, never a half-written file.
+        temporary = f"{path}.{os.getpid()}-{secrets.token_hex(4)}"
+        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="ascii") as out:
+            out.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    with open(path, encoding="ascii") as kept:
+        secret = kept.read().strip()
+    if len(secret) < 32:
+        raise ConfigError(f"{path} holds no usable secret: delete it and start again.")
+    return secret
+
+
 def _check_payments(app):
     """Production takes real money: the real Stripe key and its own webhook secret, never the stand-in's."""
     if not app.config["PRODUCTION"]:
         return
     if not app.config["STRIPE_SECRET_KEY"]:
         raise ConfigError("STRIPE_SECRET_KEY must be set in production (the local Stripe stand-in never runs there).")
-    if app.config["STRIPE_WEBHOOK_SECRET"] == DEVELOPMENT_WEBHOOK_SECRET:
+    if not app.config["STRIPE_WEBHOOK_SECRET"]:
         raise ConfigError("STRIPE_WEBHOOK_SECRET must be set in production to the endpoint's signing secret.")
+
+
+def _check_rate_limit_storage(app, workers):
+    """memory:// counts per process: with several workers every limit would be multiplied by their number."""
+    if app.config["PRODUCTION"] and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://") and workers > 1:
+        raise ConfigError(f"RATELIMIT_STORAGE_URI must be shared storage (redis://...) in production with {workers} "
+                          "workers; memory:// counts in each worker alone.")
 
 
 def _check_secret_key(app):
@@ -151,5 +227,5 @@ def _check_secret_key(app):
         return
     if app.config["PRODUCTION"]:
         raise ConfigError("SECRET_KEY must be set in production.")
-    # Development: sessions last as long as the process.
-    app.config["SECRET_KEY"] = secrets.token_hex(32)
+    # Development: one key for every worker and restart, so sessions and CSRF tokens hold across them.
+    app.config["SECRET_KEY"] = instance_secret(app.instance_path, "secret-key")

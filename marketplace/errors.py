@@ -1,5 +1,5 @@
 """Domain errors raised by services, and the one place that maps them to HTTP."""
-from flask import abort, jsonify, render_template, request
+from flask import abort, g, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -46,13 +46,14 @@ def _wants_json():
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _render(status, title, message):
+def _render(status, title, message, error_code=None):
     if request_ctx.url_adapter is None:
         # A Host header Flask refused (malformed, or not a trusted host): no URL can be built, so no page.
         return f"{title}\n\n{message}\n", status, {"Content-Type": "text/plain; charset=utf-8"}
     if _wants_json():
-        return jsonify(error=message), status
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+        return jsonify(error=message, **({"error_code": error_code} if error_code else {})), status
+    return render_template("errors/error.html", status=status, title=title, message=message,
+                           error_code=error_code), status
 
 
 FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -119,5 +120,7 @@ def register_error_handlers(app):
     @app.errorhandler(500)
     def server_error(error):
         db.session.rollback()
+        # The request id, which the error's log line (with its traceback) carries too: quotable on WhatsApp.
         return _render(500, _("Terjadi kesalahan"),
-                       _("Maaf, terjadi kesalahan di server. Silakan coba lagi sebentar lagi."))
+                       _("Maaf, terjadi kesalahan di server. Silakan coba lagi sebentar lagi."),
+                       error_code=g.get("request_id"))

@@ -1,11 +1,29 @@
-"""Small text rules shared by features: slugs, Indonesian phone numbers, and numbers typed the Indonesian way."""
+"""Small text rules shared by features: plain text, slugs, Indonesian phone numbers, and numbers typed the
+Indonesian way."""
 import re
 import unicodedata
 
+# Control characters, C0 and C1, except tab and line feed (a CR is turned into a line feed first).
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 _PHONE_JUNK = re.compile(r"[\s\-().]")
 # Indonesian mobile numbers: 8 followed by 8 to 11 digits after the country code.
 _MOBILE = re.compile(r"^8[1-9][0-9]{7,10}$")
+
+
+def plain_text(value):
+    """Text as typed, with line breaks as \\n and no control characters, trimmed."""
+    return CONTROL.sub("", str(value or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def one_line(value):
+    """Plain text on one line, runs of white space (line breaks included) as one space."""
+    return " ".join(plain_text(value).split())
+
+
+def has_control(value):
+    """Whether the text holds a control character (line breaks included)."""
+    return CONTROL.search(value) is not None or "\n" in value or "\t" in value
 
 
 def slugify(text, max_length=80):

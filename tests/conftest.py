@@ -2,6 +2,7 @@
 transaction per test, factories that return callables."""
 import os
 import uuid
+from contextlib import contextmanager, nullcontext
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +16,8 @@ from marketplace import create_app
 from marketplace.extensions import db
 
 TEST_PASSWORD = "correct horse battery"
+# The tests' own webhook signing secret (an app without one makes its own in its instance folder).
+TEST_WEBHOOK_SECRET = "whsec_pasardesa_development"
 
 
 def _create_server_database(base_url):
@@ -57,7 +60,8 @@ def server_database():
 def database_url(server_database, tmp_path_factory):
     """The suite's database, with every table created once."""
     url = server_database(tmp_path_factory.mktemp("db"))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret",
+                      "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET})
     with app.app_context():
         db.create_all()
         from marketplace.catalogue.categories import ensure_categories
@@ -75,6 +79,8 @@ def app_settings(tmp_path, database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret",
         "SITE_URL": "http://localhost",
+        "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
         "MEDIA_ROOT": str(tmp_path / "media"),
         "MAIL_OUTBOX_DIR": str(tmp_path / "mail"),
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
@@ -96,12 +102,60 @@ class FreshRequestClient(FlaskClient):
             vars(g).clear()
 
 
-@pytest.fixture
-def app(tmp_path, database_url):
-    """The app, with every database change of the test rolled back at the end."""
-    app = create_app(app_settings(tmp_path, database_url))
+def _test_app(settings):
+    app = create_app(settings)
     app.test_client_class = FreshRequestClient
+    return app
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url, tmp_path_factory):
+    """One app for the whole run (building one costs 20-60 ms, and the suite has thousands of tests)."""
+    app = _test_app(app_settings(tmp_path_factory.mktemp("app"), database_url))
+    yield app
     with app.app_context():
+        db.engine.dispose()
+
+
+# What one test may leave in the shared app: caches keyed by files of its tmp_path, counted requests.
+_PER_TEST_STATE = ("pasar_search", "home_page_cache", "pasardesa_stripe")
+
+
+@contextmanager
+def _fresh_state(app, tmp_path):
+    """The shared app as a new one would be: files in this test's tmp_path, caches empty, no request counted, and
+    every setting the test changes put back afterwards."""
+    from marketplace.extensions import limiter
+
+    saved = dict(app.config)
+    app.config.update({key: value for key, value in app_settings(tmp_path, None).items()
+                       if key.endswith(("_ROOT", "_DIR"))})
+    for name in _PER_TEST_STATE:
+        app.extensions.pop(name, None)
+    limiter.reset()
+    try:
+        yield app
+    finally:
+        app.config.clear()
+        app.config.update(saved)
+        for name in _PER_TEST_STATE:
+            app.extensions.pop(name, None)
+
+
+@pytest.fixture
+def app(request, tmp_path, database_url):
+    """The app, with every database change of the test rolled back at the end.
+
+    The run shares one app; a test that changes the app itself (adds routes) or needs settings read only at
+    start is marked `@pytest.mark.own_app` (with settings as keyword arguments) and gets a new one."""
+    marker = request.node.get_closest_marker("own_app")
+    if marker:
+        app = _test_app({**app_settings(tmp_path, database_url), **marker.kwargs})
+        state = nullcontext(app)
+    else:
+        app = request.getfixturevalue("shared_app")
+        state = _fresh_state(app, tmp_path)
+    with state, app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
         original_session = db.session
@@ -113,7 +167,8 @@ def app(tmp_path, database_url):
             db.session = original_session
             outer.rollback()
             connection.close()
-            db.engine.dispose()
+            if marker:
+                db.engine.dispose()
 
 
 @pytest.fixture

@@ -135,6 +135,7 @@ def test_production_refuses_to_start_without_real_stripe_settings(clean_env, mis
         create_app()
 
 
+@pytest.mark.own_app
 def test_forwarded_address_is_believed_only_from_trusted_proxies(app):
     """Rate limits count per client: a forged X-Forwarded-For must not pick someone else's bucket."""
     from flask import request
@@ -149,3 +150,31 @@ def test_forwarded_address_is_believed_only_from_trusted_proxies(app):
     proxied.add_url_rule("/_whoami", view_func=whoami)
     response = proxied.test_client().get("/_whoami", headers=forged, environ_base={"REMOTE_ADDR": "10.0.0.1"})
     assert response.text == "203.0.113.9"
+
+
+def test_development_webhook_secret_is_made_per_instance(clean_env, tmp_path):
+    """The stand-in's signing secret is this instance's own: the once-public development value verifies nothing."""
+    import json
+    import stat
+
+    from marketplace.payments import standin, webhooks
+
+    first = create_app({"INSTANCE_PATH": str(tmp_path / "one")})
+    again = create_app({"INSTANCE_PATH": str(tmp_path / "one")})
+    other = create_app({"INSTANCE_PATH": str(tmp_path / "two")})
+    secret = first.config["STRIPE_WEBHOOK_SECRET"]
+    assert secret.startswith("whsec_") and len(secret) > 40
+    assert again.config["STRIPE_WEBHOOK_SECRET"] == secret != other.config["STRIPE_WEBHOOK_SECRET"]
+    assert stat.S_IMODE((tmp_path / "one" / "stripe-webhook-secret").stat().st_mode) == 0o600
+    payload = json.dumps({"id": "evt_1", "type": "checkout.session.completed", "object": "event"}).encode()
+    with first.app_context():
+        assert webhooks.verify(payload, standin.sign(payload, secret))["id"] == "evt_1"
+        for wrong in ("whsec_pasardesa_development", other.config["STRIPE_WEBHOOK_SECRET"]):
+            with pytest.raises(webhooks.BadWebhook):
+                webhooks.verify(payload, standin.sign(payload, wrong))
+
+
+def test_a_kept_secret_that_was_emptied_stops_the_start(clean_env, tmp_path):
+    (tmp_path / "secret-key").write_text("")
+    with pytest.raises(ConfigError, match="secret-key"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})

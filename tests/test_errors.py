@@ -17,6 +17,9 @@ from marketplace.extensions import db
 from marketplace.security import CONTENT_SECURITY_POLICY
 from tests.conftest import TEST_PASSWORD, Auth, app_settings, csrf_token
 
+# The error app adds routes of its own, which a shared app that has served requests cannot take.
+pytestmark = pytest.mark.own_app
+
 TITLES = {
     "id": {400: "Permintaan tidak valid", "csrf": "Formulir kedaluwarsa", 403: "Akses ditolak",
            404: "Halaman tidak ditemukan", 405: "Metode tidak diizinkan", 413: "Berkas terlalu besar",

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..errors import DomainError, NotAllowed
 from ..extensions import db, limiter
 from ..orders.service import merge_visitor_cart
+from ..web import local_next, safe_next
 from . import service, throttle, tokens
 from .forms import ChangePasswordForm, EmptyForm, ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 
@@ -30,19 +31,9 @@ def _typed_email():
     return service.normalise_email(request.form.get("email", ""))[:254]
 
 
-def safe_next(default_endpoint="catalogue.home"):
-    """The `next` target when it stays on this site, else a default page."""
-    target = _local_next()
-    return target if target is not None else url_for(default_endpoint)
-
-
 def _local_next():
     """The `next` argument when it is a path on this site, else None."""
-    target = request.args.get("next", "")
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc and "\\" not in target:
-        return target
-    return None
+    return local_next()
 
 
 def landing_endpoint(user):
@@ -54,7 +45,7 @@ def landing_endpoint(user):
 
 def _login_reason():
     """Why the login page was shown, when a page sent the visitor here: said above the form."""
-    target = _local_next()
+    target = local_next()
     if target is None:
         return None
     if urlsplit(target).path in (url_for("orders.checkout"), url_for("orders.cart")):
@@ -154,7 +145,8 @@ def change_password():
         else:
             throttle.forget_password_change_failures(current_user.id)
             db.session.commit()
-            login_user(current_user)
+            # The user itself, not the proxy: stored as the request's user, the proxy would point at itself.
+            login_user(current_user._get_current_object())
             rotate_csrf_token()
             flash(_("Kata sandi sudah diganti. Sesi di perangkat lain sudah dikeluarkan."), "success")
             return redirect(url_for("accounts.change_password"))

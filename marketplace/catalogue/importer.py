@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
+from ..text import CONTROL, one_line
 from ..moderation import service as moderation
 from ..text import parse_whole_number
 from . import service
@@ -30,7 +31,6 @@ _COLUMN_OF_FIELD = {"category_id": "category", "photo": "photos"}
 # Weights as spreadsheets write them: 350, 350 g, 350 gram (numbers are parsed by text.parse_whole_number)
 _GRAMS = re.compile(r"(.*?)\s*(?:g|gr|gram)?", re.IGNORECASE)
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -80,7 +80,7 @@ def _decode(data):
 
 def _shown(text, limit=80):
     """User text made safe to print in a report: one line, no control characters (no terminal tricks)."""
-    return " ".join(_CONTROL.sub(" ", text).split())[:limit]
+    return " ".join(CONTROL.sub(" ", text).split())[:limit]
 
 
 def _header(first_line):
@@ -149,7 +149,7 @@ def _record(line, names, values):
 
 
 def _key(title):
-    return " ".join(service.plain_text(title).split()).casefold()
+    return one_line(title).casefold()
 
 
 def start_import(shop, storage, photos_dir=None, approve=False):

@@ -1,11 +1,14 @@
 """Categories, products and their photos."""
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint,
+                        and_, select)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
+from ..shops.models import Shop
 
 PRODUCT_STATUSES = ("draft", "pending", "approved", "rejected", "archived")
 MIN_PRICE_IDR = 1_000
@@ -72,10 +75,16 @@ class Product(db.Model):
     images = relationship("ProductImage", order_by="ProductImage.position", cascade="all, delete-orphan",
                           back_populates="product")
 
-    @property
+    @hybrid_property
     def is_public(self):
-        """Approved and sold by an active shop: visible to everyone."""
-        return self.status == "approved" and self.shop.is_active
+        """Approved and sold by an active shop: visible to everyone. The one definition of a public listing, in
+        Python here and in SQL below (catalogue.service.public_products, the stock reservation)."""
+        return self.status == "approved" and self.shop.status == "active"
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls):
+        return and_(cls.status == "approved", cls.shop_id.in_(select(Shop.id).where(Shop.status == "active")))
 
     @property
     def is_purchasable(self):

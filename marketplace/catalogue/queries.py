@@ -26,7 +26,6 @@ from .models import Category, Product, ProductImage
 
 PER_PAGE = 24
 # Page numbers beyond a million are never real; refusing longer input avoids int() on huge strings.
-_PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
 # What slugify() makes. Anything else cannot name a shop or product, and is not sent to the database
 # (PostgreSQL refuses a NUL byte in a query with an error).
 _SLUG = re.compile(r"[a-z0-9-]{1,100}")
@@ -89,16 +88,6 @@ class Page:
     def has_next(self):
         """True before the last page."""
         return self.number < self.pages
-
-
-def parse_page(raw):
-    """The page number asked for in ?page= (1 when absent), or None when it is not a page number."""
-    if raw is None:
-        return 1
-    if not _PAGE_NUMBER.fullmatch(raw):
-        return None
-    number = int(raw)
-    return number if number >= 1 else None
 
 
 def _rows(statement, **params):

@@ -15,7 +15,7 @@ from ..media.service import process_upload
 from ..models_base import utcnow
 from ..moderation import service as moderation
 from ..shops.models import Shop
-from ..text import slugify
+from ..text import plain_text, slugify
 from .models import (MAX_PHOTOS, MAX_PRICE_IDR, MAX_STOCK, MIN_PRICE_IDR, Category, Product, ProductImage,
                      ProductSlugHistory)
 
@@ -23,7 +23,6 @@ PIRT_PATTERN = re.compile(r"^[0-9]{15}$")
 BPOM_PATTERN = re.compile(r"^M[DL][0-9]{12}$")
 HALAL_PATTERN = re.compile(r"^[A-Z0-9./\-]{6,40}$")
 # C0 control characters other than tab and newline: PostgreSQL refuses NUL, and none has a place in a listing.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 LOW_STOCK = 5
 MAX_ID = 2**31 - 1
 MAX_DESCRIPTION = 5000
@@ -53,11 +52,6 @@ class ProductDetails:
 
 def _compact(value):
     return re.sub(r"[\s\-.]", "", value or "").upper()
-
-
-def plain_text(value):
-    """Text as typed, minus control characters, with Unix line ends and no outer blanks; paragraphs stay."""
-    return _CONTROL.sub("", (value or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def _whole_between(value, low, high):
@@ -399,8 +393,7 @@ def can_view(product, user):
 
 def public_products():
     """A select of the listings everyone may see."""
-    return (select(Product).join(Product.shop)
-            .where(Product.status == "approved", Shop.status == "active"))
+    return select(Product).join(Product.shop).where(Product.is_public)
 
 
 def categories_tree():

@@ -14,6 +14,7 @@ from .. import regions
 from ..csrf import cookieless
 from ..links import site_url_for
 from ..reviews import service as reviews
+from ..web import page_number
 from . import queries, service
 
 bp = Blueprint("catalogue", __name__)
@@ -26,13 +27,6 @@ def paragraphs(text):
     """Plain text split into paragraphs at blank lines (each shown escaped, single line breaks kept)."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     return [part for part in _BLANK_LINES.split(text) if part] if text else []
-
-
-def _page_number():
-    number = queries.parse_page(request.args.get("page"))
-    if number is None:
-        abort(404)
-    return number
 
 
 def _found(page):
@@ -90,12 +84,12 @@ def _home_cache():
 @cookieless
 def category(slug):
     """Public listings of a category, its children's included."""
-    page_number = _page_number()
+    number = page_number(strict=True)
     found = queries.find_category(slug)
     if found is None:
         abort(404)
     category, parent, children = found
-    page = _found(queries.category_page(category, children, page_number))
+    page = _found(queries.category_page(category, children, number))
     return render_template("catalogue/category.html", category=category, parent=parent, children=children,
                            page=page)
 
@@ -104,10 +98,10 @@ def category(slug):
 @cookieless
 def district(code):
     """Public listings of the shops in one district of Kutai Kartanegara."""
-    page_number = _page_number()
+    number = page_number(strict=True)
     if not queries.is_home_district(code):
         abort(404)
-    page = _found(queries.district_page(code, page_number))
+    page = _found(queries.district_page(code, number))
     return render_template("catalogue/district.html", code=code, name=regions.name(code), page=page)
 
 
@@ -115,13 +109,13 @@ def district(code):
 @cookieless
 def shop(shop_slug):
     """A shop's story, contact and listings; a suspended shop only for its owner and admins."""
-    page_number = _page_number()
+    number = page_number(strict=True)
     found = queries.shop_by_slug(shop_slug)
     if found is None and (moved := queries.moved_shop(shop_slug)) is not None and (moved.is_active or _manages(moved)):
         return _moved_permanently(url_for("catalogue.shop", shop_slug=moved.slug))
     if found is None or not (found.is_active or _manages(found)):
         abort(404)
-    page = _found(queries.shop_page(found, page_number))
+    page = _found(queries.shop_page(found, number))
     shop_url = site_url_for("catalogue.shop", shop_slug=found.slug)
     message = _("Halo %(shop)s, saya melihat toko Anda di %(site)s: %(url)s",
                 shop=found.name, site=current_app.config["SITE_NAME"], url=shop_url)

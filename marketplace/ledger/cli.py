@@ -4,12 +4,14 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from ..jobs import records_run
 from . import check
 
 ledger_cli = AppGroup("ledger", help="ledger commands.")
 
 
 @ledger_cli.command("check")
+@records_run("ledger check")
 def check_command():
     """Verify every ledger invariant; exits 1 on drift (for cron and monitoring)."""
     found = check.problems()

@@ -5,8 +5,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..jobs import records_run
 from .collect import DEFAULT_GRACE, collect, hashes_in_use
-
 from .service import rebuild_variants
 from .storage import get_storage
 
@@ -21,6 +21,7 @@ def rebuild_command():
 
 
 @media_cli.command("discard-abandoned-uploads")
+@records_run("media discard-abandoned-uploads")
 def discard_abandoned_command():
     """Delete photo uploads left unfinished or unused for a day (safe to run from cron at any time)."""
     from ..extensions import db
@@ -35,6 +36,7 @@ def discard_abandoned_command():
 @click.option("--grace-hours", type=click.IntRange(1, 24 * 365), default=int(DEFAULT_GRACE.total_seconds() // 3600),
               show_default=True, help="Keep unused photos younger than this (uploads in progress).")
 @click.option("--dry-run", is_flag=True, help="Only say what would be deleted.")
+@records_run("media collect")
 def collect_command(grace_hours, dry_run):
     """Delete stored photos that no listing, shop or approved version uses (for cron)."""
     outcome = collect(get_storage(), hashes_in_use(current_app._get_current_object()),

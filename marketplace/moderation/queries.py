@@ -16,8 +16,9 @@ from ..catalogue.models import Product
 from ..extensions import db
 from ..models_base import utcnow
 from ..shops.models import Shop
+from ..text import plain_text
 from .models import ModerationDecision, ProductSnapshot, Report
-from .service import SNAPSHOT_REGULATION_FIELDS, plain_text
+from .service import SNAPSHOT_REGULATION_FIELDS
 
 PER_PAGE = 25
 AUDIT_PER_PAGE = 50

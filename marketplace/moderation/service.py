@@ -3,7 +3,6 @@
 Each decision changes a status only if nobody changed it first (a conditional UPDATE), so two admins
 working the same queue, or an admin and the command line, never decide the same thing twice.
 """
-import re
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -15,6 +14,7 @@ from ..errors import InvalidInput, InvalidState, NotAllowed
 from ..extensions import db
 from ..notifications import service as notify
 from ..models_base import utcnow
+from ..text import plain_text
 from .models import REPORT_REASONS, ModerationDecision, ProductSnapshot, Report
 
 MAX_REASON = 2000
@@ -40,13 +40,6 @@ REPORT_REASON_LABELS = {
 RESOLUTIONS = ("dismiss", "unpublish", "suspend")
 # Regulation numbers are reviewed content too (buyers trust the badges), so they are kept with each approval.
 SNAPSHOT_REGULATION_FIELDS = ("pirt_number", "bpom_number", "halal_number", "halal_expires_on")
-# C0 controls other than tab and newline: PostgreSQL refuses NUL, and none belongs in a reason.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def plain_text(text):
-    """Typed text without control characters, with Unix line ends and no outer blanks."""
-    return _CONTROL.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def compose_reason(code, note=""):

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from ..accounts.decorators import role_required
 from ..extensions import db
+from ..web import page_number, show_error  # noqa: F401 (kept importable from here)
 from . import charts, queries
 from .forms import ACTION_LABELS, MAX_ID, REGULATION_LABELS, RESOLUTION_LABELS, AuditFilterForm
 from .service import REPORT_REASON_LABELS
@@ -21,20 +22,6 @@ def get_or_404(model, ident):
     if row is None:
         abort(404)
     return row
-
-
-def show_error(form, error):
-    """Put a service's refusal next to the field it names (or above the form)."""
-    if error.field and error.field in form:
-        form[error.field].errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-
-
-def page_number():
-    """The ?page= number; anything that is not a sensible page number is page 1."""
-    page = request.args.get("page", 1, type=int)
-    return page if 1 <= page <= 100_000 else 1
 
 
 @bp.context_processor

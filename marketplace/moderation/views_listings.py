@@ -3,13 +3,13 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..accounts.views import safe_next
 from ..catalogue.models import Product
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from . import queries, service
 from .forms import BulkApproveForm, ReasonForm
-from .views import admin_required, bp, get_or_404, page_number, show_error
+from ..web import page_number, safe_next, show_error
+from .views import admin_required, bp, get_or_404
 
 
 @bp.route("/admin/antrean")

@@ -15,7 +15,8 @@ from ..shops.models import Shop
 from ..shops.service import get_shop_by_slug
 from . import queries, service
 from .forms import ReportForm, ResolveReportsForm
-from .views import admin_required, bp, get_or_404, show_error
+from ..web import show_error
+from .views import admin_required, bp, get_or_404
 
 SLUG = re.compile(r"[a-z0-9-]{1,80}")
 REPORTS_PER_HOUR = "5 per hour"

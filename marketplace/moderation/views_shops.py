@@ -8,7 +8,8 @@ from ..extensions import db
 from ..shops.models import Shop
 from . import queries, service
 from .forms import ReinstateForm, ShopSearchForm, SuspendForm
-from .views import admin_required, bp, get_or_404, show_error
+from ..web import show_error
+from .views import admin_required, bp, get_or_404
 
 
 @bp.route("/admin/toko")

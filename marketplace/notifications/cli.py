@@ -4,6 +4,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..jobs import records_run
 from . import sending
 from .models import Notification
 
@@ -13,6 +14,7 @@ notifications_cli = AppGroup("notifications", help="notifications commands.")
 @notifications_cli.command("send")
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100000),
               help="Most messages sent in one run.")
+@records_run("notifications send")
 def send_command(limit):
     """Send due notifications (never sent, not claimed); safe to run from cron beside the app and other runs."""
     db.session.commit()  # the sender works on sessions of its own; hold nothing meanwhile

@@ -106,6 +106,7 @@ def send_rows(config, bind, row_ids):
                 try:
                     send(letter)
                     sent.append(letter.id)
+                    log.info("notification %s sent", letter.id)
                 except Exception as error:  # noqa: BLE001 - whatever failed, the claim must be given back
                     errors[letter.id] = f"{type(error).__name__}: {error}"
                     log.warning("notification %s not sent: %s", letter.id, error)

@@ -7,10 +7,9 @@ from flask_babel import gettext as _
 from .. import regions
 from ..errors import InvalidInput
 from ..extensions import db
-from ..text import normalise_mobile
+from ..text import normalise_mobile, plain_text
 from .models import BuyerAddress
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _POSTAL = re.compile(r"^[1-9][0-9]{4}$")
 
 
@@ -30,7 +29,7 @@ class Address:
 
 
 def _clean(value, one_line=True):
-    text = _CONTROL.sub("", str(value or "")).replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = plain_text(value)
     return " ".join(text.split()) if one_line else text
 
 

@@ -5,6 +5,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..jobs import records_run
 from ..payments import service as payments
 from . import earnings, queries, service
 
@@ -13,6 +14,7 @@ orders_cli = AppGroup("orders", help="orders commands.")
 
 @orders_cli.command("expire")
 @click.option("--limit", default=200, show_default=True, help="Most orders handled in one run.")
+@records_run("orders expire")
 def expire_command(limit):
     """Give back the stock of unpaid orders past their payment window, and retry refunds; safe to run from cron."""
     overdue = [(order.id, order.code, order.stripe_session_id) for order in queries.overdue_orders(limit=limit)]
@@ -54,6 +56,7 @@ def _retry_refunds():
               help="Days after shipping before an unconfirmed order counts as received.")
 @click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100000),
               help="Most orders completed in one run.")
+@records_run("orders auto-complete")
 def auto_complete_command(days, limit):
     """Complete shipped orders the buyer never confirmed; safe to run from cron (each is one conditional update)."""
     completed = service.auto_complete(days=days, limit=limit)
@@ -64,6 +67,7 @@ def auto_complete_command(days, limit):
 @orders_cli.command("release-earnings")
 @click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100000),
               help="Most shop orders released in one run.")
+@records_run("orders release-earnings")
 def release_earnings_command(limit):
     """Move the earnings of parts completed PAYOUT_HOLD_DAYS ago from pending to available; safe to repeat
     (each release is recorded once per shop order)."""

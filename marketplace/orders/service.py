@@ -21,7 +21,6 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..notifications import service as notify
 from ..search import outbox as search_outbox
-from ..shops.models import Shop
 from .address import Address, copy_address, remember_address, remembered_address, validate_address  # noqa: F401
 from .cart import merge_visitor_cart  # noqa: F401 (accounts.views calls it after login)
 from . import earnings, queries
@@ -41,11 +40,9 @@ def platform_fee(items_total_idr, percent):
 
 def _take(product_id, quantity):
     """Reserve stock of one purchasable product with one conditional UPDATE; True when the row had enough."""
-    active_shops = select(Shop.id).where(Shop.status == "active")
     result = db.session.execute(
         update(Product)
-        .where(Product.id == product_id, Product.stock >= quantity, Product.status == "approved",
-               Product.shop_id.in_(active_shops))
+        .where(Product.id == product_id, Product.stock >= quantity, Product.is_public)
         .values(stock=Product.stock - quantity).returning(Product.stock), execution_options=_NO_SYNC)
     left = result.scalar_one_or_none()
     if left is None:

@@ -7,13 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..accounts.views import safe_next
 from ..errors import DomainError, InvalidState
 from ..extensions import db
 from ..links import site_url_for
 from ..payments import service as payments
 from ..payments.gateway import PaymentsUnavailable
 from ..reviews import service as reviews
+from ..web import safe_next, show_error
 from . import cart as carts
 from . import queries, service
 from .forms import CheckoutForm
@@ -122,7 +122,7 @@ def checkout():
             order = service.place_order(current_user, form.address(), choices)
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             return _start_payment(order)
@@ -131,13 +131,6 @@ def checkout():
 
 def _render_checkout(form, cart_view, choices, status=200):
     return render_template("orders/checkout.html", form=form, cart=cart_view, choices=choices), status
-
-
-def _show_error(form, error):
-    if error.field and error.field in form:
-        form[error.field].errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
 
 
 def _start_payment(order):

@@ -14,7 +14,8 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..notifications import service as notify
 from ..moderation.models import ModerationDecision
-from ..moderation.service import MAX_REASON, plain_text
+from ..moderation.service import MAX_REASON
+from ..text import plain_text
 from .models import MAX_BODY, Review
 from .queries import review_of
 

@@ -8,6 +8,7 @@ from ..accounts.decorators import role_required
 from ..errors import DomainError
 from ..extensions import db
 from ..shops.service import shop_of
+from ..web import page_number, show_error
 from . import queries, service
 from .forms import AdminFilterForm, HideForm, ReplyForm, ReviewForm
 
@@ -19,19 +20,6 @@ _ID = "int(max=2147483647)"
 def reviewer_name(name):
     """A reviewer's name as the public sees it ('Rina W.')."""
     return service.public_name(name)
-
-
-def _show_error(form, error):
-    """Put a service's refusal next to the field it names (or above the form)."""
-    if error.field and error.field in form:
-        form[error.field].errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-
-
-def _page_number():
-    page = request.args.get("page", 1, type=int)
-    return page if 1 <= page <= 100_000 else 1
 
 
 @bp.route(f"/orders/<code>/items/<{_ID}:item_id>/review", methods=["GET", "POST"])
@@ -47,7 +35,7 @@ def write(code, item_id):
             service.write_review(current_user, item, form.rating.data, form.body.data or "")
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error)
             return _render_write(code, item, form, error.status_code)
         db.session.commit()
         flash(_("Terima kasih! Ulasan Anda sudah tampil di halaman produk."), "success")
@@ -76,7 +64,7 @@ def producer_reviews():
 
 def _render_producer(form, failed_id=None, status=200):
     shop = shop_of(current_user)
-    pagination = queries.shop_reviews(shop, _page_number()) if shop is not None else None
+    pagination = queries.shop_reviews(shop, page_number()) if shop is not None else None
     rating = service.shop_rating_summary(shop.id) if shop is not None else (None, 0)
     return render_template("reviews/producer_reviews.html", shop=shop, pagination=pagination, rating=rating,
                            form=form, failed_id=failed_id), status
@@ -96,7 +84,7 @@ def reply(review_id):
         service.reply(current_user, review, form.text.data)
     except DomainError as error:
         db.session.rollback()
-        _show_error(form, error)
+        show_error(form, error)
         return _render_producer(form, review_id, error.status_code)
     db.session.commit()
     flash(_("Balasan Anda sudah tampil di bawah ulasan."), "success")
@@ -135,7 +123,7 @@ def hide(review_id):
         service.hide_review(current_user, review, form.reason.data)
     except DomainError as error:
         db.session.rollback()
-        _show_error(form, error)
+        show_error(form, error)
         return _render_admin(form, review_id, error.status_code)
     db.session.commit()
     flash(_("Ulasan disembunyikan dan dicatat di log audit."), "success")

@@ -4,6 +4,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..jobs import records_run
 from . import sync
 from .documents import count_public
 
@@ -11,6 +12,7 @@ search_cli = AppGroup("search", help="search commands.")
 
 
 @search_cli.command("sync")
+@records_run("search sync")
 def sync_command():
     """Apply what is left in the search outbox to the index."""
     applied = sync.drain(current_app, db.session.get_bind())

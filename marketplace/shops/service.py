@@ -1,5 +1,4 @@
 """Shop rules: opening and editing a shop."""
-import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -8,7 +7,7 @@ from sqlalchemy import select
 from .. import regions
 from ..errors import InvalidInput, NotAllowed
 from ..extensions import db
-from ..text import normalise_mobile, slugify
+from ..text import normalise_mobile, plain_text, slugify
 from .models import Shop, ShopSlugHistory
 
 MAX_SHIPPING_FEE_IDR = 10_000_000
@@ -16,7 +15,6 @@ MAX_NAME = 80
 MAX_SLUG = 80
 MAX_STORY = 5000
 # C0 control characters other than tab and newline: PostgreSQL refuses NUL, and none belongs in a profile.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass
@@ -49,22 +47,17 @@ def slug_holder(slug):
         select(Shop).join(ShopSlugHistory, ShopSlugHistory.shop_id == Shop.id).where(ShopSlugHistory.slug == slug))
 
 
-def _plain(text):
-    """Typed text without control characters, Unix line ends, no outer blanks; paragraphs stay."""
-    return _CONTROL.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
-
-
 def _slug_for(details, shop):
     """The slug asked for (refused when taken), or one derived from the name (made unique with -2, -3...)."""
-    asked = slugify(_plain(details.slug), MAX_SLUG)
-    if _plain(details.slug) and len(asked) < 2:
+    asked = slugify(plain_text(details.slug), MAX_SLUG)
+    if plain_text(details.slug) and len(asked) < 2:
         raise InvalidInput(_("Alamat toko harus berisi huruf atau angka."), field="slug")
     if asked:
         taken = slug_holder(asked)
         if taken is not None and taken is not shop:
             raise InvalidInput(_("Alamat toko '%(slug)s' sudah dipakai toko lain.", slug=asked), field="slug")
         return asked
-    base = slugify(_plain(details.name), MAX_SLUG - 4)
+    base = slugify(plain_text(details.name), MAX_SLUG - 4)
     if len(base) < 2:
         raise InvalidInput(_("Nama toko harus berisi huruf atau angka."), field="name")
     slug, n = base, 1
@@ -76,18 +69,18 @@ def _slug_for(details, shop):
 
 def validate_details(details, shop=None):
     """The cleaned name, slug, story and WhatsApp number, or InvalidInput naming the field."""
-    name = " ".join(_plain(details.name).split())
+    name = " ".join(plain_text(details.name).split())
     if not 2 <= len(name) <= MAX_NAME:
         raise InvalidInput(_("Nama toko 2 sampai 80 karakter."), field="name")
     slug = _slug_for(details, shop)
-    story = _plain(details.story)
+    story = plain_text(details.story)
     if len(story) > MAX_STORY:
         raise InvalidInput(_("Cerita toko paling panjang 5.000 karakter."), field="story")
     if regions.parent(details.district_code or "") != regions.HOME_REGENCY or not regions.name(details.district_code):
         raise InvalidInput(_("Pilih kecamatan di Kutai Kartanegara."), field="district_code")
     if not regions.is_home_village(details.district_code, details.village_code):
         raise InvalidInput(_("Pilih desa di kecamatan yang dipilih."), field="village_code")
-    whatsapp = normalise_mobile(_plain(details.whatsapp)[:40])
+    whatsapp = normalise_mobile(plain_text(details.whatsapp)[:40])
     if whatsapp is None:
         raise InvalidInput(_("Nomor WhatsApp harus nomor HP Indonesia, misalnya 0812 3456 7890."),
                            field="whatsapp")

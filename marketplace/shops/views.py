@@ -13,6 +13,7 @@ from ..database import release_transaction
 from ..media import quota
 from ..media.storage import get_storage
 from ..text import slugify
+from ..web import show_error
 from . import service
 from .forms import ShopForm
 
@@ -32,14 +33,6 @@ def _own_photo(product, image_id):
     if catalogue.photo_of(product, image_id) is None:
         abort(404)
     return image_id
-
-
-def _show_error(form, error):
-    """Put a service's refusal next to the field it names (or above the form)."""
-    if error.field and error.field in form:
-        form[error.field].errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
 
 
 def _save_with_photos(form, uploads, room, check, save, photo_field="photo"):
@@ -63,7 +56,7 @@ def _save_with_photos(form, uploads, room, check, save, photo_field="photo"):
             batch.discard()
         if error.field == "photo":
             error.field = photo_field
-        _show_error(form, error)
+        show_error(form, error)
         return None
     except BaseException:
         if batch is not None:

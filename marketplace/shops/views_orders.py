@@ -17,6 +17,7 @@ from ..orders import messaging, queries
 from ..orders import service as orders
 from ..payments import service as payments
 from ..payments.gateway import PaymentsUnavailable
+from ..web import page_number
 from . import sales, service
 from .forms_orders import ActionForm, CancelForm, ShipForm
 from .views import bp
@@ -64,13 +65,6 @@ def _own_shop_order(shop_order_id):
     return part
 
 
-def _page_number(count):
-    """?page= as a page that exists: junk is 1, past the end is the last page."""
-    page = request.args.get("page", 1, type=int) or 1
-    last = max(1, -(-count // PER_PAGE))
-    return min(max(page, 1), last), last
-
-
 # The function is not called orders: that would shadow the orders service module.
 @bp.route("/dashboard/orders", endpoint="orders")
 @role_required("producer")
@@ -83,7 +77,8 @@ def orders_list():
     tab = request.args.get("state", "new")
     tab = tab if tab in sales.TABS else "new"
     counts = sales.tab_counts(shop)
-    page, last = _page_number(counts[tab])
+    last = max(1, -(-counts[tab] // PER_PAGE))
+    page = page_number(last=last)
     return render_template("shops/orders.html", shop=shop, tab=tab, tabs=TAB_LABELS, counts=counts,
                            parts=sales.orders_in_tab(shop, tab, page, PER_PAGE), page=page, last_page=last)
 

@@ -19,15 +19,6 @@ def photo(app):
     return make
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (None, 1), ("1", 1), ("7", 7), ("000002", 2), ("999999", 999999),
-    ("0", None), ("-1", None), ("", None), ("abc", None), ("1.5", None), (" 1", None), ("1e3", None),
-    ("1000000000", None), ("9" * 5000, None), ("\u0663", None), ("²", None), ("1\x00", None),
-])
-def test_parse_page(raw, expected):
-    assert queries.parse_page(raw) == expected
-
-
 def test_newest_cards_show_only_public_listings_newest_first(make_product, make_shop, make_user):
     shop = make_shop()
     older = make_product(shop=shop, title="Madu lama")

@@ -13,6 +13,7 @@ from marketplace.orders import service
 from marketplace.orders.models import OrderEvent, ShopOrder
 from marketplace.payments import service as payments
 from tests.conftest import csrf_token
+from tests.pages import page_html
 
 # A known UTC moment late in the day: in WITA (UTC+8) it is already the next morning.
 SHIPPED_UTC = datetime(2099, 3, 1, 23, 15, tzinfo=timezone.utc)
@@ -25,7 +26,7 @@ def _text(page):
 
 
 def _page(client, order):
-    return client.get(f"/orders/{order.code}").get_data(as_text=True)
+    return page_html(client, f"/orders/{order.code}")
 
 
 def _section(page, part):

@@ -256,9 +256,10 @@ def test_livemode_mismatch_in_production_is_ignored_and_logged(app, client, orde
     assert "livemode" in caplog.text
 
 
-def test_development_secret_is_refused_in_production(app, client, order_and_session):
+def test_production_without_a_webhook_secret_verifies_nothing(app, client, order_and_session):
+    """No secret is ever a default: production without one refuses every delivery (and refuses to start)."""
     order, session = order_and_session
-    app.config.update(PRODUCTION=True, STRIPE_SECRET_KEY="sk_live_example")
+    app.config.update(PRODUCTION=True, STRIPE_SECRET_KEY="sk_live_example", STRIPE_WEBHOOK_SECRET="")
     response = post_event(client, event("checkout.session.completed", _paid(session), livemode=True))
     assert response.status_code == 500 and fresh(order).state == "pending"
 

@@ -9,6 +9,7 @@ from marketplace.moderation.models import ModerationDecision
 from marketplace.reviews import service
 from marketplace.reviews.models import Review
 from tests.conftest import csrf_token
+from tests.pages import page_html
 
 
 def _write_url(item):
@@ -155,7 +156,7 @@ def test_empty_or_huge_reply_is_refused_with_422(login, make_review, text):
 def test_another_shops_review_is_404_for_a_producer(login, make_review, make_shop):
     review = make_review(body="Rahasia toko lain")
     client = login(make_shop().owner)
-    assert "Rahasia toko lain" not in _text(client.get("/dashboard/reviews"))
+    assert "Rahasia toko lain" not in page_html(client, "/dashboard/reviews")
     response = client.post(f"/dashboard/reviews/{review.id}/reply",
                            data={"text": "Bukan milik saya", "csrf_token": csrf_token(client, "/dashboard/reviews")})
     assert response.status_code == 404

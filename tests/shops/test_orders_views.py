@@ -10,6 +10,7 @@ from marketplace.extensions import db
 from marketplace.orders import service as orders
 from marketplace.orders.models import Order, OrderEvent, ShopOrder
 from marketplace.payments.standin import StandinRefund
+from tests.pages import page_html
 
 PAGES = ["/dashboard/orders/{id}", "/dashboard/orders/{id}/slip"]
 ACTIONS = ["accept", "ship", "ready", "hand-over", "cancel"]
@@ -51,7 +52,7 @@ def act(send, part, action, data=None):
 
 
 def page(client, part):
-    return client.get(f"/dashboard/orders/{part.id}").get_data(as_text=True)
+    return page_html(client, f"/dashboard/orders/{part.id}")
 
 
 def test_delivery_accepted_then_shipped(client, logged_in, send, paid_part):

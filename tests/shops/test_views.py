@@ -15,6 +15,7 @@ from marketplace.media.storage import get_storage
 from marketplace.moderation import service as moderation
 from marketplace.shops import service as shops
 from marketplace.shops.models import Shop
+from tests.pages import page_html
 from tests.shops.images import distinct_jpegs, gif_bytes, jpeg_bytes, media_files
 
 DISTRICT = "64.02.06"  # Tenggarong
@@ -284,7 +285,7 @@ def test_price_and_stock_of_an_approved_listing_apply_at_once(client, shop, logg
     assert response.status_code == 302
     title, _d, status, price, stock, changed, _i = snapshot(product)
     assert (status, price, stock, changed) == ("approved", 60000, 4, False)
-    assert "Diubah sejak disetujui" not in client.get("/dashboard").get_data(as_text=True)
+    assert "Diubah sejak disetujui" not in page_html(client, "/dashboard")
 
 
 def test_a_title_edit_keeps_an_approved_listing_public_but_flagged(client, shop, logged_in, send, make_product):
