@@ -20,6 +20,7 @@ def create_app(test_config=None):
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _import_models()
+    _connect_signals()
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -40,6 +41,13 @@ def _import_models():
     from .reviews import models as _reviews  # noqa: F401
     from .search import models as _search  # noqa: F401
     from .shops import models as _shops  # noqa: F401
+
+
+def _connect_signals():
+    """Lower features announce, higher ones react (a released order closes its open payment attempt)."""
+    from .payments.settle import connect_signals
+
+    connect_signals()
 
 
 def _init_extensions(app):
@@ -81,6 +89,7 @@ def _register_blueprints(app):
     from .media.views import bp as media_bp
     from .moderation.views import bp as moderation_bp
     from .orders.views import bp as orders_bp
+    from .payments import checkout_views as _checkout_views  # noqa: F401 (checkout and paying, on orders_bp)
     from .payments.views import bp as payments_bp
     from .reviews.views import bp as reviews_bp
     from .search.views import bp as search_bp
@@ -99,6 +108,7 @@ def _register_cli(app):
     from .moderation.cli import moderation_cli
     from .notifications.cli import notifications_cli
     from .orders.cli import orders_cli
+    from .payments import cli as _payments_cli  # noqa: F401 (`flask orders expire`)
     from .search.cli import search_cli
 
     for command in (create_admin_command, seed_demo_command, catalogue_cli, media_cli, moderation_cli,

@@ -20,7 +20,7 @@ from .media.service import process_upload
 from .media.storage import get_storage
 from .moderation import demo as moderation_demo
 from .moderation import service as moderation
-from .orders import demo as orders_demo
+from .payments import demo as payments_demo
 from .shops import service as shops
 
 DEMO_PASSWORD = "pasardesa-demo"
@@ -113,7 +113,7 @@ def seed_demo(password=DEMO_PASSWORD):
         user = _seed_producer(number, producer, admin, password)
         accounts_made.append(("producer", user.email))
     moderation_demo.seed(admin)
-    orders_demo.seed()
+    payments_demo.seed()
     return accounts_made
 
 

@@ -22,6 +22,13 @@ def stripe_amount(amount_idr):
     return amount_idr * 100
 
 
+def rupiah_amount(stripe_units):
+    """Stripe's units back in whole rupiah, or None when they are not a whole number of rupiah."""
+    if isinstance(stripe_units, bool) or not isinstance(stripe_units, int) or stripe_units < 0 or stripe_units % 100:
+        return None
+    return stripe_units // 100
+
+
 def client():
     """The Stripe client for this app, built once per process."""
     config = current_app.config

@@ -1,13 +1,65 @@
-"""Stripe events already handled, the refunds the marketplace owes or has made, and the local stand-in's
-own tables (what its pretend Stripe knows: Checkout Sessions and refunds)."""
+"""Payment attempts of every method, Stripe events already handled, the refunds the marketplace owes or has
+made, and the local stand-in's own tables (what its pretend Stripe knows: Checkout Sessions and refunds)."""
 import json
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
+
+PAYMENT_METHODS = ("stripe", "bank_transfer", "qris", "cash_on_pickup")
+PAYMENT_STATES = ("pending", "paid", "expired", "failed", "refund_owed", "refunded")
+# A closed attempt: money arriving for it later is owed back (unless it can still settle its order).
+CLOSED_STATES = ("expired", "failed")
+MAX_UNIQUE_CODE = 999
+_PENDING = text("state = 'pending'")
+
+
+def _in(column, values):
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+class Payment(db.Model):
+    """One attempt to pay an order, by one method, for one amount; an order has at most one open attempt.
+
+    amount_idr is what the buyer is asked: the order's total plus unique_code_idr, which the buyer pays and the
+    platform keeps (the ledger accounts for it)."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        CheckConstraint(_in("method", PAYMENT_METHODS), name="method_known"),
+        CheckConstraint(_in("state", PAYMENT_STATES), name="state_known"),
+        CheckConstraint(f"amount_idr >= 0 AND unique_code_idr BETWEEN 0 AND {MAX_UNIQUE_CODE}",
+                        name="amounts_in_range"),
+        # Switching method closes the old attempt first: two open attempts could both be paid.
+        Index("uq_payment_open_order", "order_id", unique=True, sqlite_where=_PENDING,
+              postgresql_where=_PENDING),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    method: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    amount_idr: Mapped[int] = mapped_column(BigInteger)
+    unique_code_idr: Mapped[int] = mapped_column(BigInteger, default=0)
+    received_idr: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    stripe_session_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    checkout_url: Mapped[str | None] = mapped_column(String(1000), default=None)
+    stripe_payment_intent: Mapped[str | None] = mapped_column(String(255), index=True, default=None)
+    bank_reference: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    order = relationship("Order")
+
+    @property
+    def is_open(self):
+        """True while this attempt waits for the buyer's money."""
+        return self.state == "pending"
 
 
 class PaymentEvent(db.Model):

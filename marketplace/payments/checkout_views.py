@@ -1,0 +1,112 @@
+"""Checkout, paying and cancelling an unpaid order: the views that drive payments.
+
+They sit on the orders blueprint (orders.checkout, orders.pay, orders.cancel) so that links and forms keep their
+names, while orders/ itself never imports payments."""
+import stripe
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..errors import DomainError
+from ..extensions import db
+from ..orders import cart as carts
+from ..orders import service as orders
+from ..orders.forms import CheckoutForm
+from ..orders.views import _cart, _own_order, _visible_cart, bp
+from . import service
+from .gateway import PaymentsUnavailable
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+@login_required
+def checkout():
+    """Address and delivery choices, then the order is placed and the buyer goes to pay."""
+    cart_view = carts.view_cart(_cart() if request.method == "POST" else _visible_cart())
+    if cart_view.is_empty:
+        flash(_("Keranjang Anda kosong."), "info")
+        return redirect(url_for("orders.cart"))
+    form = CheckoutForm(obj=None if request.method == "POST" else orders.remembered_address(current_user))
+    form.fill_region_choices()
+    choices = {group.shop.id: request.form.get(f"fulfilment-{group.shop.id}", "")[:10] for group in cart_view.groups}
+    if request.method == "POST" and request.form.get("action") == "regions":
+        return _render_checkout(form, cart_view, choices)  # without JavaScript: the selects below were refilled
+    if form.validate_on_submit():
+        try:
+            order = orders.place_order(current_user, form.address(), choices)
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            return _start_payment(order)
+    return _render_checkout(form, cart_view, choices, 422 if request.method == "POST" else 200)
+
+
+def _render_checkout(form, cart_view, choices, status=200):
+    return render_template("orders/checkout.html", form=form, cart=cart_view, choices=choices), status
+
+
+def _show_error(form, error):
+    if error.field and error.field in form:
+        form[error.field].errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+def _start_payment(order):
+    """Send the buyer to Stripe's page for the order; nothing is held in the database while Stripe answers."""
+    code = order.code
+    try:
+        url = service.payment_url(order)
+        if url is None:
+            checkout_request = service.checkout_request(
+                order, url_for("orders.order_page", code=code, checkout="success", _external=True),
+                url_for("orders.order_page", code=code, checkout="cancel", _external=True))
+            db.session.commit()
+            url = service.remember_session(checkout_request.order_id, service.open_checkout(checkout_request))
+            db.session.commit()
+    except (stripe.StripeError, PaymentsUnavailable):
+        db.session.rollback()
+        current_app.logger.exception("could not start the payment of order %s", code)
+        flash(_("Pembayaran belum dapat dimulai. Pesanan Anda tersimpan; coba bayar lagi sebentar lagi."), "error")
+        return redirect(url_for("orders.order_page", code=code))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("orders.order_page", code=code))
+    if url is None:
+        return redirect(url_for("orders.order_page", code=code))
+    return redirect(url)
+
+
+@bp.route("/orders/<code>/pay", methods=["POST"])
+@login_required
+def pay(code):
+    """Go (back) to the payment page of a pending order."""
+    order = _own_order(code)
+    if order.state != "pending":
+        flash(_("Pesanan ini tidak menunggu pembayaran."), "info")
+        return redirect(url_for("orders.order_page", code=code))
+    return _start_payment(order)
+
+
+@bp.route("/orders/<code>/cancel", methods=["POST"])
+@login_required
+def cancel(code):
+    """The buyer cancels an unpaid order: Stripe closes the session first, then the stock goes back."""
+    order = _own_order(code)
+    order_id, session_id, state = order.id, service.stripe_session_of(order), order.state
+    db.session.commit()
+    released = False
+    if state == "pending":
+        try:
+            released = service.cancel_unpaid(order_id, "cancelled", service.close_session(session_id),
+                                             buyer=current_user)
+        except (stripe.StripeError, PaymentsUnavailable):
+            current_app.logger.exception("could not close the payment session of order %s", code)
+        db.session.commit()
+    if released:
+        flash(_("Pesanan dibatalkan."), "success")
+    else:
+        flash(_("Pesanan ini tidak dapat dibatalkan lagi (sudah dibayar atau sedang diproses)."), "error")
+    return redirect(url_for("orders.order_page", code=code))
