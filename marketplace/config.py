@@ -66,6 +66,7 @@ def load_config(app, test_config=None):
         STRIPE_WEBHOOK_SECRET=env.get("STRIPE_WEBHOOK_SECRET", DEVELOPMENT_WEBHOOK_SECRET),
         STRIPE_API_BASE=env.get("STRIPE_API_BASE"),
         PLATFORM_FEE_PERCENT=_whole_number(env, "PLATFORM_FEE_PERCENT", 5, 0, 100),
+        BANK_TRANSFER_HOURS=_whole_number(env, "BANK_TRANSFER_HOURS", 24, 1, 168),
         RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Always explicit: Flask-Limiter keeps the last app's value on its one Limiter object otherwise.
         RATELIMIT_ENABLED=True,

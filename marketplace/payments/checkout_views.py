@@ -5,6 +5,7 @@ names, while orders/ itself never imports payments."""
 import stripe
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..errors import DomainError
@@ -13,8 +14,26 @@ from ..orders import cart as carts
 from ..orders import service as orders
 from ..orders.forms import CheckoutForm
 from ..orders.views import _cart, _own_order, _visible_cart, bp
-from . import service
+from . import service, transfer
 from .gateway import PaymentsUnavailable
+from .settle import open_attempt
+
+# The order in which checkout offers them.
+CHECKOUT_METHODS = ("bank_transfer", "stripe")
+METHOD_LABELS = {"stripe": _l("Kartu kredit/debit (Stripe)"), "bank_transfer": _l("Transfer bank"),
+                 "qris": _l("QRIS"), "cash_on_pickup": _l("Bayar tunai saat diambil")}
+
+
+def offered_methods():
+    """The methods the buyer may choose at checkout now."""
+    return [method for method in CHECKOUT_METHODS if transfer.method_enabled(method)]
+
+
+@bp.app_context_processor
+def payment_words():
+    """For the order pages: the order's open attempt, its method's name and where to transfer to."""
+    return {"open_payment": open_attempt, "method_label": lambda method: METHOD_LABELS.get(method, method),
+            "receiving_accounts": transfer.active_accounts}
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
@@ -28,9 +47,14 @@ def checkout():
     form = CheckoutForm(obj=None if request.method == "POST" else orders.remembered_address(current_user))
     form.fill_region_choices()
     choices = {group.shop.id: request.form.get(f"fulfilment-{group.shop.id}", "")[:10] for group in cart_view.groups}
+    methods = offered_methods()
+    method = request.form.get("payment_method", methods[0] if methods else "")[:20]
     if request.method == "POST" and request.form.get("action") == "regions":
-        return _render_checkout(form, cart_view, choices)  # without JavaScript: the selects below were refilled
+        return _render_checkout(form, cart_view, choices, methods, method)  # without JavaScript: selects refilled
     if form.validate_on_submit():
+        if method not in methods:
+            form.form_errors.append(_("Pilih cara pembayaran dari daftar."))
+            return _render_checkout(form, cart_view, choices, methods, method, 422)
         try:
             order = orders.place_order(current_user, form.address(), choices)
         except DomainError as error:
@@ -38,12 +62,13 @@ def checkout():
             _show_error(form, error)
         else:
             db.session.commit()
-            return _start_payment(order)
-    return _render_checkout(form, cart_view, choices, 422 if request.method == "POST" else 200)
+            return _start_payment(order, method)
+    return _render_checkout(form, cart_view, choices, methods, method, 422 if request.method == "POST" else 200)
 
 
-def _render_checkout(form, cart_view, choices, status=200):
-    return render_template("orders/checkout.html", form=form, cart=cart_view, choices=choices), status
+def _render_checkout(form, cart_view, choices, methods, method, status=200):
+    return render_template("orders/checkout.html", form=form, cart=cart_view, choices=choices, methods=methods,
+                           method=method), status
 
 
 def _show_error(form, error):
@@ -53,9 +78,12 @@ def _show_error(form, error):
         form.form_errors.append(error.message)
 
 
-def _start_payment(order):
-    """Send the buyer to Stripe's page for the order; nothing is held in the database while Stripe answers."""
+def _start_payment(order, method="stripe"):
+    """Send the buyer to pay: a transfer's instructions on the order page, or Stripe's page (nothing is held in the
+    database while Stripe answers)."""
     code = order.code
+    if method in ("bank_transfer", "qris"):
+        return _start_transfer(order, method)
     try:
         url = service.payment_url(order)
         if url is None:
@@ -79,15 +107,28 @@ def _start_payment(order):
     return redirect(url)
 
 
+def _start_transfer(order, method):
+    """Open the transfer attempt (its unique amount) and show the buyer where and how much to transfer."""
+    try:
+        transfer.start_transfer(order, method)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("orders.order_page", code=order.code))
+
+
 @bp.route("/orders/<code>/pay", methods=["POST"])
 @login_required
 def pay(code):
-    """Go (back) to the payment page of a pending order."""
+    """Go (back) to the payment page of a pending order, by the method of its open attempt."""
     order = _own_order(code)
     if order.state != "pending":
         flash(_("Pesanan ini tidak menunggu pembayaran."), "info")
         return redirect(url_for("orders.order_page", code=code))
-    return _start_payment(order)
+    payment = open_attempt(order)
+    return _start_payment(order, payment.method if payment is not None else "stripe")
 
 
 @bp.route("/orders/<code>/cancel", methods=["POST"])

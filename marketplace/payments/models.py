@@ -3,7 +3,7 @@ made, and the local stand-in's own tables (what its pretend Stripe knows: Checko
 import json
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -14,7 +14,10 @@ PAYMENT_STATES = ("pending", "paid", "expired", "failed", "refund_owed", "refund
 # A closed attempt: money arriving for it later is owed back (unless it can still settle its order).
 CLOSED_STATES = ("expired", "failed")
 MAX_UNIQUE_CODE = 999
+# Methods whose money is recognised on the bank statement by its exact amount.
+TRANSFER_METHODS = ("bank_transfer", "qris")
 _PENDING = text("state = 'pending'")
+_OPEN_TRANSFER = text("state = 'pending' AND method IN ('bank_transfer', 'qris')")
 
 
 def _in(column, values):
@@ -36,6 +39,9 @@ class Payment(db.Model):
         # Switching method closes the old attempt first: two open attempts could both be paid.
         Index("uq_payment_open_order", "order_id", unique=True, sqlite_where=_PENDING,
               postgresql_where=_PENDING),
+        # A statement credit names its payment by amount alone: no two open transfers may ask the same amount.
+        Index("uq_payment_open_transfer_amount", "amount_idr", unique=True, sqlite_where=_OPEN_TRANSFER,
+              postgresql_where=_OPEN_TRANSFER),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +66,30 @@ class Payment(db.Model):
     def is_open(self):
         """True while this attempt waits for the buyer's money."""
         return self.state == "pending"
+
+
+class PaymentMethodSetting(db.Model):
+    """Whether the platform offers a payment method at checkout (an admin's switch; no row: the default)."""
+
+    __tablename__ = "payment_method_setting"
+    __table_args__ = (CheckConstraint(_in("method", PAYMENT_METHODS), name="method_known"),)
+
+    method: Mapped[str] = mapped_column(String(20), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ReceivingAccount(db.Model):
+    """One of the platform's bank accounts that buyers transfer to."""
+
+    __tablename__ = "receiving_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank: Mapped[str] = mapped_column(String(60))
+    account_number: Mapped[str] = mapped_column(String(30))
+    holder_name: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class PaymentEvent(db.Model):

@@ -39,15 +39,18 @@ def paid_attempt(order):
 
 
 def start_attempt(order, method, expires_at, unique_code_idr=0, now=None):
-    """The order's open attempt by this method, opened now when there is none (an order has one open at most)."""
+    """The order's open attempt by this method, opened now when there is none (an order has one open at most);
+    None when unique_code_idr made an amount another open transfer asks."""
     if order.state != "pending":
         raise InvalidState(_("Pesanan ini tidak menunggu pembayaran."))
     existing = open_attempt(order)
     if existing is None:
         existing = _insert(order, Payment(order_id=order.id, method=method, state="pending", expires_at=expires_at,
-                                   amount_idr=order.total_idr + unique_code_idr, unique_code_idr=unique_code_idr,
-                                   created_at=now or utcnow()))
-    if existing is None or existing.method != method:
+                                          amount_idr=order.total_idr + unique_code_idr,
+                                          unique_code_idr=unique_code_idr, created_at=now or utcnow()))
+        if existing is None:  # another open transfer took that amount meanwhile: the caller tries another code
+            return None
+    if existing.method != method:
         raise InvalidState(_("Pesanan ini sedang dibayar dengan cara lain."))
     return existing
 

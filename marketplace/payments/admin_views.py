@@ -1,0 +1,74 @@
+"""The admins' payment settings: which methods checkout offers, and the accounts buyers transfer to."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..accounts.decorators import role_required
+from ..errors import DomainError
+from ..extensions import db
+from . import transfer
+from .checkout_views import METHOD_LABELS
+from .forms import AccountForm, ActionForm
+from .models import PAYMENT_METHODS, PaymentMethodSetting, ReceivingAccount
+from .views import bp
+
+admin_required = role_required("admin")
+
+
+def _render(form=None, status=200):
+    settings = {row.method: row.enabled for row in db.session.query(PaymentMethodSetting)}
+    switches = [(method, METHOD_LABELS[method], settings.get(method, method in transfer.ENABLED_BY_DEFAULT),
+                 transfer.method_enabled(method)) for method in PAYMENT_METHODS]
+    accounts = db.session.query(ReceivingAccount).order_by(ReceivingAccount.id).all()
+    return render_template("payments/admin.html", switches=switches, accounts=accounts,
+                           form=form or AccountForm(), action_form=ActionForm()), status
+
+
+@bp.route("/admin/payments")
+@admin_required
+def admin_settings():
+    """Methods with their switches, and the receiving accounts."""
+    return _render()
+
+
+@bp.route("/admin/payments/methods/<method>", methods=["POST"])
+@admin_required
+def switch_method(method):
+    """Turn one method on or off."""
+    if method not in PAYMENT_METHODS or not ActionForm().validate_on_submit():
+        abort(400)
+    transfer.set_method_enabled(method, request.form.get("enabled") == "1")
+    db.session.commit()
+    return redirect(url_for("payments.admin_settings"))
+
+
+@bp.route("/admin/payments/accounts", methods=["POST"])
+@admin_required
+def add_account():
+    """Register a receiving account."""
+    form = AccountForm()
+    if not form.validate_on_submit():
+        return _render(form, 422)
+    try:
+        transfer.add_account(form.bank.data, form.account_number.data, form.holder_name.data)
+    except DomainError as error:
+        db.session.rollback()
+        errors = form[error.field].errors if error.field in form else form.form_errors
+        errors.append(error.message)
+        return _render(form, 422)
+    db.session.commit()
+    flash(_("Rekening ditambahkan."), "success")
+    return redirect(url_for("payments.admin_settings"))
+
+
+@bp.route("/admin/payments/accounts/<int(max=2147483647):account_id>/deactivate", methods=["POST"])
+@admin_required
+def deactivate_account(account_id):
+    """Stop showing an account to buyers."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        transfer.deactivate_account(account_id)
+    except DomainError:
+        abort(404)
+    db.session.commit()
+    return redirect(url_for("payments.admin_settings"))

@@ -1,0 +1,62 @@
+"""The admins' payment settings: switching methods and registering receiving accounts, admins only, CSRF always."""
+import pytest
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.payments import transfer
+from marketplace.payments.models import ReceivingAccount
+from tests.conftest import csrf_token
+
+
+@pytest.fixture
+def admin(client, auth, make_user):
+    user = make_user("admin")
+    auth.login(user.email)
+    return user
+
+
+def _post(client, path, data):
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, "/admin/payments")})
+
+
+def test_admin_registers_an_account_and_switches_bank_transfer_on(client, admin):
+    response = _post(client, "/admin/payments/accounts",
+                     {"bank": " BRI ", "account_number": "0123 4567 8901", "holder_name": "PT  Pasar Desa"})
+    assert response.status_code == 302
+    account = db.session.scalar(select(ReceivingAccount))
+    assert (account.bank, account.account_number, account.holder_name) == ("BRI", "0123 4567 8901", "PT Pasar Desa")
+    assert _post(client, "/admin/payments/methods/bank_transfer", {"enabled": "1"}).status_code == 302
+    assert transfer.method_enabled("bank_transfer")
+    page = client.get("/admin/payments").get_data(as_text=True)
+    assert "0123 4567 8901" in page and "Ditawarkan" in page
+    _post(client, f"/admin/payments/accounts/{account.id}/deactivate", {})
+    assert not transfer.method_enabled("bank_transfer")  # no account left to transfer to
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"bank": "", "account_number": "0123456789", "holder_name": "PT Pasar Desa"}, "Nama bank"),
+    ({"bank": "BRI", "account_number": "12-34<script>", "holder_name": "PT Pasar Desa"}, "Nomor rekening"),
+    ({"bank": "BRI", "account_number": "1" * 40, "holder_name": "PT Pasar Desa"}, "Nomor rekening"),
+    ({"bank": "BRI", "account_number": "0123456789", "holder_name": "x" * 500}, "Nama pemilik"),
+])
+def test_a_bad_account_is_refused_with_the_reason(client, admin, fields, message):
+    response = _post(client, "/admin/payments/accounts", fields)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert db.session.scalar(select(ReceivingAccount)) is None
+
+
+def test_unknown_method_and_missing_csrf_change_nothing(client, admin):
+    assert _post(client, "/admin/payments/methods/bitcoin", {"enabled": "1"}).status_code == 400
+    assert client.post("/admin/payments/methods/bank_transfer", data={"enabled": "1"}).status_code == 400
+    assert client.post("/admin/payments/accounts", data={"bank": "BRI", "account_number": "0123456789",
+                                                         "holder_name": "PT"}).status_code in (400, 422)
+    assert db.session.scalar(select(ReceivingAccount)) is None
+
+
+@pytest.mark.parametrize("role", [None, "buyer", "producer"])
+def test_only_admins_reach_the_settings(client, auth, make_user, role):
+    if role:
+        auth.login(make_user(role).email)
+    assert client.get("/admin/payments").status_code in (302, 403)
+    assert client.post("/admin/payments/methods/stripe", data={"enabled": "0"}).status_code in (302, 400, 403)
+    assert transfer.method_enabled("stripe")
