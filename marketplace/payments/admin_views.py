@@ -7,7 +7,7 @@ from ..errors import DomainError
 from ..extensions import db
 from . import transfer
 from .checkout_views import METHOD_LABELS
-from .forms import AccountForm, ActionForm
+from .forms import AccountForm, ActionForm, ReceivedForm
 from .models import PAYMENT_METHODS, PaymentMethodSetting, ReceivingAccount
 from .views import bp
 
@@ -72,3 +72,31 @@ def deactivate_account(account_id):
         abort(404)
     db.session.commit()
     return redirect(url_for("payments.admin_settings"))
+
+
+@bp.route("/admin/payments/transfers")
+@admin_required
+def transfer_queue():
+    """Open transfers with their amounts and ages, to mark received."""
+    return render_template("payments/transfers.html", payments=transfer.open_transfers(), form=ReceivedForm())
+
+
+@bp.route("/admin/payments/transfers/<int(max=2147483647):payment_id>/received", methods=["POST"])
+@admin_required
+def mark_received(payment_id):
+    """The exact amount arrived: the order is settled as any payment is."""
+    form = ReceivedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        outcome = transfer.confirm_received(payment_id, form.bank_reference.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("payments.transfer_queue"))
+    db.session.commit()
+    if outcome == "paid":
+        flash(_("Pembayaran diterima; pesanan dibayar."), "success")
+    else:
+        flash(_("Dana dicatat untuk dikembalikan; pesanan ditandai untuk admin."), "error")
+    return redirect(url_for("payments.transfer_queue"))

@@ -15,3 +15,9 @@ class AccountForm(Form):
     bank = StringField(_l("Bank"))
     account_number = StringField(_l("Nomor rekening"))
     holder_name = StringField(_l("Atas nama"))
+
+
+class ReceivedForm(Form):
+    """The bank's reference of a transfer an admin saw arrive."""
+
+    bank_reference = StringField(_l("Referensi bank"))

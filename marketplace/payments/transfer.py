@@ -17,7 +17,7 @@ from ..errors import InvalidInput, InvalidState
 from ..extensions import db
 from ..models_base import utcnow
 from .models import MAX_UNIQUE_CODE, TRANSFER_METHODS, Payment, PaymentMethodSetting, ReceivingAccount
-from .settle import open_attempt, start_attempt
+from .settle import open_attempt, settle, start_attempt
 
 CODE_TRIES = 40
 ACCOUNT_NUMBER = re.compile(r"[0-9][0-9 ]*")
@@ -102,3 +102,23 @@ def deactivate_account(account_id):
     account.active = False
     db.session.flush()
     return account
+
+
+def open_transfers(limit=200):
+    """Open transfer attempts for the admins' queue, oldest first."""
+    return db.session.scalars(select(Payment).where(Payment.state == "pending", Payment.method.in_(TRANSFER_METHODS))
+                              .order_by(Payment.created_at, Payment.id).limit(limit)).all()
+
+
+def confirm_received(payment_id, bank_reference, now=None):
+    """An admin saw the exact amount arrive: settle the attempt with the bank's reference; returns the outcome."""
+    reference = " ".join(str(bank_reference or "").split())
+    if not 3 <= len(reference) <= 100:
+        raise InvalidInput(_("Tuliskan referensi bank (3 sampai 100 huruf)."), field="bank_reference")
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.method not in TRANSFER_METHODS:
+        raise InvalidInput(_("Pembayaran tidak ditemukan."))
+    if payment.state != "pending":
+        raise InvalidState(_("Pembayaran ini sudah ditutup."))
+    payment.bank_reference = reference
+    return settle(payment, payment.amount_idr, f"admin: {reference}", now=now)

@@ -58,5 +58,37 @@ def test_only_admins_reach_the_settings(client, auth, make_user, role):
     if role:
         auth.login(make_user(role).email)
     assert client.get("/admin/payments").status_code in (302, 403)
+    assert client.get("/admin/payments/transfers").status_code in (302, 403)
     assert client.post("/admin/payments/methods/stripe", data={"enabled": "0"}).status_code in (302, 400, 403)
     assert transfer.method_enabled("stripe")
+
+
+@pytest.fixture
+def transfer_order(app, place, make_user, make_product):
+    db.session.add(ReceivingAccount(bank="BRI", account_number="0123456789", holder_name="PT Pasar Desa"))
+    order = place(make_user(), (make_product(stock=3, price_idr=150000), 1))
+    payment = transfer.start_transfer(order)
+    db.session.commit()
+    return order, payment
+
+
+def test_admin_marks_a_transfer_received_and_the_order_is_paid(client, admin, transfer_order):
+    order, payment = transfer_order
+    queue = client.get("/admin/payments/transfers").get_data(as_text=True)
+    assert order.code in queue and f"{payment.amount_idr:,}".replace(",", ".") in queue
+    response = _post(client, f"/admin/payments/transfers/{payment.id}/received", {"bank_reference": "BRI 0601 77"})
+    assert response.status_code == 302
+    db.session.refresh(order)
+    db.session.refresh(payment)
+    assert (order.state, payment.state, payment.bank_reference) == ("paid", "paid", "BRI 0601 77")
+    again = _post(client, f"/admin/payments/transfers/{payment.id}/received", {"bank_reference": "BRI 0601 77"})
+    assert "sudah ditutup" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert order.code not in client.get("/admin/payments/transfers").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("reference", ["", "x", "y" * 101])
+def test_marking_received_needs_a_reference(client, admin, transfer_order, reference):
+    order, payment = transfer_order
+    _post(client, f"/admin/payments/transfers/{payment.id}/received", {"bank_reference": reference})
+    db.session.refresh(order)
+    assert order.state == "pending" and payment.state == "pending"
