@@ -108,9 +108,9 @@ def _register_cli(app):
     from .moderation.cli import moderation_cli
     from .notifications.cli import notifications_cli
     from .orders.cli import orders_cli
-    from .payments import cli as _payments_cli  # noqa: F401 (`flask orders expire`)
+    from .payments.cli import payments_cli  # also adds `flask orders expire`
     from .search.cli import search_cli
 
     for command in (create_admin_command, seed_demo_command, catalogue_cli, media_cli, moderation_cli,
-                    notifications_cli, orders_cli, search_cli):
+                    notifications_cli, orders_cli, payments_cli, search_cli):
         app.cli.add_command(command)

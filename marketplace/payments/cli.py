@@ -1,12 +1,15 @@
-"""`flask orders expire`: the payment side of the orders commands (on the orders group, so its name stays)."""
+"""`flask orders expire` (on the orders group, so its name stays) and `flask payments import-statement`."""
 import click
 import stripe
 from flask import current_app
+from flask.cli import AppGroup
 
+from ..errors import DomainError
 from ..extensions import db
 from ..orders import queries
 from ..orders.cli import orders_cli
 from . import service as payments
+from . import statement
 
 
 @orders_cli.command("expire")
@@ -46,3 +49,24 @@ def _retry_refunds():
         made += payments.make_shop_refund(shop_order_id, payment_intent, amount_idr)
         db.session.commit()
     return made
+
+
+payments_cli = AppGroup("payments", help="payments commands.")
+
+
+@payments_cli.command("import-statement")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--account", "account_id", required=True, type=click.IntRange(1, 2147483647),
+              help="The receiving account the statement belongs to.")
+def import_statement_command(path, account_id):
+    """Import a bank statement CSV: each credit is recorded once and settles the open transfer of its amount."""
+    with open(path, "rb") as source:
+        raw = source.read(statement.MAX_BYTES + 1)
+    try:
+        result = statement.import_statement(account_id, raw)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"{result.settled} settled, {result.refund_owed} owed back, {result.unmatched} unmatched, "
+               f"{result.already_imported} already imported.")

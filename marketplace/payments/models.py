@@ -1,9 +1,9 @@
 """Payment attempts of every method, Stripe events already handled, the refunds the marketplace owes or has
 made, and the local stand-in's own tables (what its pretend Stripe knows: Checkout Sessions and refunds)."""
 import json
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -16,6 +16,7 @@ CLOSED_STATES = ("expired", "failed")
 MAX_UNIQUE_CODE = 999
 # Methods whose money is recognised on the bank statement by its exact amount.
 TRANSFER_METHODS = ("bank_transfer", "qris")
+STATEMENT_OUTCOMES = ("settled", "refund_owed", "unmatched")
 _PENDING = text("state = 'pending'")
 _OPEN_TRANSFER = text("state = 'pending' AND method IN ('bank_transfer', 'qris')")
 
@@ -90,6 +91,27 @@ class ReceivingAccount(db.Model):
     holder_name: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StatementLine(db.Model):
+    """One incoming credit of a receiving account's statement, recorded once (its fingerprint is unique), with
+    what it did: settled a payment, found a closed one (owed back), or waits for an admin."""
+
+    __tablename__ = "statement_line"
+    __table_args__ = (
+        CheckConstraint("amount_idr > 0", name="amount_positive"),
+        CheckConstraint(_in("outcome", STATEMENT_OUTCOMES), name="outcome_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("receiving_account.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    booked_on: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(300), default="")
+    amount_idr: Mapped[int] = mapped_column(BigInteger)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), index=True, default=None)
+    outcome: Mapped[str] = mapped_column(String(20), default="unmatched", index=True)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class PaymentEvent(db.Model):
