@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from ..accounts.decorators import role_required
 from ..errors import DomainError
 from ..extensions import db
-from . import transfer
+from . import statement, transfer
 from .checkout_views import METHOD_LABELS
-from .forms import AccountForm, ActionForm, ReceivedForm
-from .models import PAYMENT_METHODS, PaymentMethodSetting, ReceivingAccount
+from .forms import AccountForm, ActionForm, ReceivedForm, StatementForm
+from .models import PAYMENT_METHODS, PaymentMethodSetting, ReceivingAccount, StatementLine
 from .views import bp
 
 admin_required = role_required("admin")
@@ -74,11 +74,42 @@ def deactivate_account(account_id):
     return redirect(url_for("payments.admin_settings"))
 
 
+def _statement_form():
+    form = StatementForm()
+    form.account.choices = [(account.id, f"{account.bank} {account.account_number}")
+                            for account in transfer.active_accounts()]
+    return form
+
+
 @bp.route("/admin/payments/transfers")
 @admin_required
 def transfer_queue():
-    """Open transfers with their amounts and ages, to mark received."""
-    return render_template("payments/transfers.html", payments=transfer.open_transfers(), form=ReceivedForm())
+    """Open transfers with their amounts and ages, to mark received; the statement upload; unmatched lines."""
+    unmatched = db.session.query(StatementLine).filter(StatementLine.outcome == "unmatched") \
+        .order_by(StatementLine.booked_on.desc(), StatementLine.id.desc()).limit(200).all()
+    return render_template("payments/transfers.html", payments=transfer.open_transfers(), form=ReceivedForm(),
+                           statement_form=_statement_form(), unmatched=unmatched)
+
+
+@bp.route("/admin/payments/statements", methods=["POST"])
+@admin_required
+def upload_statement():
+    """Import a statement CSV; a file that does not parse changes nothing and says why."""
+    form = _statement_form()
+    upload = request.files.get("statement")
+    if not form.validate_on_submit() or upload is None:
+        abort(400)
+    try:
+        result = statement.import_statement(form.account.data, upload.stream.read(statement.MAX_BYTES + 1))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("payments.transfer_queue"))
+    db.session.commit()
+    flash(_("%(settled)s dibayar, %(owed)s harus dikembalikan, %(unmatched)s belum cocok, %(old)s sudah pernah "
+            "diimpor.", settled=result.settled, owed=result.refund_owed, unmatched=result.unmatched,
+            old=result.already_imported), "success")
+    return redirect(url_for("payments.transfer_queue"))
 
 
 @bp.route("/admin/payments/transfers/<int(max=2147483647):payment_id>/received", methods=["POST"])

@@ -1,6 +1,7 @@
 """Forms of the payments admin page; payments.transfer checks the values."""
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
+from flask_wtf.file import FileField
+from wtforms import SelectField, StringField
 
 from ..forms import Form
 
@@ -21,3 +22,10 @@ class ReceivedForm(Form):
     """The bank's reference of a transfer an admin saw arrive."""
 
     bank_reference = StringField(_l("Referensi bank"))
+
+
+class StatementForm(Form):
+    """A statement CSV for one receiving account."""
+
+    account = SelectField(_l("Rekening"), coerce=int, validate_choice=False)
+    statement = FileField(_l("Mutasi rekening (CSV)"))

@@ -92,3 +92,35 @@ def test_marking_received_needs_a_reference(client, admin, transfer_order, refer
     _post(client, f"/admin/payments/transfers/{payment.id}/received", {"bank_reference": reference})
     db.session.refresh(order)
     assert order.state == "pending" and payment.state == "pending"
+
+
+def _upload(client, account_id, raw):
+    import io
+
+    return client.post("/admin/payments/statements", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(client, "/admin/payments/transfers"), "account": str(account_id),
+        "statement": (io.BytesIO(raw), "mutasi.csv")})
+
+
+def test_admin_uploads_a_statement_and_the_order_is_paid(client, admin, transfer_order):
+    from marketplace.models_base import utcnow
+
+    order, payment = transfer_order
+    account = db.session.scalar(select(ReceivingAccount))
+    today = utcnow().date()
+    raw = (f"tanggal,keterangan,jumlah,jenis\n{today},TRSF BUDI,{payment.amount_idr},CR\n"
+           f"{today},<b>ORANG LAIN</b>,77777,CR\n").encode()
+    response = _upload(client, account.id, raw)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 dibayar" in page and "&lt;b&gt;ORANG LAIN&lt;/b&gt;" in page and "<b>ORANG" not in page
+    db.session.refresh(order)
+    assert order.state == "paid"
+
+
+def test_a_bad_statement_upload_says_why_and_changes_nothing(client, admin, transfer_order):
+    order, _payment = transfer_order
+    account = db.session.scalar(select(ReceivingAccount))
+    response = _upload(client, account.id, b"tanggal,keterangan,jumlah,jenis\n2026-01-01,TRF,abc,CR\n")
+    assert "Baris 2: jumlah" in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.refresh(order)
+    assert order.state == "pending"
