@@ -62,7 +62,8 @@ def test_expire_leaves_a_completed_session_to_its_webhook(app, runner, make_user
     product = make_product(stock=3)
     order = place(make_user(), (product, 2))
     start_checkout(app, order)
-    db.session.get(StandinCheckoutSession, latest_attempt(order).stripe_session_id).status = "complete"  # paid, webhook late
+    session_id = latest_attempt(order).stripe_session_id
+    db.session.get(StandinCheckoutSession, session_id).status = "complete"  # paid, webhook late
     _overdue(order)
     result = runner.invoke(args=["orders", "expire"])
     assert "0 released, 1 left to their webhook" in result.output

@@ -51,7 +51,8 @@ def start_checkout(app, order):
 def stripe_session(order):
     """The stand-in's current view of the order's session, as Stripe's API would return it."""
     db.session.refresh(order)
-    return db.session.get(StandinCheckoutSession, latest_attempt(order).stripe_session_id, populate_existing=True).as_stripe()
+    session_id = latest_attempt(order).stripe_session_id
+    return db.session.get(StandinCheckoutSession, session_id, populate_existing=True).as_stripe()
 
 
 @pytest.fixture

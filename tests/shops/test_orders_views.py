@@ -206,7 +206,8 @@ def test_cancel_refunds_the_part_through_the_standin_and_gives_stock_back(client
 
 def test_cancel_succeeds_when_stripe_refuses_the_refund(client, logged_in, send, paid_part):
     part = paid_part()
-    db.session.execute(update(Payment).where(Payment.order_id == part.order_id).values(stripe_payment_intent="pi_unknown"))
+    db.session.execute(update(Payment).where(Payment.order_id == part.order_id)
+                       .values(stripe_payment_intent="pi_unknown"))
     db.session.commit()
     response = act(send, part, "cancel", REASON)
     assert response.status_code == 302
