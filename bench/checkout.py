@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from marketplace import create_app, regions  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
+from marketplace.payments.settle import latest_attempt  # noqa: E402
 
 PASSWORD = "bench-password-123"
 VILLAGE = regions.children("64.02.06")[0][0]
@@ -166,7 +167,7 @@ def bench_webhooks(app, buyer_ids, product_ids, count):
                 db.session.commit()
                 payments.remember_session(request.order_id, payments.open_checkout(request))
                 db.session.commit()
-            row = db.session.get(StandinCheckoutSession, order.stripe_session_id)
+            row = db.session.get(StandinCheckoutSession, latest_attempt(order).stripe_session_id)
             sessions.append({**row.as_stripe(), "status": "complete", "payment_status": "paid",
                              "payment_intent": f"pi_{uuid.uuid4().hex}"})
         db.session.remove()

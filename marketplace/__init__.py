@@ -22,6 +22,7 @@ def create_app(test_config=None):
         forwarded_host = hops if app.config["TRUST_FORWARDED_HOST"] else 0
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=forwarded_host)
     _import_models()
+    _connect_signals()
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -55,6 +56,13 @@ def _import_models():
     from .reviews import models as _reviews  # noqa: F401
     from .search import models as _search  # noqa: F401
     from .shops import models as _shops  # noqa: F401
+
+
+def _connect_signals():
+    """Lower features announce, higher ones react (a released order closes its open payment attempt)."""
+    from .payments.settle import connect_signals
+
+    connect_signals()
 
 
 def _init_extensions(app):
@@ -103,6 +111,7 @@ def _register_blueprints(app):
     from .media.views import bp as media_bp
     from .moderation.views import bp as moderation_bp
     from .orders.views import bp as orders_bp
+    from .payments import checkout_views as _checkout_views  # noqa: F401 (checkout and paying, on orders_bp)
     from .payments.views import bp as payments_bp
     from .pwa import bp as pwa_bp
     from .reviews.views import bp as reviews_bp
@@ -139,8 +148,9 @@ def _register_cli(app):
     from .moderation.cli import moderation_cli
     from .notifications.cli import notifications_cli
     from .orders.cli import orders_cli
+    from .payments.cli import payments_cli  # also adds `flask orders expire`
     from .search.cli import search_cli
 
     for command in (create_admin_command, check_config_command, seed_demo_command, catalogue_cli, media_cli,
-                    moderation_cli, notifications_cli, orders_cli, search_cli, ledger_cli):
+                    moderation_cli, notifications_cli, orders_cli, payments_cli, search_cli, ledger_cli):
         app.cli.add_command(command)

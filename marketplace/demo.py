@@ -21,7 +21,7 @@ from .media.service import process_upload
 from .media.storage import get_storage
 from .moderation import demo as moderation_demo
 from .moderation import service as moderation
-from .orders import demo as orders_demo
+from .payments import demo as payments_demo
 from .shops import service as shops
 
 DEMO_PASSWORD = "pasardesa-demo"
@@ -118,7 +118,7 @@ def seed_demo(password=DEMO_PASSWORD):
         shops_made.append(shop)
     moderation_demo.seed(admin)
     ledger_demo.seed(admin, shops_made)
-    orders_demo.seed()
+    payments_demo.seed()
     return accounts_made
 
 

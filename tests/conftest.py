@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from marketplace import create_app
 from marketplace.extensions import db
+from marketplace.payments.settle import latest_attempt
 
 TEST_PASSWORD = "correct horse battery"
 # The tests' own webhook signing secret (an app without one makes its own in its instance folder).
@@ -310,7 +311,7 @@ def make_order(app, make_user, make_product):
             db.session.commit()
             payments.remember_session(request.order_id, payments.open_checkout(request))
             db.session.commit()
-            session = db.session.get(standin.StandinCheckoutSession, order.stripe_session_id)
+            session = db.session.get(standin.StandinCheckoutSession, latest_attempt(order).stripe_session_id)
             for event in standin.finish_session(session, paid=True):
                 webhooks.handle(*signed(event, secret=app.config["STRIPE_WEBHOOK_SECRET"]))
             db.session.commit()

@@ -30,3 +30,33 @@ def test_a_refund_of_billions_in_stripe_units_is_stored(app):
     db.session.flush()
     db.session.expire(refund)
     assert db.session.get(PaymentRefund, refund.id).amount == 250_000_000_000
+
+
+def test_widening_keeps_the_orders_a_marketplace_already_has(server_database, tmp_path):
+    """The migration rebuilds money tables on SQLite; rows that other tables point at must survive it."""
+    import flask_migrate
+
+    from marketplace import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": server_database(tmp_path), "SECRET_KEY": "m", "TESTING": True,
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    with app.app_context():
+        flask_migrate.upgrade(revision="eff121cf2433")
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO \"user\" (id, email, name, phone, role, password_hash, session_token, created_at) "
+                "VALUES (1, 'b@x.test', 'B', '', 'buyer', 'x', 't', CURRENT_TIMESTAMP)"))
+            connection.execute(sa.text(
+                "INSERT INTO \"order\" (id, code, buyer_id, state, items_total_idr, shipping_total_idr, total_idr, "
+                "expires_at, created_at, flagged_for_admin, flag_reason, recipient_name, phone, street, "
+                "province_code, regency_code, district_code, village_code, postal_code, note) VALUES (1, "
+                "'PD-2612-AAAA', 1, 'pending', 150000, 10000, 160000, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, "
+                "false, '', '', '', '', '', '', '', '', '', '')"))
+            connection.execute(sa.text(
+                "INSERT INTO order_event (order_id, from_state, to_state, actor_role, note, created_at) "
+                "VALUES (1, '', 'pending', 'buyer', '', CURRENT_TIMESTAMP)"))
+        flask_migrate.upgrade(revision="5b0c1f7e9a21")
+        with db.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT total_idr FROM \"order\"")).scalar_one() == 160000
+            assert connection.execute(sa.text("SELECT count(*) FROM order_event")).scalar_one() == 1
+        db.engine.dispose()

@@ -1,54 +1,12 @@
-"""`flask orders ...` commands."""
+"""`flask orders ...` commands (`flask orders expire` drives payments, so it lives in payments/cli.py)."""
 import click
-import stripe
-from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
 from ..jobs import records_run
-from ..payments import service as payments
-from . import earnings, queries, service
+from . import earnings, service
 
 orders_cli = AppGroup("orders", help="orders commands.")
-
-
-@orders_cli.command("expire")
-@click.option("--limit", default=200, show_default=True, help="Most orders handled in one run.")
-@records_run("orders expire")
-def expire_command(limit):
-    """Give back the stock of unpaid orders past their payment window, and retry refunds; safe to run from cron."""
-    overdue = [(order.id, order.code, order.stripe_session_id) for order in queries.overdue_orders(limit=limit)]
-    db.session.commit()  # no lock held while Stripe answers
-    released = waiting = failed = 0
-    for order_id, code, session_id in overdue:
-        try:
-            outcome = payments.close_session(session_id)
-        except stripe.StripeError as error:
-            failed += 1
-            current_app.logger.warning("order %s: Stripe could not close the session: %s", code, error)
-            continue
-        # A session the buyer completed is left to its webhook: the payment may still arrive.
-        if payments.cancel_unpaid(order_id, "expired", outcome):
-            released += 1
-        else:
-            waiting += 1
-        db.session.commit()
-    refunded = _retry_refunds()
-    click.echo(f"{len(overdue)} overdue: {released} released, {waiting} left to their webhook, {failed} failed; "
-               f"{refunded} refunds made.")
-
-
-def _retry_refunds():
-    due, due_parts = payments.due_refunds(), payments.due_shop_refunds()
-    db.session.commit()
-    made = 0
-    for refund_id, payment_intent in due:
-        made += payments.make_refund(refund_id, payment_intent)
-        db.session.commit()
-    for shop_order_id, payment_intent, amount_idr in due_parts:
-        made += payments.make_shop_refund(shop_order_id, payment_intent, amount_idr)
-        db.session.commit()
-    return made
 
 
 @orders_cli.command("auto-complete")

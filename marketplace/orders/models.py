@@ -83,7 +83,7 @@ class DeliveryAddress:
 
 
 class Order(DeliveryAddress, db.Model):
-    """One checkout: one payment, one or more shops."""
+    """One checkout: one or more shops, paid by one settled payment (payments.models.Payment)."""
 
     __tablename__ = "order"
     __table_args__ = (
@@ -99,9 +99,7 @@ class Order(DeliveryAddress, db.Model):
     items_total_idr: Mapped[int] = mapped_column(BigInteger, default=0)
     shipping_total_idr: Mapped[int] = mapped_column(BigInteger, default=0)
     total_idr: Mapped[int] = mapped_column(BigInteger, default=0)
-    stripe_session_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
-    checkout_url: Mapped[str | None] = mapped_column(String(1000), default=None)
-    stripe_payment_intent: Mapped[str | None] = mapped_column(String(255), default=None)
+    # Until then the goods stay reserved for the buyer; each payment attempt has its own deadline too.
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

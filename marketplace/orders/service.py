@@ -10,6 +10,7 @@ import re
 import secrets
 from datetime import timedelta
 
+from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
@@ -31,6 +32,9 @@ AUTO_COMPLETE_DAYS = 7
 TRACKING_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9 -]*")
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread over the phone
 _NO_SYNC = {"synchronize_session": False}
+# The payment layer reacts to these; orders never import payments.
+signals = Namespace()
+order_released = signals.signal("order-released")
 
 
 def platform_fee(items_total_idr, percent):
@@ -209,7 +213,9 @@ def _states_leading_to(to_state):
 
 
 def release_order(order, to_state, now=None, actor=None, actor_role="system"):
-    """Cancel or expire a pending order and put its stock back; only the first caller wins (True)."""
+    """Cancel or expire a pending order and put its stock back; only the first caller wins (True).
+
+    Sends order_released, so that the payment layer closes the order's open payment attempt."""
     assert to_state in ("cancelled", "expired")
     now = now or utcnow()
     before = db.session.scalar(select(Order.state).where(Order.id == order.id))
@@ -221,6 +227,7 @@ def release_order(order, to_state, now=None, actor=None, actor_role="system"):
             _give(product_id, quantity)
         _set_shop_orders(order.id, "cancelled")
         record_event(order.id, to_state, from_state=before, actor=actor, actor_role=actor_role, now=now)
+        order_released.send(order, to_state=to_state, now=now)
     db.session.refresh(order)
     return claimed
 
@@ -236,12 +243,14 @@ def mark_processing(order):
     return changed
 
 
-def settle_order(order, payment_intent, now=None, held="held:stripe"):
-    """Record a confirmed payment that arrived in the receiving account `held`: 'paid', 'already_paid', or
-    'released' (its goods went back and are gone)."""
+def settle_order(order, reference="", now=None, held="held:stripe", unique_code_idr=0):
+    """Record a confirmed payment that arrived in the receiving account `held` (the order's total and the
+    transfer's unique code): 'paid', 'already_paid', or 'released' (its goods went back and are gone).
+
+    Only payments.settle calls this (tests aside): it checks the amount and owns the payment's state."""
     now = now or utcnow()
     before = db.session.scalar(select(Order.state).where(Order.id == order.id))
-    paid = dict(state="paid", paid_at=now, stripe_payment_intent=payment_intent)
+    paid = dict(state="paid", paid_at=now)
     if db.session.execute(update(Order).where(Order.id == order.id, Order.state.in_(RELEASABLE_STATES))
                           .values(**paid), execution_options=_NO_SYNC).rowcount == 1:
         _set_shop_orders(order.id, "paid")
@@ -251,9 +260,9 @@ def settle_order(order, payment_intent, now=None, held="held:stripe"):
             return "already_paid"
         if not _retake(order, paid):
             return "released"
-    record_event(order.id, "paid", from_state=before, actor_role="payment", now=now)
+    record_event(order.id, "paid", from_state=before, actor_role="payment", note=reference or "", now=now)
     db.session.refresh(order)
-    earnings.record_paid(order, held)
+    earnings.record_paid(order, held, unique_code_idr)
     notify.order_event("paid", order)
     return "paid"
 
@@ -405,7 +414,7 @@ def cancel_shop_order(part, actor, actor_role, reason, now=None):
         raise InvalidInput(_("Tuliskan alasan pembatalan (3 sampai 500 huruf)."), field="reason")
     db.session.refresh(part)
     require_paid(part)
-    paid = part.order.stripe_payment_intent is not None
+    paid = part.order.paid_at is not None
     now = now or utcnow()
     _move(part, "cancelled", actor, actor_role, note=reason, now=now, cancel_reason=reason, cancelled_at=now,
           refund_amount_idr=part.total_idr if paid else 0)

@@ -1,8 +1,10 @@
-"""Cart, checkout and the buyer's orders. Without JavaScript everything is a plain form and a redirect."""
+"""Cart and the buyer's orders. Without JavaScript everything is a plain form and a redirect.
+
+Checkout, paying and cancelling an unpaid order drive payments, so their views live in payments/checkout_views.py
+(on this blueprint, so that their endpoints stay orders.checkout, orders.pay and orders.cancel)."""
 from dataclasses import dataclass
 
-import stripe
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
@@ -10,13 +12,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import DomainError, InvalidState
 from ..extensions import db
 from ..links import site_url_for
-from ..payments import service as payments
-from ..payments.gateway import PaymentsUnavailable
 from ..reviews import service as reviews
 from ..web import safe_next, show_error
 from . import cart as carts
 from . import queries, service
-from .forms import CheckoutForm
 from .messaging import courier_name, link_to_producer
 
 bp = Blueprint("orders", __name__)
@@ -101,58 +100,6 @@ def remove_from_cart(product_id):
     return redirect(url_for("orders.cart"))
 
 
-@bp.route("/checkout", methods=["GET", "POST"])
-@login_required
-def checkout():
-    """Address and delivery choices, then the order is placed and the buyer goes to pay."""
-    if not current_user.is_email_verified:
-        # Order emails go only to proved addresses: the buyer proves theirs before the first order.
-        return redirect(url_for("accounts.verification_needed", next=url_for("orders.checkout")))
-    cart_view = carts.view_cart(_cart() if request.method == "POST" else _visible_cart())
-    if cart_view.is_empty:
-        flash(_("Keranjang Anda kosong."), "info")
-        return redirect(url_for("orders.cart"))
-    form = CheckoutForm(obj=None if request.method == "POST" else service.remembered_address(current_user))
-    form.fill_region_choices()
-    choices = {group.shop.id: request.form.get(f"fulfilment-{group.shop.id}", "")[:10] for group in cart_view.groups}
-    if request.method == "POST" and request.form.get("action") == "regions":
-        return _render_checkout(form, cart_view, choices)  # without JavaScript: the selects below were refilled
-    if form.validate_on_submit():
-        try:
-            order = service.place_order(current_user, form.address(), choices)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            return _start_payment(order)
-    return _render_checkout(form, cart_view, choices, 422 if request.method == "POST" else 200)
-
-
-def _render_checkout(form, cart_view, choices, status=200):
-    return render_template("orders/checkout.html", form=form, cart=cart_view, choices=choices), status
-
-
-def _start_payment(order):
-    """Send the buyer to Stripe's page for the order; nothing is held in the database while Stripe answers."""
-    code = order.code
-    try:
-        url = payments.payment_url(order)
-        if url is None:
-            checkout = payments.checkout_request(
-                order, site_url_for("orders.order_page", code=code, checkout="success"),
-                site_url_for("orders.order_page", code=code, checkout="cancel"))
-            db.session.commit()
-            url = payments.remember_session(checkout.order_id, payments.open_checkout(checkout))
-            db.session.commit()
-    except (stripe.StripeError, PaymentsUnavailable):
-        db.session.rollback()
-        current_app.logger.exception("could not start the payment of order %s", code)
-        flash(_("Pembayaran belum dapat dimulai. Pesanan Anda tersimpan; coba bayar lagi sebentar lagi."), "error")
-        return redirect(url_for("orders.order_page", code=code))
-    return redirect(url)
-
-
 def _own_order(code):
     order = queries.buyer_order(current_user, code)
     if order is None:
@@ -210,37 +157,4 @@ def confirm_receipt(code, shop_order_id):
         return _render_order(_own_order(code), error.message, 409)
     db.session.commit()
     flash(_("Terima kasih! Pesanan dari %(shop)s selesai.", shop=part.shop.name), "success")
-    return redirect(url_for("orders.order_page", code=code))
-
-
-@bp.route("/orders/<code>/pay", methods=["POST"])
-@login_required
-def pay(code):
-    """Go (back) to the payment page of a pending order."""
-    order = _own_order(code)
-    if order.state != "pending":
-        flash(_("Pesanan ini tidak menunggu pembayaran."), "info")
-        return redirect(url_for("orders.order_page", code=code))
-    return _start_payment(order)
-
-
-@bp.route("/orders/<code>/cancel", methods=["POST"])
-@login_required
-def cancel(code):
-    """The buyer cancels an unpaid order: Stripe closes the session first, then the stock goes back."""
-    order = _own_order(code)
-    order_id, session_id, state = order.id, order.stripe_session_id, order.state
-    db.session.commit()
-    released = False
-    if state == "pending":
-        try:
-            released = payments.cancel_unpaid(order_id, "cancelled", payments.close_session(session_id),
-                                                buyer=current_user)
-        except (stripe.StripeError, PaymentsUnavailable):
-            current_app.logger.exception("could not close the payment session of order %s", code)
-        db.session.commit()
-    if released:
-        flash(_("Pesanan dibatalkan."), "success")
-    else:
-        flash(_("Pesanan ini tidak dapat dibatalkan lagi (sudah dibayar atau sedang diproses)."), "error")
     return redirect(url_for("orders.order_page", code=code))

@@ -22,11 +22,11 @@ def stripe_amount(amount_idr):
     return amount_idr * 100
 
 
-def rupiah_of(amount, currency):
-    """Whole rupiah of an amount Stripe reported, or 0 when it is not a whole IDR amount we can account for."""
-    if currency != CURRENCY or isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        return 0
-    return amount // 100 if amount % 100 == 0 else 0
+def rupiah_amount(stripe_units):
+    """Stripe's units back in whole rupiah, or None when they are not a whole number of rupiah."""
+    if isinstance(stripe_units, bool) or not isinstance(stripe_units, int) or stripe_units < 0 or stripe_units % 100:
+        return None
+    return stripe_units // 100
 
 
 def client():

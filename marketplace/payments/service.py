@@ -19,7 +19,8 @@ from ..models_base import utcnow
 from ..orders import service as orders
 from ..orders.models import Order, ShopOrder
 from . import gateway
-from .models import PaymentRefund
+from .models import Payment, PaymentRefund
+from .settle import open_attempt, paid_attempt, start_attempt
 
 # Stripe refuses a session that expires sooner than 30 minutes after it arrives; a minute covers clock and transit.
 SESSION_LIFETIME = timedelta(minutes=30, seconds=60)
@@ -32,14 +33,18 @@ class CheckoutRequest:
     order_id: int
     params: dict
     idempotency_key: str
+    payment_id: int | None = None
 
 
 def checkout_request(order, success_url, cancel_url, now=None):
-    """The Checkout Session to create for a pending order; moves the payment window to the session's expiry."""
+    """The Checkout Session to create for a pending order's Stripe attempt (opened here when there is none);
+    moves the payment window to the session's expiry."""
     if order.state != "pending":
         raise InvalidState(_("Pesanan ini tidak menunggu pembayaran."))
     expires = int(((now or utcnow()) + SESSION_LIFETIME).timestamp())
     order.expires_at = datetime.fromtimestamp(expires, timezone.utc)
+    payment = start_attempt(order, "stripe", order.expires_at, now=now)
+    payment.expires_at = order.expires_at
     line_items = []
     for part in order.shop_orders:
         for item in part.items:
@@ -51,7 +56,7 @@ def checkout_request(order, success_url, cancel_url, now=None):
               "payment_intent_data": {"metadata": {"order_id": str(order.id), "order_code": order.code}},
               "customer_email": order.buyer.email, "success_url": success_url, "cancel_url": cancel_url}
     db.session.flush()
-    return CheckoutRequest(order.id, params, f"pasardesa-checkout-{order.code}-{expires}")
+    return CheckoutRequest(order.id, params, f"pasardesa-checkout-{order.code}-{expires}", payment.id)
 
 
 def _line(name, quantity, amount_idr):
@@ -65,24 +70,33 @@ def open_checkout(request):
 
 
 def remember_session(order_id, session):
-    """Store the session on the order unless another one got there first; returns the URL to pay at."""
+    """Store the session on the order's open Stripe attempt unless another one got there first; returns the URL
+    to pay at (None when the attempt was closed meanwhile)."""
+    open_stripe = (Payment.order_id == order_id, Payment.method == "stripe", Payment.state == "pending")
     claimed = db.session.execute(
-        update(Order).where(Order.id == order_id, Order.stripe_session_id.is_(None))
+        update(Payment).where(*open_stripe, Payment.stripe_session_id.is_(None))
         .values(stripe_session_id=session.id, checkout_url=session.url),
         execution_options={"synchronize_session": False}).rowcount == 1
-    order = db.session.get(Order, order_id, populate_existing=True)
-    return session.url if claimed else order.checkout_url
+    payment = db.session.scalar(select(Payment).where(*open_stripe).execution_options(populate_existing=True))
+    return session.url if claimed else (payment.checkout_url if payment is not None else None)
 
 
 def payment_url(order, now=None):
     """The open session's URL when the order already has one, else None (a session must be created)."""
     if order.state != "pending":
         raise InvalidState(_("Pesanan ini tidak menunggu pembayaran."))
-    if order.stripe_session_id is None:
+    payment = open_attempt(order)
+    if payment is None or payment.method != "stripe" or payment.stripe_session_id is None:
         return None
-    if order.expires_at <= (now or utcnow()):
+    if payment.expires_at <= (now or utcnow()):
         raise InvalidState(_("Waktu pembayaran pesanan ini sudah habis."))
-    return order.checkout_url
+    return payment.checkout_url
+
+
+def stripe_session_of(order):
+    """The Checkout Session id of the order's open Stripe attempt, or None."""
+    payment = open_attempt(order)
+    return payment.stripe_session_id if payment is not None and payment.method == "stripe" else None
 
 
 def close_session(session_id):
@@ -121,7 +135,7 @@ def owe_refund(payment_intent, order_id, amount, currency, reason):
             db.session.add(refund)
     except IntegrityError:  # a concurrent delivery recorded it first
         return db.session.scalar(select(PaymentRefund).where(PaymentRefund.payment_intent == payment_intent))
-    received_idr = gateway.rupiah_of(refund.amount, refund.currency)
+    received_idr = gateway.rupiah_amount(refund.amount) if refund.currency == gateway.CURRENCY else None
     if received_idr:  # money that arrived for nothing the buyer can get: held, and owed back
         ledger.record_late_payment(f"stripe-{payment_intent}", "held:stripe", received_idr, order_id=order_id)
     return refund
@@ -149,7 +163,11 @@ def make_refund(refund_id, payment_intent):
     refund = db.session.get(PaymentRefund, refund_id)
     if stripe_id and refund.stripe_refund_id is None:
         refund.stripe_refund_id, refund.refunded_at = stripe_id, utcnow()
-        received_idr = gateway.rupiah_of(refund.amount, refund.currency)
+        db.session.execute(update(Payment).where(Payment.stripe_payment_intent == payment_intent,
+                                                 Payment.state == "refund_owed")
+                           .values(state="refunded", closed_at=refund.refunded_at),
+                           execution_options={"synchronize_session": False})
+        received_idr = gateway.rupiah_amount(refund.amount) if refund.currency == gateway.CURRENCY else None
         if received_idr:
             ledger.record_refund_paid(f"stripe-{payment_intent}", "held:stripe", received_idr, order_id=refund.order_id)
     refund.last_error = error
@@ -163,13 +181,16 @@ def shop_refund_due(part):
     Taken before the caller commits, so that make_shop_refund() talks to Stripe holding no database lock."""
     if not part.refund_due:
         return None
-    return part.id, part.order.stripe_payment_intent, part.refund_amount_idr
+    payment = paid_attempt(part.order)
+    return part.id, payment.stripe_payment_intent if payment is not None else None, part.refund_amount_idr
 
 
 def due_shop_refunds(limit=100):
     """The shop-order refunds not made yet (after a failure), oldest first, as shop_refund_due() gives them."""
-    rows = db.session.execute(select(ShopOrder.id, Order.stripe_payment_intent, ShopOrder.refund_amount_idr)
-                              .join(Order).where(ShopOrder.refund_amount_idr > 0, ShopOrder.stripe_refund_id.is_(None))
+    paid = (Payment.order_id == ShopOrder.order_id) & (Payment.state == "paid")
+    rows = db.session.execute(select(ShopOrder.id, Payment.stripe_payment_intent, ShopOrder.refund_amount_idr)
+                              .outerjoin(Payment, paid)
+                              .where(ShopOrder.refund_amount_idr > 0, ShopOrder.stripe_refund_id.is_(None))
                               .order_by(ShopOrder.cancelled_at, ShopOrder.id).limit(limit))
     return [tuple(row) for row in rows]
 

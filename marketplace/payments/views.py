@@ -40,3 +40,6 @@ def stripe_webhook():
         service.make_refund(refund_id, payment_intent)
         db.session.commit()
     return jsonify(received=True, outcome=outcome.name), 200
+
+
+from . import admin_views as _admin_views  # noqa: E402,F401  (the admin page attaches its routes to bp)

@@ -1,6 +1,7 @@
 """Stripe's webhook events: verified on the raw body, each event id acted on once, in one transaction.
 
-An order becomes paid only here, and only when the session's amount and currency equal the order's.
+An order becomes paid only through settle(), and only when the session's amount and currency equal the amount
+its payment attempt asked.
 """
 from dataclasses import dataclass, field
 
@@ -11,11 +12,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..orders import service as orders
-from ..orders.models import Order
 from . import gateway
 from .gateway import PaymentsUnavailable
-from .models import PaymentEvent
+from .models import Payment, PaymentEvent
 from .service import owe_refund
+from .settle import REFUND_OUTCOMES, lock_order, settle
 
 MAX_BODY_BYTES = 1024 * 1024
 TOLERANCE_SECONDS = 300
@@ -89,66 +90,78 @@ def _record(event):
 
 
 def _orders_for(session):
-    """(the order this session pays, the order stored with this session id): the first is None unless the
+    """(the attempt this session pays, the attempt stored with this session id): the first is None unless the
     session id, metadata and client_reference_id all name the same order."""
-    stored = db.session.scalar(select(Order).where(Order.stripe_session_id == session["id"]))
+    stored = db.session.scalar(select(Payment).where(Payment.stripe_session_id == session["id"]))
     metadata = session.get("metadata") if isinstance(session.get("metadata"), dict) else {}
-    if stored is None or metadata.get("order_id") != str(stored.id) or \
-            session.get("client_reference_id") != str(stored.id):
+    if stored is None or metadata.get("order_id") != str(stored.order_id) or \
+            session.get("client_reference_id") != str(stored.order_id):
         return None, stored
     return stored, stored
 
 
-def _refund(order, session, reason):
-    refund = owe_refund(session.get("payment_intent"), order.id if order else None, session.get("amount_total"),
+def _refund(order_id, session, reason):
+    refund = owe_refund(session.get("payment_intent"), order_id, session.get("amount_total"),
                         session.get("currency"), reason)
     return [(refund.id, refund.payment_intent)] if refund is not None and refund.stripe_refund_id is None else []
 
 
 def _paid(session):
-    order, stored = _orders_for(session)
-    if order is None:
+    payment, stored = _orders_for(session)
+    if payment is None:
         current_app.logger.warning("payment for unknown session %s refunded", session["id"])
-        if stored is not None and stored.state == "paid" and stored.stripe_payment_intent == session.get(
+        order = stored.order if stored is not None else None
+        if order is not None and stored.state == "paid" and stored.stripe_payment_intent == session.get(
                 "payment_intent"):
-            orders.flag_order(stored, "Peristiwa pembayaran dengan data pesanan yang tidak cocok.")
-            return Outcome("unmatched", stored.id)
-        if stored is not None:
-            orders.flag_order(stored, "Pembayaran dengan data pesanan yang tidak cocok; dana dikembalikan.")
-            orders.release_order(stored, "cancelled", actor_role="payment")
-        return Outcome("unmatched", stored.id if stored else None, _refund(stored, session, "unmatched"))
-    amount_ok = session.get("amount_total") == gateway.stripe_amount(order.total_idr)
-    if not amount_ok or session.get("currency") != gateway.CURRENCY:
-        orders.flag_order(order, f"Jumlah/mata uang pembayaran tidak cocok: {session.get('amount_total')!r} "
-                                 f"{session.get('currency')!r}, pesanan {gateway.stripe_amount(order.total_idr)} idr.")
-        if order.state == "paid" and order.stripe_payment_intent == session.get("payment_intent"):
-            return Outcome("mismatch", order.id)
-        orders.release_order(order, "cancelled", actor_role="payment")
-        return Outcome("mismatch", order.id, _refund(order, session, "amount_mismatch"))
-    result = orders.settle_order(order, session.get("payment_intent"))
-    if result == "released":
-        orders.flag_order(order, "Pembayaran datang setelah stok dilepas dan terjual lagi; dana dikembalikan.")
-        return Outcome("refunded_late", order.id, _refund(order, session, "stock_released"))
-    return Outcome(result, order.id)
+            orders.flag_order(order, "Peristiwa pembayaran dengan data pesanan yang tidak cocok.")
+            return Outcome("unmatched", order.id)
+        if order is not None:
+            orders.flag_order(order, "Pembayaran dengan data pesanan yang tidak cocok; dana dikembalikan.")
+            orders.release_order(order, "cancelled", actor_role="payment")
+        return Outcome("unmatched", order.id if order else None,
+                       _refund(order.id if order else None, session, "unmatched"))
+    lock_order(payment.order_id)
+    if payment.stripe_payment_intent is None and isinstance(session.get("payment_intent"), str):
+        payment.stripe_payment_intent = session["payment_intent"][:255]
+    result = settle(payment, _rupiah(session), session.get("payment_intent") or "")
+    if result in REFUND_OUTCOMES:
+        reason = {"mismatch": "amount_mismatch", "refunded_late": "stock_released"}.get(result, result)
+        return Outcome(result, payment.order_id, _refund(payment.order_id, session, reason))
+    if result == "already_handled" and payment.state == "refund_owed":
+        return Outcome(result, payment.order_id, _refund(payment.order_id, session, "duplicate"))
+    return Outcome("already_paid" if result == "already_handled" else result, payment.order_id)
+
+
+def _rupiah(session):
+    """The session's amount in whole rupiah, or None when it is not an amount in rupiah we could have asked."""
+    amount = session.get("amount_total")
+    if session.get("currency") != gateway.CURRENCY or isinstance(amount, bool) or not isinstance(amount, int):
+        return None
+    return gateway.rupiah_amount(amount)
 
 
 def _completed(session):
     if session.get("payment_status") == "paid":
         return _paid(session)
-    order, _stored = _orders_for(session)
-    if order is None or session.get("payment_status") != "unpaid":
-        return Outcome("ignored", order.id if order else None)
-    return Outcome("processing" if orders.mark_processing(order) else "unchanged", order.id)
+    payment, _stored = _orders_for(session)
+    if payment is None or session.get("payment_status") != "unpaid":
+        return Outcome("ignored", payment.order_id if payment else None)
+    if payment.state != "pending":
+        return Outcome("unchanged", payment.order_id)
+    return Outcome("processing" if orders.mark_processing(payment.order) else "unchanged", payment.order_id)
 
 
 def _released(to_state):
     def release(session):
-        order, _stored = _orders_for(session)
-        if order is None:
+        payment, _stored = _orders_for(session)
+        if payment is None:
             current_app.logger.info("Stripe session %s does not belong to an order; %s ignored", session["id"],
                                     to_state)
             return Outcome("unmatched")
-        return Outcome(to_state if orders.release_order(order, to_state, actor_role="payment") else "unchanged", order.id)
+        if payment.state != "pending":  # a replaced attempt's session closing leaves the order alone
+            return Outcome("unchanged", payment.order_id)
+        released = orders.release_order(payment.order, to_state, actor_role="payment")
+        return Outcome(to_state if released else "unchanged", payment.order_id)
 
     return release
 

@@ -8,6 +8,8 @@ Revises: eff121cf2433
 Create Date: 2026-12-06 20:20:00
 
 """
+from contextlib import contextmanager
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -30,11 +32,28 @@ MONEY_COLUMNS = {
 }
 
 
+@contextmanager
+def _foreign_keys_off():
+    """On SQLite a batch rebuilds each table by dropping it, which rows pointing at it (an order's events, a
+    shop's orders) refuse while foreign keys are enforced; the pragma only changes between transactions."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        op.execute("COMMIT")
+        op.execute("PRAGMA foreign_keys = OFF")
+        op.execute("BEGIN IMMEDIATE")
+    yield
+    if sqlite:
+        op.execute("COMMIT")
+        op.execute("PRAGMA foreign_keys = ON")
+        op.execute("BEGIN IMMEDIATE")
+
+
 def _retype(old, new):
-    for table, columns in MONEY_COLUMNS.items():
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            for column in columns:
-                batch_op.alter_column(column, existing_type=old, type_=new, existing_nullable=False)
+    with _foreign_keys_off():
+        for table, columns in MONEY_COLUMNS.items():
+            with op.batch_alter_table(table, schema=None) as batch_op:
+                for column in columns:
+                    batch_op.alter_column(column, existing_type=old, type_=new, existing_nullable=False)
 
 
 def upgrade():

@@ -11,6 +11,7 @@ from marketplace.orders.models import Order
 from marketplace.payments import service as payments
 from marketplace.payments.models import PaymentRefund
 from marketplace.payments.standin import StandinCheckoutSession
+from marketplace.payments.settle import latest_attempt
 from tests.payments.conftest import start_checkout
 
 
@@ -32,7 +33,7 @@ def checkout_paid(app, make_user, make_product, place):
     """A paid order whose payment the stand-in knows: (order, payment intent)."""
     order = place(make_user(), (make_product(stock=3), 1))
     start_checkout(app, order)
-    row = db.session.get(StandinCheckoutSession, order.stripe_session_id)
+    row = db.session.get(StandinCheckoutSession, latest_attempt(order).stripe_session_id)
     row.status, row.payment_status, row.payment_intent = "complete", "paid", "pi_cli_refund"
     db.session.commit()
     return order, "pi_cli_refund"
@@ -50,7 +51,7 @@ def test_expire_releases_overdue_orders_once(app, runner, make_user, make_produc
     result = runner.invoke(args=["orders", "expire"])
     assert result.exit_code == 0 and "2 released" in result.output
     assert (_state(with_session), _state(without_session), _state(fresh)) == ("expired", "expired", "pending")
-    assert db.session.get(StandinCheckoutSession, with_session.stripe_session_id).status == "expired"
+    assert db.session.get(StandinCheckoutSession, latest_attempt(with_session).stripe_session_id).status == "expired"
     assert _stock(product) == 5
 
     again = runner.invoke(args=["orders", "expire"])
@@ -61,7 +62,8 @@ def test_expire_leaves_a_completed_session_to_its_webhook(app, runner, make_user
     product = make_product(stock=3)
     order = place(make_user(), (product, 2))
     start_checkout(app, order)
-    db.session.get(StandinCheckoutSession, order.stripe_session_id).status = "complete"  # paid, webhook late
+    session_id = latest_attempt(order).stripe_session_id
+    db.session.get(StandinCheckoutSession, session_id).status = "complete"  # paid, webhook late
     _overdue(order)
     result = runner.invoke(args=["orders", "expire"])
     assert "0 released, 1 left to their webhook" in result.output

@@ -9,6 +9,7 @@ from marketplace.orders.models import Order
 from marketplace.payments import service as payments
 from marketplace.payments.models import PaymentEvent, PaymentRefund
 from marketplace.payments.standin import StandinCheckoutSession, StandinRefund
+from marketplace.payments.settle import latest_attempt
 from tests.orders.conftest import fill_cart, place  # noqa: F401 (fixtures shared with the order tests)
 from tests.ledger.helpers import ledger_invariant_fixture
 from tests.orders.helpers import address, committed_market, stock_invariant_fixture
@@ -57,7 +58,8 @@ def start_checkout(app, order):
 def stripe_session(order):
     """The stand-in's current view of the order's session, as Stripe's API would return it."""
     db.session.refresh(order)
-    return db.session.get(StandinCheckoutSession, order.stripe_session_id, populate_existing=True).as_stripe()
+    session_id = latest_attempt(order).stripe_session_id
+    return db.session.get(StandinCheckoutSession, session_id, populate_existing=True).as_stripe()
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ from marketplace.accounts.models import User
 from marketplace.catalogue.models import Product
 from marketplace.extensions import db
 from marketplace.orders import service
-from marketplace.orders.cli import expire_command
+from marketplace.payments.cli import expire_command
 from marketplace.orders.models import Order
 from marketplace.payments import service as payments
 from marketplace.payments.models import PaymentEvent, PaymentRefund
 from marketplace.payments.standin import StandinCheckoutSession
+from marketplace.payments.settle import latest_attempt
 from tests.orders.helpers import address, event, in_parallel, signed
 
 pytestmark = pytest.mark.slow
@@ -34,7 +35,7 @@ def _order_with_session(market, stock=5, quantity=2):
 
     order_id = market.run(place_and_start)
     session = market.run(lambda: db.session.get(
-        StandinCheckoutSession, db.session.get(Order, order_id).stripe_session_id).as_stripe())
+        StandinCheckoutSession, latest_attempt(db.session.get(Order, order_id)).stripe_session_id).as_stripe())
     return order_id, product_id, session
 
 

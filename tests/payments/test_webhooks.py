@@ -11,6 +11,7 @@ from marketplace.orders import queries, service
 from marketplace.orders.models import Order
 from marketplace.payments.models import PaymentEvent
 from marketplace.payments.standin import StandinCheckoutSession
+from marketplace.payments.settle import latest_attempt
 from tests.orders.helpers import event, post_event, signed
 from tests.payments.conftest import count, events_recorded, fresh, refunds_of
 
@@ -25,7 +26,7 @@ def _stock(product):
 
 def _standin_paid(order, payment_intent):
     """What Stripe knows after the buyer paid: the stand-in's session is complete and paid."""
-    row = db.session.get(StandinCheckoutSession, order.stripe_session_id)
+    row = db.session.get(StandinCheckoutSession, latest_attempt(order).stripe_session_id)
     row.status, row.payment_status, row.payment_intent = "complete", "paid", payment_intent
     db.session.commit()
 
@@ -42,7 +43,7 @@ def test_valid_signature_marks_the_order_paid(client, order_and_session):
     order, session = order_and_session
     response = post_event(client, event("checkout.session.completed", _paid(session)))
     assert response.status_code == 200 and response.json["outcome"] == "paid"
-    assert fresh(order).state == "paid" and fresh(order).stripe_payment_intent == "pi_test_1"
+    assert fresh(order).state == "paid" and latest_attempt(order).stripe_payment_intent == "pi_test_1"
     assert {part.state for part in fresh(order).shop_orders} == {"paid"}
 
 

@@ -10,6 +10,8 @@ from marketplace.extensions import db
 from marketplace.orders import service as orders
 from marketplace.orders.models import Order, OrderEvent, ShopOrder
 from marketplace.payments.standin import StandinRefund
+from marketplace.payments.models import Payment
+from marketplace.payments.settle import latest_attempt
 from tests.pages import page_html
 
 PAGES = ["/dashboard/orders/{id}", "/dashboard/orders/{id}/slip"]
@@ -187,7 +189,7 @@ def test_cancel_refunds_the_part_through_the_standin_and_gives_stock_back(client
     part = paid_part(quantity=3)
     if setup:
         setup(send, part)
-    product_id, intent = part.items[0].product_id, part.order.stripe_payment_intent
+    product_id, intent = part.items[0].product_id, latest_attempt(part.order).stripe_payment_intent
     assert db.session.get(Product, product_id).stock == 7
     response = act(send, part, "cancel", {"reason": "  Stok   rusak kena hujan "})
     assert response.status_code == 302
@@ -205,7 +207,8 @@ def test_cancel_refunds_the_part_through_the_standin_and_gives_stock_back(client
 
 def test_cancel_succeeds_when_stripe_refuses_the_refund(client, logged_in, send, paid_part):
     part = paid_part()
-    db.session.execute(update(Order).where(Order.id == part.order_id).values(stripe_payment_intent="pi_unknown"))
+    db.session.execute(update(Payment).where(Payment.order_id == part.order_id)
+                       .values(stripe_payment_intent="pi_unknown"))
     db.session.commit()
     response = act(send, part, "cancel", REASON)
     assert response.status_code == 302

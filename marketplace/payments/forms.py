@@ -1,0 +1,31 @@
+"""Forms of the payments admin page; payments.transfer checks the values."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import SelectField, StringField
+
+from ..forms import Form
+
+
+class ActionForm(Form):
+    """A button with nothing but its CSRF token."""
+
+
+class AccountForm(Form):
+    """A receiving account: bank, number, holder."""
+
+    bank = StringField(_l("Bank"))
+    account_number = StringField(_l("Nomor rekening"))
+    holder_name = StringField(_l("Atas nama"))
+
+
+class ReceivedForm(Form):
+    """The bank's reference of a transfer an admin saw arrive."""
+
+    bank_reference = StringField(_l("Referensi bank"))
+
+
+class StatementForm(Form):
+    """A statement CSV for one receiving account."""
+
+    account = SelectField(_l("Rekening"), coerce=int, validate_choice=False)
+    statement = FileField(_l("Mutasi rekening (CSV)"))
