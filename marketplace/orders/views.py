@@ -2,14 +2,14 @@
 from dataclasses import dataclass
 
 import stripe
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.views import safe_next
 from ..errors import DomainError, InvalidState
-from ..extensions import db
+from ..extensions import db, limiter
 from ..payments import service as payments
 from ..payments.gateway import PaymentsUnavailable
 from ..reviews import service as reviews
@@ -98,8 +98,21 @@ def remove_from_cart(product_id):
     return redirect(url_for("orders.cart"))
 
 
+def _order_placed(response):
+    """Only checkouts that placed an order count towards the limits (region reloads and refusals do not)."""
+    return g.get("order_placed", False)
+
+
+def _account_key():
+    return f"account:{current_user.get_id()}"
+
+
 @bp.route("/checkout", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["CHECKOUT_LIMIT_ACCOUNT"], key_func=_account_key, methods=["POST"],
+               deduct_when=_order_placed, scope="checkout-account")
+@limiter.limit(lambda: current_app.config["CHECKOUT_LIMIT_ADDRESS"], methods=["POST"], deduct_when=_order_placed,
+               scope="checkout-address")
 def checkout():
     """Address and delivery choices, then the order is placed and the buyer goes to pay."""
     cart_view = carts.view_cart(_cart() if request.method == "POST" else _visible_cart())
@@ -119,6 +132,7 @@ def checkout():
             _show_error(form, error)
         else:
             db.session.commit()
+            g.order_placed = True
             return _start_payment(order)
     return _render_checkout(form, cart_view, choices, 422 if request.method == "POST" else 200)
 
