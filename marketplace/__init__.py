@@ -81,13 +81,14 @@ def _register_blueprints(app):
     from .media.views import bp as media_bp
     from .moderation.views import bp as moderation_bp
     from .orders.views import bp as orders_bp
+    from .orders.views_admin import bp as orders_admin_bp
     from .payments.views import bp as payments_bp
     from .reviews.views import bp as reviews_bp
     from .search.views import bp as search_bp
     from .shops.views import bp as shops_bp
 
     for blueprint in (health_bp, accounts_bp, catalogue_bp, shops_bp, media_bp, search_bp, orders_bp,
-                      payments_bp, reviews_bp, moderation_bp):
+                      orders_admin_bp, payments_bp, reviews_bp, moderation_bp):
         app.register_blueprint(blueprint)
 
 

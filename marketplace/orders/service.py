@@ -329,10 +329,12 @@ def _retake(order, paid):
 
 
 def flag_order(order, reason):
-    """Put the order in front of an admin, with the reason."""
+    """Put the order in front of the admins, with the reason, and email them (written in this transaction)."""
     order.flagged_for_admin = True
     order.flag_reason = (f"{order.flag_reason}\n{reason}" if order.flag_reason else reason)[:2000]
     db.session.flush()
+    admins = db.session.scalars(select(User).where(User.role == "admin").order_by(User.id)).all()
+    notify.order_flagged(order, reason, admins)
 
 
 
