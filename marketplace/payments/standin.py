@@ -190,8 +190,9 @@ def _create_refund(params, key, digest):
         StandinCheckoutSession.payment_intent == intent, StandinCheckoutSession.payment_status == "paid"))
     if not intent or session is None:
         raise _Refused(404, f"No such payment_intent: '{intent}'", code="resource_missing", param="payment_intent")
-    refunded = db.session.scalar(select(func.coalesce(func.sum(StandinRefund.amount), 0))
-                                 .where(StandinRefund.payment_intent == intent))
+    # int(): PostgreSQL sums a bigint column as numeric, which would reach the JSON answer as a Decimal.
+    refunded = int(db.session.scalar(select(func.coalesce(func.sum(StandinRefund.amount), 0))
+                                     .where(StandinRefund.payment_intent == intent)))
     left = session.amount_total - refunded
     if left <= 0:
         raise _Refused(400, f"Charge for payment_intent {intent} has already been refunded.",
