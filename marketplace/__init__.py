@@ -112,6 +112,7 @@ def _register_blueprints(app):
     from .moderation.views import bp as moderation_bp
     from .orders.views import bp as orders_bp
     from .payments import checkout_views as _checkout_views  # noqa: F401 (checkout and paying, on orders_bp)
+    from .orders.views_admin import bp as orders_admin_bp
     from .payments.views import bp as payments_bp
     from .pwa import bp as pwa_bp
     from .reviews.views import bp as reviews_bp
@@ -119,7 +120,7 @@ def _register_blueprints(app):
     from .shops.views import bp as shops_bp
 
     for blueprint in (health_bp, accounts_bp, catalogue_bp, shops_bp, media_bp, search_bp, orders_bp,
-                      payments_bp, reviews_bp, moderation_bp, ledger_bp, pwa_bp):
+                      orders_admin_bp, payments_bp, reviews_bp, moderation_bp, ledger_bp, pwa_bp):
         app.register_blueprint(blueprint)
 
 

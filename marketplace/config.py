@@ -6,6 +6,8 @@ import secrets
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
+
 
 
 class ConfigError(RuntimeError):
@@ -62,6 +64,14 @@ def _positive(raw):
         return max(1, int(raw))
     except ValueError:
         return 1
+def _rate_limit(env, name, default):
+    """A rate limit in Flask-Limiter's notation ("10 per hour;3 per minute"), refused at start when unreadable."""
+    raw = env.get(name, default)
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate limit such as '10 per hour', not {raw!r}.") from None
+    return raw
 
 
 def _time_zone(env):
@@ -124,6 +134,13 @@ def load_config(app, test_config=None):
         RATELIMIT_ENABLED=True,
         RATELIMIT_HEADERS_ENABLED=True,
         SITE_NAME=env.get("SITE_NAME", "Pasar Desa"),
+        # Unpaid orders hold stock: how many one buyer may have at once, and how much of a listing's stock
+        # one of them may hold (percent, at least one piece).
+        MAX_UNPAID_ORDERS=_whole_number(env, "MAX_UNPAID_ORDERS", 2, 1, 100),
+        UNPAID_ORDER_MAX_STOCK_PERCENT=_whole_number(env, "UNPAID_ORDER_MAX_STOCK_PERCENT", 50, 1, 100),
+        # Orders placed per account and per client address (addresses are shared behind mobile carriers' NAT).
+        CHECKOUT_LIMIT_ACCOUNT=_rate_limit(env, "CHECKOUT_LIMIT_ACCOUNT", "10 per hour"),
+        CHECKOUT_LIMIT_ADDRESS=_rate_limit(env, "CHECKOUT_LIMIT_ADDRESS", "60 per hour"),
         # Visitors without a session share one rendering of the home page for this long (0: off).
         # How many reverse proxies stand in front: their X-Forwarded-For/-Proto are trusted (rate limits,
         # Secure redirects); 0 trusts nothing, so a forged header changes nothing.

@@ -87,6 +87,8 @@ def app_settings(tmp_path, database_url):
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
         "ARGON2_MEMORY_KIB": 1024,
         "ARGON2_TIME_COST": 1,
+        # Tests buy a listing's whole stock on purpose (sell-outs, races); the cap's own tests lower it.
+        "UNPAID_ORDER_MAX_STOCK_PERCENT": 100,
     }
 
 

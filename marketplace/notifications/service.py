@@ -3,6 +3,8 @@
 Rows are written in the caller's transaction (the state change and its message commit or vanish together);
 sending happens after the commit (marketplace/notifications/mail.py) or from `flask notifications send`.
 """
+import hashlib
+
 from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import insert, select
@@ -32,30 +34,35 @@ def order_event(kind, order, part=None):
 def listing_decided(kind, product, decision):
     """Tell the producer their listing was approved or rejected ("approved" | "rejected"; the reason is told)."""
     write(f"listing_{kind}:{decision.id}", f"producer_listing_{kind}", product.shop.owner, product=product,
-                reason=decision.reason, page_url=site_url_for("shops.edit_product", product_id=product.id))
+          reason=decision.reason, page_url=site_url_for("shops.edit_product", product_id=product.id))
 
 
 def review_written(review):
     """Tell the producer a buyer reviewed one of their listings."""
     write(f"reviewed:{review.id}", "producer_reviewed", review.shop.owner, review=review,
-                page_url=site_url_for("reviews.producer_reviews"))
+          page_url=site_url_for("reviews.producer_reviews"))
 
 
 def review_replied(review):
     """Tell the buyer the producer answered their review."""
     write(f"review_replied:{review.id}", "buyer_review_replied", review.buyer, review=review,
-                page_url=site_url_for("catalogue.product", shop_slug=review.shop.slug,
-                                      product_slug=review.product.slug))
+          page_url=site_url_for("catalogue.product", shop_slug=review.shop.slug, product_slug=review.product.slug))
 
 
-def _write(kind, audience, recipient, order, part):
-    """Render one message in the recipient's language and insert it unless it was written before; an address
-    not verified yet gets nothing (the marketplace must not relay mail to addresses nobody proved theirs)."""
-    if recipient.email_verified_at is None:
-        return
+def order_flagged(order, reason, admins):
+    """Tell every admin that an order was put in front of them, with the reason (once per order and reason)."""
+    tag = hashlib.sha256(reason.encode()).hexdigest()[:16]
+    for admin in admins:
+        _write("flagged", "admin", admin, order, None, tag=tag, reason=reason)
+
+
+def _write(kind, audience, recipient, order, part, tag="", **context):
+    """One message about an order event, unless it was written before; an address not verified yet gets
+    nothing (the marketplace must not relay mail to addresses nobody proved theirs)."""
     key = f"{kind}:{audience}:{order.id}:{part.id if part is not None else 0}:{recipient.id}"
-    _insert_message(key, f"{audience}_{kind}", recipient, order=order, part=part,
-                    order_url=_link(audience, order, part))
+    key += f":{tag}" if tag else ""
+    write(key, f"{audience}_{kind}", recipient, order=order, part=part, order_url=_link(audience, order, part),
+          **context)
 
 
 def write(dedupe_key, kind, recipient, **context):
@@ -103,6 +110,8 @@ def render(template, locale, **context):
 
 def _link(audience, order, part):
     """The page the recipient acts on: the buyer's order page, or the producer's view of their part."""
+    if audience == "admin":
+        return site_url_for("orders_admin.flagged_orders") + f"#pesanan-{order.code}"
     endpoint, values = ("orders.order_page", {"code": order.code}) if audience == "buyer" else \
         ("shops.shop_order", {"shop_order_id": part.id})
     return site_url_for(endpoint, **values)

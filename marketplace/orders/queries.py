@@ -1,7 +1,7 @@
 """Reading orders: the buyer's, a shop's, those overdue for payment and those an admin must see."""
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -39,9 +39,15 @@ def orders_of(buyer, limit=100):
 
 
 def flagged_orders(limit=100):
-    """Orders an admin must look at (payment mismatch, refunded late payments)."""
+    """Orders an admin must look at (payment mismatch, refunded late payments), with their buyers."""
     return db.session.scalars(select(Order).where(Order.flagged_for_admin.is_(True))
-                              .order_by(Order.created_at.desc()).limit(limit)).all()
+                              .options(joinedload(Order.buyer))
+                              .order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()
+
+
+def flagged_count():
+    """How many orders wait for an admin."""
+    return db.session.scalar(select(func.count(Order.id)).where(Order.flagged_for_admin.is_(True))) or 0
 
 
 def producer_shop_order(producer, shop_order_id):

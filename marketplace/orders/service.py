@@ -13,14 +13,17 @@ from datetime import timedelta
 from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..catalogue.models import MAX_STOCK, Product
-from ..errors import InvalidInput, InvalidState, OutOfStock
+from ..accounts.models import User
+from ..errors import InvalidInput, InvalidState, NotAllowed, OutOfStock
 from ..extensions import db
+from ..i18n import rupiah
 from ..models_base import utcnow
 from ..notifications import service as notify
+from ..payments import limits as payment_limits
 from ..search import outbox as search_outbox
 from .address import Address, copy_address, remember_address, remembered_address, validate_address  # noqa: F401
 from .cart import merge_visitor_cart  # noqa: F401 (accounts.views calls it after login)
@@ -136,7 +139,49 @@ def _fulfilment_choices(shops, fulfilment):
     return choices
 
 
-def place_order(buyer, address, fulfilment, now=None):
+def _check_unpaid_orders(buyer):
+    """Refuse a new order while the buyer already has as many unpaid orders as allowed: each holds stock.
+
+    Two checkouts at once cannot both pass it: a buyer has one cart, and _empty_cart lets one of them take it."""
+    allowed = current_app.config["MAX_UNPAID_ORDERS"]
+    unpaid = db.session.scalar(select(func.count(Order.id)).where(Order.buyer_id == buyer.id,
+                                                                  Order.state.in_(RELEASABLE_STATES)))
+    if unpaid >= allowed:
+        raise InvalidState(_("Anda masih punya %(n)d pesanan yang belum dibayar. Bayar atau batalkan salah satunya "
+                             "dulu sebelum memesan lagi.", n=unpaid))
+
+
+def unpaid_share_cap(stock):
+    """How many pieces of a listing with this stock one unpaid order may hold: a share of it, at least one."""
+    return max(1, stock * current_app.config["UNPAID_ORDER_MAX_STOCK_PERCENT"] // 100)
+
+
+def _check_lines(buyer, items, products):
+    """Refuse a line of the buyer's own shop, and one holding too much of a listing while unpaid (the cart keeps
+    every line within 1..MAX_QUANTITY; a line above the whole stock is left to reserve_stock, which says how many
+    are left)."""
+    for item in items:
+        product = products[item.product_id]
+        if product.shop.owner_id == buyer.id:
+            raise NotAllowed(_("%(title)s dijual oleh toko Anda sendiri. Pemilik toko tidak dapat memesan dari "
+                               "tokonya sendiri.", title=product.title), field=str(product.id))
+        cap = unpaid_share_cap(product.stock)
+        if cap < item.quantity <= product.stock:
+            raise InvalidInput(_("Satu pesanan paling banyak memegang %(cap)d dari stok %(title)s selama belum "
+                                 "dibayar. Kurangi jumlahnya; sisanya dapat dipesan setelah pesanan ini dibayar.",
+                                 cap=cap, title=product.title), field=str(product.id))
+
+
+def _check_payable(order, method):
+    """Refuse an order whose total one payment by the method cannot carry."""
+    most = payment_limits.max_payment_idr(method)
+    if order.total_idr > most:
+        raise InvalidInput(_("Total pesanan %(total)s melebihi batas satu pembayaran, %(most)s. Kurangi jumlah "
+                             "barang atau bagi menjadi beberapa pesanan.", total=rupiah(order.total_idr),
+                             most=rupiah(most)))
+
+
+def place_order(buyer, address, fulfilment, now=None, method=payment_limits.DEFAULT_METHOD):
     """Turn the buyer's cart into a pending order with its stock reserved, in the caller's one transaction.
 
     The stock is reserved last, so that the contended product rows stay locked (on PostgreSQL) only from the
@@ -146,12 +191,15 @@ def place_order(buyer, address, fulfilment, now=None):
     products = {product.id: product for product in db.session.scalars(
         select(Product).options(joinedload(Product.shop)).where(Product.id.in_([i.product_id for i in items]))
         .execution_options(populate_existing=True))}
+    _check_lines(buyer, items, products)
+    _check_unpaid_orders(buyer)
     shops = sorted({product.shop for product in products.values()}, key=lambda shop: shop.id)
     choices = _fulfilment_choices(shops, fulfilment)
     clean = validate_address(address, needs_delivery="delivery" in choices.values())
     savepoint = db.session.begin_nested()
     try:
         order = _new_order(buyer, clean, [(shop, choices[shop.id]) for shop in shops], items, products, now)
+        _check_payable(order, method)
         _empty_cart(buyer, items)
         remember_address(buyer, clean)
         reserve_stock([(item.product_id, item.quantity) for item in items])
@@ -289,10 +337,12 @@ def _retake(order, paid):
 
 
 def flag_order(order, reason):
-    """Put the order in front of an admin, with the reason."""
+    """Put the order in front of the admins, with the reason, and email them (written in this transaction)."""
     order.flagged_for_admin = True
     order.flag_reason = (f"{order.flag_reason}\n{reason}" if order.flag_reason else reason)[:2000]
     db.session.flush()
+    admins = db.session.scalars(select(User).where(User.role == "admin").order_by(User.id)).all()
+    notify.order_flagged(order, reason, admins)
 
 
 

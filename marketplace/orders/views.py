@@ -11,7 +11,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import DomainError, InvalidState
 from ..extensions import db
-from ..links import site_url_for
 from ..reviews import service as reviews
 from ..web import safe_next, show_error
 from . import cart as carts

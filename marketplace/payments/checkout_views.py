@@ -3,13 +3,13 @@
 They sit on the orders blueprint (orders.checkout, orders.pay, orders.cancel) so that links and forms keep their
 names, while orders/ itself never imports payments."""
 import stripe
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..errors import DomainError
-from ..extensions import db
+from ..extensions import db, limiter
 from ..links import site_url_for
 from ..orders import cart as carts
 from ..orders import service as orders
@@ -38,8 +38,21 @@ def payment_words():
             "receiving_accounts": transfer.active_accounts}
 
 
+def _order_placed(response):
+    """Only checkouts that placed an order count towards the limits (region reloads and refusals do not)."""
+    return g.get("order_placed", False)
+
+
+def _account_key():
+    return f"account:{current_user.get_id()}"
+
+
 @bp.route("/checkout", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["CHECKOUT_LIMIT_ACCOUNT"], key_func=_account_key, methods=["POST"],
+               deduct_when=_order_placed, scope="checkout-account")
+@limiter.limit(lambda: current_app.config["CHECKOUT_LIMIT_ADDRESS"], methods=["POST"], deduct_when=_order_placed,
+               scope="checkout-address")
 def checkout():
     """Address and delivery choices, then the order is placed and the buyer goes to pay."""
     if not current_user.is_email_verified:
@@ -61,12 +74,13 @@ def checkout():
             form.form_errors.append(_("Pilih cara pembayaran dari daftar."))
             return _render_checkout(form, cart_view, choices, methods, method, 422)
         try:
-            order = orders.place_order(current_user, form.address(), choices)
+            order = orders.place_order(current_user, form.address(), choices, method=method)
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
         else:
             db.session.commit()
+            g.order_placed = True
             return _start_payment(order, method)
     return _render_checkout(form, cart_view, choices, methods, method, 422 if request.method == "POST" else 200)
 

@@ -45,6 +45,8 @@ def check_reviewable(buyer, order_item):
     part = order_item.shop_order
     if buyer is None or part.order.buyer_id != buyer.id:
         raise NotAllowed(_("Anda hanya dapat mengulas barang yang Anda beli sendiri."))
+    if part.shop.owner_id == buyer.id:  # orders from one's own shop are refused; older ones may exist
+        raise NotAllowed(_("Pemilik toko tidak dapat mengulas produk tokonya sendiri."))
     if part.state != "completed":
         raise InvalidState(_("Ulasan dapat ditulis setelah pesanan selesai, yaitu setelah barang Anda terima."))
     if review_of(buyer, order_item.product_id) is not None:
@@ -162,7 +164,8 @@ def reviewable_items(buyer, order):
     reviewed by them (each product once, even when several orders held it)."""
     if buyer is None or order.buyer_id != buyer.id:
         return []
-    items = [item for part in order.shop_orders if part.state == "completed" for item in part.items]
+    items = [item for part in order.shop_orders if part.state == "completed" and part.shop.owner_id != buyer.id
+             for item in part.items]
     if not items:
         return []
     reviewed = set(db.session.scalars(select(Review.product_id).where(

@@ -8,7 +8,7 @@ from marketplace.moderation import service
 from tests.conftest import Auth, csrf_token
 
 GET_ROUTES = ["/admin", "/admin/antrean", "/admin/berubah", "/admin/produk/{approved}", "/admin/laporan",
-              "/admin/toko", "/admin/toko/{shop}", "/admin/audit", "/admin/reviews"]
+              "/admin/toko", "/admin/toko/{shop}", "/admin/audit", "/admin/reviews", "/admin/orders/flagged"]
 # Each POST with the fields that would make it act, so that a missing check would show as a change.
 POST_ROUTES = [
     ("/admin/antrean/setujui", {"product_ids": "{pending}"}),

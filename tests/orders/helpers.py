@@ -206,6 +206,7 @@ def committed_market(server_database, tmp_path_factory, pool_size=20, pool_timeo
                       "MEDIA_ROOT": str(files / "media"), "SEARCH_INDEX_DIR": str(files / "search-index"),
                       "MAIL_OUTBOX_DIR": str(files / "mail"),
                       "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1, "RATELIMIT_ENABLED": False,
+                      "UNPAID_ORDER_MAX_STOCK_PERCENT": 100, "MAX_UNPAID_ORDERS": 1000,  # buyers reused by rounds
                       "SERVER_NAME": "pasardesa.example.com",
                       "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": pool_size, "max_overflow": 0,
                                                     "pool_timeout": pool_timeout}})
