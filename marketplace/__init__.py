@@ -22,7 +22,6 @@ def create_app(test_config=None):
         forwarded_host = hops if app.config["TRUST_FORWARDED_HOST"] else 0
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=forwarded_host)
     _import_models()
-    _connect_signals()
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -44,8 +43,8 @@ def _import_models():
     """Every table, so that migrations and create_all() see the whole schema."""
     from .accounts import models as _accounts  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
-    from . import jobs as _jobs  # noqa: F401
     from . import idempotency as _idempotency  # noqa: F401
+    from . import jobs as _jobs  # noqa: F401
     from .ledger import models as _ledger  # noqa: F401
     from .ledger import models_payouts as _payouts  # noqa: F401
     from .media import uploads as _uploads  # noqa: F401
@@ -56,13 +55,6 @@ def _import_models():
     from .reviews import models as _reviews  # noqa: F401
     from .search import models as _search  # noqa: F401
     from .shops import models as _shops  # noqa: F401
-
-
-def _connect_signals():
-    """Lower features announce, higher ones react (a released order closes its open payment attempt)."""
-    from .payments.settle import connect_signals
-
-    connect_signals()
 
 
 def _init_extensions(app):
@@ -125,18 +117,21 @@ def _register_blueprints(app):
 
 
 def _connect_signals():
-    """Lower features hear from higher ones through signals, connected here (blinker ignores repeats):
-    which photos are in use (`flask media collect`), and what the ledger should hold (`flask ledger check`)."""
+    """Lower features announce, higher ones react, through signals connected here (blinker ignores repeats): a
+    released order closes its open payment attempt, `flask media collect` asks which photos are in use, and
+    `flask ledger check` what the ledger should hold."""
     from .catalogue.queries import photo_hashes_in_use
     from .ledger.check import checking
     from .media.collect import photos_in_use
     from .moderation.queries import snapshot_hashes_in_use
     from .orders.earnings import problems as order_problems
+    from .payments.settle import connect_signals as connect_payment_signals
     from .shops.service import logo_hashes_in_use
 
     for receiver in (photo_hashes_in_use, logo_hashes_in_use, snapshot_hashes_in_use):
         photos_in_use.connect(receiver)
     checking.connect(order_problems)
+    connect_payment_signals()
 
 
 def _register_cli(app):

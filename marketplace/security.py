@@ -1,5 +1,5 @@
 """Security headers on every response."""
-from flask import current_app, session
+from flask import current_app, request, session
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
@@ -16,7 +16,7 @@ def add_security_headers(response):
     headers.setdefault("X-Frame-Options", "DENY")
     if current_app.config["PRODUCTION"]:
         headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-    if depends_on_session():
+    if request.endpoint != "static" and depends_on_session():
         # A shared cache or the browser's back button must never show one person's page to another.
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -5,7 +5,8 @@ from marketplace import create_app
 from marketplace.config import ConfigError, gunicorn_workers
 
 PRODUCTION_ENV = {"PRODUCTION": "1", "SECRET_KEY": "a-production-secret-of-some-length",
-                  "STRIPE_SECRET_KEY": "sk_live_example", "STRIPE_WEBHOOK_SECRET": "whsec_live_example"}
+                  "STRIPE_SECRET_KEY": "sk_live_example", "STRIPE_WEBHOOK_SECRET": "whsec_live_example",
+                  "SITE_URL": "https://pasardesa.example"}
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from marketplace.extensions import db
 from marketplace.orders.models import CartItem
 from tests.conftest import TEST_PASSWORD, csrf_token
 
-SITE = "http://127.0.0.1:5000"  # the default SITE_URL
+SITE = "http://localhost"  # the tests' SITE_URL (tests/conftest.py)
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin", "Origin": SITE}
 HOSTILE_HEADERS = [
     {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},

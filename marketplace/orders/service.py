@@ -23,7 +23,7 @@ from ..extensions import db
 from ..i18n import rupiah
 from ..models_base import utcnow
 from ..notifications import service as notify
-from ..payments import limits as payment_limits
+from . import limits as payment_limits
 from ..search import outbox as search_outbox
 from .address import Address, copy_address, remember_address, remembered_address, validate_address  # noqa: F401
 from .cart import merge_visitor_cart  # noqa: F401 (accounts.views calls it after login)

@@ -136,3 +136,25 @@ def test_a_statement_memo_that_looks_like_a_formula_stays_text(client, world):
     login(client, world["producer"])
     body = client.get(f"/dashboard/saldo/{utcnow().strftime('%Y-%m')}.csv").get_data(as_text=True)
     assert "'=cmd" in body and "\n=cmd" not in body and ",=cmd" not in body
+
+
+@pytest.mark.parametrize("role", ["anonymous", "buyer", "producer"])
+def test_admin_money_actions_refuse_everybody_else_and_change_nothing(client, world, role):
+    from marketplace.ledger.models import JournalEntry
+
+    if role != "anonymous":
+        login(client, world[role])
+    token = csrf_token(client, "/login" if role == "anonymous" else "/")
+    posts = [(f"/admin/keuangan/rekening/{world['account'].id}/setujui", {}),
+             (f"/admin/keuangan/rekening/{world['account'].id}/tolak", {"note": "Nama tidak cocok"}),
+             ("/admin/keuangan/pencairan", {"source": "held:stripe"}),
+             ("/admin/keuangan/pembayaran/1/berhasil", {"bank_reference": "TRF-1"}),
+             ("/admin/keuangan/pembayaran/1/gagal", {"reason": "Rekening tutup"})]
+    entries = db.session.query(JournalEntry).count()
+    for path, data in posts:
+        response = client.post(path, data={**data, "csrf_token": token})
+        assert response.status_code in (302, 403) and (role != "anonymous" or "/login" in response.headers["Location"])
+        assert role == "anonymous" or response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(ShopBankAccount, world["account"].id).status == "unverified"
+    assert db.session.query(PayoutBatch).count() == 0 and db.session.query(JournalEntry).count() == entries

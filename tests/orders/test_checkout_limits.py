@@ -8,7 +8,7 @@ from marketplace.errors import InvalidInput, InvalidState, NotAllowed
 from marketplace.extensions import db
 from marketplace.orders import service
 from marketplace.orders.models import CartItem, Order
-from marketplace.payments.limits import STRIPE_MAX_CHARGE_IDR, max_payment_idr
+from marketplace.orders.limits import STRIPE_MAX_CHARGE_IDR, max_payment_idr
 from tests.orders.helpers import address
 from tests.orders.test_views import _add, _checkout
 

@@ -4,8 +4,9 @@ from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
-from marketplace.payments.limits import STRIPE_MAX_CHARGE_IDR
+from marketplace.orders.limits import STRIPE_MAX_CHARGE_IDR
 from marketplace.payments.models import PaymentRefund
+from marketplace.payments.settle import latest_attempt
 from marketplace.payments.standin import StandinCheckoutSession, StandinRefund
 from tests.orders.helpers import event, post_event
 from tests.payments.conftest import fresh, start_checkout
@@ -25,7 +26,7 @@ def test_late_payment_of_the_largest_order_is_refunded_in_full(app, client, make
     assert fresh(order).state == "expired"
     place(make_user(), (product, 100))  # sold again to someone else
 
-    row = db.session.get(StandinCheckoutSession, order.stripe_session_id)
+    row = db.session.get(StandinCheckoutSession, latest_attempt(order).stripe_session_id)
     row.status, row.payment_status, row.payment_intent = "complete", "paid", "pi_largest"
     db.session.commit()
     paid = {**session, "status": "complete", "payment_status": "paid", "payment_intent": "pi_largest"}

@@ -340,7 +340,7 @@ def test_packing_slip(client, logged_in, send, paid_part, size, expected):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert f'class="slip slip-{expected}"' in html
-    assert '<link rel="stylesheet" href="/static/css/print.css">' in html
+    assert re.search(r'<link rel="stylesheet" href="/static/css/print\.css\?v=[0-9a-f]+">', html)
     assert f'<p class="slip-code">{part.order.code}</p>' in html
     for text in ("Rina Wulandari", "+6281234567890", "Jl. Poros No. 12, RT 03", "75572", part.shop.name,
                  "JNE", "JP 1234-5678", part.items[0].title):
