@@ -135,6 +135,9 @@ def _fresh_state(app, tmp_path):
                        if key.endswith(("_ROOT", "_DIR"))})
     for name in _PER_TEST_STATE:
         app.extensions.pop(name, None)
+    # Flask-Limiter has one Limiter for every app: an app made since (a committed market, with its limits off)
+    # switched it for all of them.
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
     limiter.reset()
     try:
         yield app

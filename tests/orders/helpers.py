@@ -16,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.orders.address import Address
 from marketplace.orders.models import HOLDING_STATES, Order, OrderItem, ShopOrder
 from marketplace.payments import standin
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, TEST_WEBHOOK_SECRET
 
 KUKAR_VILLAGE = regions.children("64.02.06")[0][0]
 
@@ -207,6 +207,7 @@ def committed_market(server_database, tmp_path_factory, pool_size=20, pool_timeo
                       "MAIL_OUTBOX_DIR": str(files / "mail"),
                       "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1, "RATELIMIT_ENABLED": False,
                       "UNPAID_ORDER_MAX_STOCK_PERCENT": 100, "MAX_UNPAID_ORDERS": 1000,  # buyers reused by rounds
+                      "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET, "INSTANCE_PATH": str(files / "instance"),
                       "SERVER_NAME": "pasardesa.example.com",
                       "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": pool_size, "max_overflow": 0,
                                                     "pool_timeout": pool_timeout}})
@@ -241,7 +242,7 @@ def in_parallel(workers, timeout=120):
     return results
 
 
-def signed(event_dict, secret="whsec_pasardesa_development", timestamp=None):
+def signed(event_dict, secret=TEST_WEBHOOK_SECRET, timestamp=None):
     """(raw body, Stripe-Signature header) for an event, signed as Stripe signs."""
     payload = json.dumps(event_dict).encode()
     return payload, standin.sign(payload, secret, int(time.time()) if timestamp is None else timestamp)

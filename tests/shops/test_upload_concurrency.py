@@ -120,7 +120,10 @@ def test_buyers_never_wait_for_a_producer_uploading_photos(market):
     assert upload["status"] == 302, upload
     assert failures == []
     assert len(buyer_times) == BUYERS
-    # Every buyer was served while the photos were still being processed: nobody queued behind them.
-    assert max(finished for _started, finished in buyer_times) < upload["finished"], (
-        f"upload took {upload['finished'] - upload['started']:.1f} s; buyers finished "
-        f"{max(f for _s, f in buyer_times) - upload['started']:.1f} s after it started")
+    # Buyers were served while the photos were still being processed. Were the photos decoded inside the upload's
+    # transaction, SQLite's one write lock would hold every buyer's cart and checkout until the upload committed,
+    # and none could finish before it. (How many finish first depends on the machine's cores and load.)
+    first = min(finished for _started, finished in buyer_times)
+    assert first < upload["finished"], (
+        f"upload took {upload['finished'] - upload['started']:.1f} s; the first buyer finished "
+        f"{first - upload['started']:.1f} s after it started")
