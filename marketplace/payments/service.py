@@ -128,8 +128,9 @@ def owe_refund(payment_intent, order_id, amount, currency, reason):
     existing = db.session.scalar(select(PaymentRefund).where(PaymentRefund.payment_intent == payment_intent))
     if existing is not None:
         return existing
-    refund = PaymentRefund(payment_intent=payment_intent, order_id=order_id, amount=amount if isinstance(amount, int)
-                           else 0, currency=str(currency or "")[:3], reason=reason[:60])
+    whole = isinstance(amount, int) and not isinstance(amount, bool)    # a JSON true is no amount
+    refund = PaymentRefund(payment_intent=payment_intent, order_id=order_id, amount=amount if whole else 0,
+                           currency=str(currency or "")[:3], reason=reason[:60])
     try:
         with db.session.begin_nested():
             db.session.add(refund)
