@@ -46,6 +46,8 @@ def _app(url, files):
                       "MAIL_OUTBOX_DIR": os.path.join(files, "mail"),
                       "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1, "RATELIMIT_ENABLED": False,
                       "STRIPE_SECRET_KEY": None, "STRIPE_API_BASE": None, "SERVER_NAME": "bench.example.com",
+                      # Each bench buyer places many unpaid orders of the same few products on purpose.
+                      "MAX_UNPAID_ORDERS": 100_000, "UNPAID_ORDER_MAX_STOCK_PERCENT": 100,
                       "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 12, "max_overflow": 0}})
     with app.app_context():
         from marketplace.catalogue.categories import ensure_categories
@@ -266,21 +268,26 @@ def main():
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL",
                                                              "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--no-postgres", action="store_true")
-    args = parser.parse_args()
+    on_both_databases(run, parser.parse_args())
+
+
+def on_both_databases(run, args):
+    """run(name, url, files, args) on a SQLite file, then on a throw-away database on args.postgres's server."""
     with tempfile.TemporaryDirectory() as files:
         run("SQLite", f"sqlite:///{files}/bench.db", files, args)
-        if not args.no_postgres:
-            base = make_url(args.postgres)
-            name = f"pasardesa_bench_{uuid.uuid4().hex[:8]}"
-            admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+        if args.no_postgres:
+            return
+        base = make_url(args.postgres)
+        name = f"pasardesa_bench_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        try:
+            run("PostgreSQL", base.set(database=name).render_as_string(hide_password=False), files, args)
+        finally:
             with admin.connect() as conn:
-                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-            try:
-                run("PostgreSQL", base.set(database=name).render_as_string(hide_password=False), files, args)
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
 
 
 if __name__ == "__main__":

@@ -18,16 +18,13 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 import sqlalchemy as sa  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 import checkout  # noqa: E402  (bench/checkout.py: app, seed and webhook deliveries)
 from marketplace.extensions import db  # noqa: E402
@@ -105,21 +102,7 @@ def main():
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL",
                                                              "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--no-postgres", action="store_true")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as files:
-        run("SQLite", f"sqlite:///{files}/bench.db", files, args)
-        if not args.no_postgres:
-            base = make_url(args.postgres)
-            database = f"pasardesa_bench_{uuid.uuid4().hex[:8]}"
-            admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
-            try:
-                run("PostgreSQL", base.set(database=database).render_as_string(hide_password=False), files, args)
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-                admin.dispose()
+    checkout.on_both_databases(run, parser.parse_args())
 
 
 if __name__ == "__main__":

@@ -60,6 +60,7 @@ def seed(live_server):
     from marketplace.accounts import service as accounts
     from marketplace.orders import cart, service as orders
     from marketplace.payments import service as payments, standin, webhooks
+    from marketplace.payments.settle import latest_attempt
     from marketplace.shops import service as shops
     from tests.orders.helpers import address, signed
 
@@ -101,7 +102,7 @@ def seed(live_server):
                 db.session.commit()
                 payments.remember_session(request.order_id, payments.open_checkout(request))
                 db.session.commit()
-                session = db.session.get(standin.StandinCheckoutSession, placed.stripe_session_id)
+                session = db.session.get(standin.StandinCheckoutSession, latest_attempt(placed).stripe_session_id)
                 for event in standin.finish_session(session, paid=True):
                     webhooks.handle(*signed(event, secret=live_server.app.config["STRIPE_WEBHOOK_SECRET"]))
                 db.session.commit()

@@ -279,6 +279,7 @@ def paid_order(live_server, shop_id):
     from marketplace.orders import cart, service
     from marketplace.payments import service as payments
     from marketplace.payments import standin, webhooks
+    from marketplace.payments.settle import latest_attempt
     from marketplace.accounts.service import find_user_by_email
     from marketplace.shops.models import Shop
     from tests.orders.helpers import address, signed
@@ -306,7 +307,7 @@ def paid_order(live_server, shop_id):
         db.session.commit()
         payments.remember_session(request.order_id, payments.open_checkout(request))
         db.session.commit()
-        session = db.session.get(standin.StandinCheckoutSession, order.stripe_session_id)
+        session = db.session.get(standin.StandinCheckoutSession, latest_attempt(order).stripe_session_id)
         for event in standin.finish_session(session, paid=True):
             webhooks.handle(*signed(event, secret=app.config["STRIPE_WEBHOOK_SECRET"]))
         db.session.commit()
