@@ -31,11 +31,6 @@ def _typed_email():
     return service.normalise_email(request.form.get("email", ""))[:254]
 
 
-def _local_next():
-    """The `next` argument when it is a path on this site, else None."""
-    return local_next()
-
-
 def landing_endpoint(user):
     """Where a user starts after logging in: producers and admins at their work, buyers at the shop window."""
     if user.is_admin:
@@ -77,7 +72,7 @@ def register():
         try:
             service.self_register(email=form.email.data, name=form.name.data, phone=form.phone.data,
                                   password=form.password.data, role=form.role.data, locale=str(get_locale()),
-                                  next_path=_local_next())
+                                  next_path=local_next())
         except DomainError as error:
             form.email.errors.append(error.message)
         else:
@@ -85,7 +80,7 @@ def register():
             # The same page whether the address was new or had an account (its owner got an email instead).
             return render_template("accounts/check_email.html", email=service.normalise_email(form.email.data),
                                    reason="register")
-    return render_template("accounts/register.html", form=form, next=_local_next(), reason=_login_reason()), \
+    return render_template("accounts/register.html", form=form, next=local_next(), reason=_login_reason()), \
         200 if request.method == "GET" else 422
 
 
@@ -107,7 +102,7 @@ def login():
         throttle.record_login_failure(_typed_email())
         form.password.errors.append(_("Email atau kata sandi salah."))
     status = 200 if request.method == "GET" else 401
-    return render_template("accounts/login.html", form=form, next=_local_next(), reason=_login_reason()), status
+    return render_template("accounts/login.html", form=form, next=local_next(), reason=_login_reason()), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -15,6 +15,7 @@ from ..accounts.decorators import role_required
 from ..errors import InvalidInput
 from ..extensions import db
 from ..shops.service import shop_of
+from ..web import show_error
 from . import payouts, queries, service
 from .forms import BankAccountForm
 
@@ -41,14 +42,6 @@ def _my_shop():
     if shop is None:
         abort(404)
     return shop
-
-
-def show_error(form, error):
-    """Put a service's refusal next to the field it names (or above the form)."""
-    if error.field and error.field in form:
-        form[error.field].errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
 
 
 @bp.route("/dashboard/saldo")

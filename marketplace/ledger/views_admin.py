@@ -10,11 +10,12 @@ from sqlalchemy import select
 from ..accounts.decorators import role_required
 from ..errors import DomainError
 from ..extensions import db
+from ..web import show_error
 from . import payouts, queries
 from .forms import ActionForm, BatchForm, FailedForm, PaidForm, RejectForm
 from .models import LedgerAccount
 from .models_payouts import Payout, PayoutBatch
-from .views import bp, show_error
+from .views import bp
 
 admin_required = role_required("admin")
 MAX_ID = 2**31 - 1
