@@ -19,7 +19,9 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -153,7 +155,9 @@ def import_statement(account_id, raw, now=None):
     if db.session.get(ReceivingAccount, account_id) is None:
         raise InvalidInput(_("Rekening tidak ditemukan."))
     result = ImportResult()
-    for credit in parse(raw, now.date()):
+    # A bank books in local time: at 07:00 WITA the statement already says a date that is tomorrow in UTC.
+    today = now.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
+    for credit in parse(raw, today):
         line = _record(account_id, credit, now)
         if line is None:
             result.already_imported += 1
