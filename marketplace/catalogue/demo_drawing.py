@@ -143,10 +143,14 @@ def font(pixels):
     return ImageFont.load_default(size=max(8, round(pixels)))
 
 
-def label_text(layer, centre, text, pixels, fill):
-    """Text centred on a point, such as the name printed on a label."""
+def label_text(layer, centre, text, pixels, fill, max_width=None):
+    """Text centred on a point, such as the name printed on a label, made smaller until it fits max_width."""
     draw = ImageDraw.Draw(layer)
-    draw.text(centre, text, font=font(pixels), fill=fill, anchor="mm")
+    face = font(pixels)
+    while max_width and pixels > 8 and draw.textlength(text, font=face) > max_width:
+        pixels *= 0.9
+        face = font(pixels)
+    draw.text(centre, text, font=face, fill=fill, anchor="mm")
 
 
 def rotated(layer, degrees, centre):

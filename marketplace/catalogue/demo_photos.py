@@ -43,8 +43,8 @@ def _bottle(scene, layer, cx, bottom, width, height, liquid, cap, paper, title, 
     paint(layer, band, paper, lambda d, w, h: d.rectangle([0, 0, w, h], fill=255))
     first, second = _caption(title)
     ink = shade(paper, 0.35)
-    label_text(layer, (cx, band[1] + (band[3] - band[1]) * 0.38), first, width * 0.13, ink)
-    label_text(layer, (cx, band[1] + (band[3] - band[1]) * 0.7), second, width * 0.09, ink)
+    label_text(layer, (cx, band[1] + (band[3] - band[1]) * 0.38), first, width * 0.13, ink, width * 0.86)
+    label_text(layer, (cx, band[1] + (band[3] - band[1]) * 0.7), second, width * 0.09, ink, width * 0.86)
     glaze(layer, (x0, body_top + width * 0.05, x1, bottom - width * 0.05), opacity=90)
 
 
@@ -154,8 +154,8 @@ def _pouch(scene, cx, bottom, width, height, colour, piece, pieces, header, titl
                  fill=shade(header, 0.4))
     first, second = _caption(title)
     ink = (255, 250, 236) if sum(header) < 420 else (50, 30, 20)
-    label_text(layer, (cx, y0 + height * 0.19), first, width * 0.1, ink)
-    label_text(layer, (cx, y0 + height * 0.26), second, width * 0.065, ink)
+    label_text(layer, (cx, y0 + height * 0.19), first, width * 0.1, ink, width * 0.86)
+    label_text(layer, (cx, y0 + height * 0.26), second, width * 0.065, ink, width * 0.86)
     glaze(layer, (x0, y0 + height * 0.32, x0 + width, bottom - width * 0.04), opacity=80, width_fraction=0.08, at=0.12)
     scene.place(layer)
 
@@ -283,8 +283,8 @@ def _kraft_bag(scene, layer, cx, bottom, width, height, paper, label, title, win
     paint(layer, band, label, rounded_shape(0.08), kind="flat")
     first, second = _caption(title)
     ink = (250, 244, 230) if sum(label) < 420 else (40, 26, 16)
-    label_text(layer, (cx, band[1] + (band[3] - band[1]) * 0.4), first, width * 0.1, ink)
-    label_text(layer, (cx, band[1] + (band[3] - band[1]) * 0.72), second, width * 0.07, ink)
+    label_text(layer, (cx, band[1] + (band[3] - band[1]) * 0.4), first, width * 0.1, ink, width * 0.68)
+    label_text(layer, (cx, band[1] + (band[3] - band[1]) * 0.72), second, width * 0.07, ink, width * 0.68)
     window = (cx - width * 0.22, y0 + height * 0.64, cx + width * 0.22, y0 + height * 0.86)
     paint(layer, window, window_colour, rounded_shape(0.5))
     beans = Image.new("RGBA", (round(window[2] - window[0]), round(window[3] - window[1])), (0, 0, 0, 0))
