@@ -22,7 +22,7 @@ from marketplace.text import normalise_mobile
 
 DISTRICTS = {code for code, _ in regions.children("64.02")}
 # Every listing of the demo, approved or sent for review: (title, category slug).
-DEMO_LISTINGS = [(item[0], item[1]) for shop in PRODUCERS for item in shop[7]] + [(item[0], item[1]) for item in PENDING]
+DEMO_LISTINGS = [(item[0], item[1]) for shop in PRODUCERS for item in shop[7]] + [(row[0], row[1]) for row in PENDING]
 
 
 @pytest.fixture
