@@ -57,17 +57,17 @@ class Scene:
     def __init__(self, rng, size):
         self.rng = rng
         self.size = size
-        self.S = round(size * SUPERSAMPLE)
-        self.image = Image.new("RGB", (self.S, self.S))
+        self.side = round(size * SUPERSAMPLE)
+        self.image = Image.new("RGB", (self.side, self.side))
         self.horizon = self.px(rng.uniform(0.42, 0.56))
 
     def px(self, fraction):
         """A fraction of the side in pixels of the drawing."""
-        return round(fraction * self.S)
+        return round(fraction * self.side)
 
     def layer(self):
         """A transparent layer the size of the drawing."""
-        return Image.new("RGBA", (self.S, self.S), (0, 0, 0, 0))
+        return Image.new("RGBA", (self.side, self.side), (0, 0, 0, 0))
 
     def place(self, layer, shadow=0.45, offset=(0.015, 0.012), blur=0.02):
         """Lay a drawn layer on the scene over the soft shadow it casts on the table."""
@@ -76,11 +76,11 @@ class Scene:
             return
         margin = self.px(blur * 2 + max(offset))
         x0, y0 = max(0, box[0] - margin), max(0, box[1] - margin)
-        x1, y1 = min(self.S, box[2] + margin), min(self.S, box[3] + margin)
+        x1, y1 = min(self.side, box[2] + margin), min(self.side, box[3] + margin)
         part = layer.crop((x0, y0, x1, y1))
         if shadow:
             small = part.getchannel("A").reduce(8)
-            small = small.filter(ImageFilter.GaussianBlur(max(1, self.S * blur / 8)))
+            small = small.filter(ImageFilter.GaussianBlur(max(1, self.side * blur / 8)))
             mask = small.resize(part.size, Image.Resampling.BILINEAR).point(lambda v: round(v * shadow))
             mask = ImageChops.offset(mask, self.px(offset[0]), self.px(offset[1]))
             self.image.paste((20, 12, 6), (x0, y0), mask)
@@ -193,17 +193,17 @@ WALLS = [(236, 226, 208), (222, 232, 226), (240, 222, 206), (214, 222, 234), (23
 
 def backdrop(scene, surface=None):
     """A wall fading to the top and a table surface (wood, bamboo mat, banana leaf or linen) below the horizon."""
-    rng, S, horizon = scene.rng, scene.S, scene.horizon
+    rng, side, horizon = scene.rng, scene.side, scene.horizon
     wall = jitter(rng, rng.choice(WALLS), 8)
-    gradient = _vertical_gradient(S, horizon)
+    gradient = _vertical_gradient(side, horizon)
     scene.image.paste(ImageOps.colorize(gradient, black=shade(wall, 0.82), white=wall), (0, 0))
     surface = surface or rng.choice(["wood", "wood", "mat", "leaf", "linen"])
-    table = Image.new("RGB", (S, S - horizon))
+    table = Image.new("RGB", (side, side - horizon))
     {"wood": _wood, "mat": _mat, "leaf": _leaf, "linen": _linen}[surface](rng, table)
     # Nearer is lighter and the far edge sits in shade.
-    depth = _vertical_gradient(S, S - horizon).point(lambda v: 150 + v * 105 // 255)
+    depth = _vertical_gradient(side, side - horizon).point(lambda v: 150 + v * 105 // 255)
     scene.image.paste(ImageChops.multiply(table, Image.merge("RGB", (depth, depth, depth))), (0, horizon))
-    ImageDraw.Draw(scene.image).line([(0, horizon), (S, horizon)], fill=shade(wall, 0.6), width=max(2, S // 400))
+    ImageDraw.Draw(scene.image).line([(0, horizon), (side, horizon)], fill=shade(wall, 0.6), width=max(2, side // 400))
     return surface
 
 
