@@ -33,7 +33,6 @@ def pile(scene, layer, centre_x, base_y, half_width, height, colour, piece, coun
 
 def pouch(scene, cx, bottom, width, height, colour, piece, pieces, header, title):
     """A clear stand-up pouch full of pieces, with a coloured printed header and a heat-sealed top."""
-    rng = scene.rng
     x0, y0 = round(cx - width / 2), round(bottom - height)
     layer = scene.layer()
     inside = scene.layer()
@@ -118,4 +117,4 @@ def packet_only(scene, title):
     """A plain pouch of something, for a category without a subject of its own."""
     backdrop(scene)
     pouch(scene, scene.px(0.5), scene.px(0.85), scene.px(0.42), scene.px(0.58), (200, 170, 120), disc, 120,
-           jitter(scene.rng, (60, 110, 80)), title)
+          jitter(scene.rng, (60, 110, 80)), title)

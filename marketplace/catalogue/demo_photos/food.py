@@ -108,7 +108,7 @@ def chips(scene, title):
         layer = scene.layer()
         tray(scene, layer)
         pile(scene, layer, px(0.5 + rng.uniform(-0.05, 0.05)), px(0.86), px(0.34), px(0.24), colour, piece, 200,
-              px(0.055))
+             px(0.055))
         scene.place(layer)
         return
     header = jitter(rng, rng.choice([(176, 36, 40), (24, 96, 70), (230, 170, 40), (40, 70, 140), (120, 40, 90)]), 10)
@@ -129,8 +129,8 @@ def sugar(scene, title):
     brown = jitter(rng, (118, 62, 24) if "kelapa" not in title else (150, 88, 40), 12)
     if "semut" in title:
         bowl(scene, layer, px(0.5 + rng.uniform(-0.08, 0.08)), px(0.84), px(0.56),
-              jitter(rng, rng.choice([(120, 80, 50), (236, 232, 222), (60, 90, 120)]), 8),
-              granules(scene, mix(brown, (200, 140, 70), 0.35), 700, px(0.009)))
+             jitter(rng, rng.choice([(120, 80, 50), (236, 232, 222), (60, 90, 120)]), 8),
+             granules(scene, mix(brown, (200, 140, 70), 0.35), 700, px(0.009)))
     else:
         w = px(rng.uniform(0.2, 0.24))
         places = [(0.5, 0.0), (0.5 - 0.21, 0.03), (0.5 + 0.21, 0.03), (0.39, -0.22), (0.61, -0.22), (0.5, -0.44)]
@@ -194,7 +194,7 @@ def coffee(scene, title):
     front = scene.layer()
     if "bubuk" in title:
         bowl(scene, front, px(0.3 if right else 0.7), px(0.9), px(0.36), jitter(rng, (236, 230, 220), 6),
-              granules(scene, mix(roast, (120, 80, 50), 0.3), 500, px(0.006)))
+             granules(scene, mix(roast, (120, 80, 50), 0.3), 500, px(0.006)))
     else:
         pile(scene, front, px(0.3 if right else 0.7), px(0.93), px(0.22), px(0.14), roast, _bean, 90, px(0.032))
     scene.place(front, blur=0.01)

@@ -47,8 +47,8 @@ def fish_products(scene, title):
     layer = scene.layer()
     if "abon" in title:
         bowl(scene, layer, px(0.5 + rng.uniform(-0.06, 0.06)), px(0.86), px(0.62),
-              jitter(rng, rng.choice([(236, 232, 222), (110, 70, 40), (170, 60, 40)]), 8),
-              _floss(scene, jitter(rng, (176, 112, 50), 10)))
+             jitter(rng, rng.choice([(236, 232, 222), (110, 70, 40), (170, 60, 40)]), 8),
+             _floss(scene, jitter(rng, (176, 112, 50), 10)))
         scene.place(layer)
         return
     tray(scene, layer)
@@ -74,7 +74,7 @@ def spices(scene, title):
     bowl_colour = jitter(rng, rng.choice([(120, 80, 50), (236, 232, 222), (80, 60, 40), (60, 90, 120)]), 8)
     right = rng.random() < 0.5
     bowl(scene, layer, px(0.58 if right else 0.42), px(0.84), px(rng.uniform(0.5, 0.58)), bowl_colour,
-          granules(scene, colour, count, px(grain)))
+         granules(scene, colour, count, px(grain)))
     scene.place(layer)
     spill = scene.layer()
     if grain > 0.01:
@@ -141,7 +141,7 @@ def tea(scene, title):
     else:
         colour, piece, size = (80, 90, 40), _leaf_piece, px(0.03)
     pile(scene, front, px(0.3 if right else 0.7), px(0.92), px(0.22), px(0.16), jitter(rng, colour, 10), piece,
-          160, size)
+         160, size)
     scene.place(front, shadow=0.3, blur=0.008)
 
 
