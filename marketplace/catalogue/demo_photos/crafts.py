@@ -118,8 +118,56 @@ def _woven_shape(layer, box, colour, rng, cell, draw_shape):
     layer.paste(surface, (x0, y0), mask)
 
 
+def _bag(scene, layer, cx, colour, cell):
+    rng, px = scene.rng, scene.px
+    w, h = px(rng.uniform(0.5, 0.58)), px(rng.uniform(0.4, 0.46))
+    top = px(0.86) - h
+    handle = jitter(rng, (90, 60, 36), 8)
+    for dx in (-0.22, 0.22):
+        ImageDraw.Draw(layer).arc([cx + dx * w - w * 0.14, top - h * 0.55, cx + dx * w + w * 0.14, top + h * 0.62],
+                                  180, 360, fill=handle + (255,), width=px(0.018))
+    _woven_shape(layer, (cx - w / 2, top, cx + w / 2, top + h), colour, rng, cell, rounded_shape(0.18))
+    stripe = jitter(rng, rng.choice([(150, 40, 32), (30, 30, 30), (40, 90, 70)]), 8)
+    ImageDraw.Draw(layer).rectangle([cx - w / 2, top + h * 0.3, cx + w / 2, top + h * 0.4], fill=stripe + (255,))
+
+
+def _rolled_mat(scene, layer, cx, colour, cell):
+    rng, px = scene.rng, scene.px
+    w, d = px(rng.uniform(0.66, 0.76)), px(0.16)
+    _woven_shape(layer, (cx - w / 2, px(0.62), cx + w / 2, px(0.92)), colour, rng, cell,
+                 lambda dr, ww, hh: dr.polygon([(ww * 0.06, 0), (ww * 0.94, 0), (ww, hh), (0, hh)], fill=255))
+    stripe = jitter(rng, rng.choice([(150, 40, 32), (40, 90, 70), (60, 60, 110)]), 8)
+    for y in (0.7, 0.82):  # dyed strips woven in across the mat
+        ImageDraw.Draw(layer).rectangle([cx - w * 0.48, px(y), cx + w * 0.48, px(y + 0.025)], fill=stripe + (220,))
+    light = shaded((d, round(w)), (230, 230, 230)).transpose(Image.Transpose.ROTATE_90)
+    roll = ImageChops.multiply(_basketwork((round(w), d), colour, rng, max(4, cell // 2)), light)
+    layer.paste(roll, (round(cx - w / 2), px(0.62) - d // 2))
+    end = (round(cx + w / 2) - d // 3, px(0.62) - d // 2, round(cx + w / 2) + d // 3, px(0.62) + d // 2)
+    paint(layer, end, shade(colour, 0.9), ellipse_shape, kind="flat")
+    for k in range(1, 5):  # the spiral of the rolled end
+        inset = k * d // 10
+        ImageDraw.Draw(layer).arc([end[0] + inset * 0.6, end[1] + inset, end[2] - inset * 0.6, end[3] - inset],
+                                  0, 300, fill=shade(colour, 0.55) + (255,), width=3)
+
+
+def _basket(scene, layer, cx, colour, cell, handle):
+    rng, px = scene.rng, scene.px
+    w, h = px(rng.uniform(0.48, 0.56)), px(rng.uniform(0.36, 0.42))
+    top = px(0.86) - h
+    rim = jitter(rng, shade(colour, 0.75), 6)
+    if handle:
+        ImageDraw.Draw(layer).arc([cx - w * 0.42, top - h * 0.75, cx + w * 0.42, top + h * 0.5], 180, 360,
+                                  fill=rim + (255,), width=px(0.026))
+    paint(layer, (cx - w / 2, top - w * 0.1, cx + w / 2, top + w * 0.1), shade(colour, 0.35), ellipse_shape,
+          kind="flat")
+    _woven_shape(layer, (cx - w / 2, top, cx + w / 2, top + h), colour, rng, cell,
+                 lambda dr, ww, hh: dr.polygon([(0, 0), (ww, 0), (ww * 0.87, hh), (ww * 0.13, hh)], fill=255))
+    ImageDraw.Draw(layer).arc([cx - w / 2, top - w * 0.1, cx + w / 2, top + w * 0.1], 0, 180, fill=rim + (255,),
+                              width=px(0.024))
+
+
 def weaving(scene, title):
-    """A rattan or purun basket, a woven bag, or a rolled mat."""
+    """A rattan or purun basket (a keranjang has a handle), a woven bag, or a rolled mat."""
     rng, px = scene.rng, scene.px
     backdrop(scene)
     layer = scene.layer()
@@ -127,38 +175,9 @@ def weaving(scene, title):
     cell = px(rng.uniform(0.026, 0.036))
     cx = px(0.5 + rng.uniform(-0.05, 0.05))
     if "tas" in title:
-        w, h = px(rng.uniform(0.5, 0.58)), px(rng.uniform(0.4, 0.46))
-        top = px(0.86) - h
-        handle = jitter(rng, (90, 60, 36), 8)
-        for dx in (-0.22, 0.22):
-            ImageDraw.Draw(layer).arc([cx + dx * w - w * 0.14, top - h * 0.55, cx + dx * w + w * 0.14, top + h * 0.62],
-                                      180, 360, fill=handle + (255,), width=px(0.018))
-        _woven_shape(layer, (cx - w / 2, top, cx + w / 2, top + h), colour, rng, cell, rounded_shape(0.18))
-        stripe = jitter(rng, rng.choice([(150, 40, 32), (30, 30, 30), (40, 90, 70)]), 8)
-        ImageDraw.Draw(layer).rectangle([cx - w / 2, top + h * 0.3, cx + w / 2, top + h * 0.4], fill=stripe + (255,))
+        _bag(scene, layer, cx, colour, cell)
     elif "tikar" in title:
-        w, d = px(rng.uniform(0.66, 0.76)), px(0.16)
-        _woven_shape(layer, (cx - w / 2, px(0.62), cx + w / 2, px(0.92)), colour, rng, cell,
-                     lambda dr, ww, hh: dr.polygon([(ww * 0.06, 0), (ww * 0.94, 0), (ww, hh), (0, hh)], fill=255))
-        roll = shaded((d, round(w)), colour).transpose(Image.Transpose.ROTATE_90)
-        layer.paste(roll, (round(cx - w / 2), px(0.62) - d // 2))
-        end = (round(cx + w / 2) - d // 3, px(0.62) - d // 2, round(cx + w / 2) + d // 3, px(0.62) + d // 2)
-        paint(layer, end, shade(colour, 0.9), ellipse_shape, kind="flat")
-        for k in range(1, 5):  # the spiral of the rolled end
-            inset = k * d // 10
-            ImageDraw.Draw(layer).arc([end[0] + inset * 0.6, end[1] + inset, end[2] - inset * 0.6, end[3] - inset],
-                                      0, 300, fill=shade(colour, 0.55) + (255,), width=3)
-    else:  # a basket with a rim and, for a keranjang, a handle
-        w, h = px(rng.uniform(0.48, 0.56)), px(rng.uniform(0.36, 0.42))
-        top = px(0.86) - h
-        rim = jitter(rng, shade(colour, 0.75), 6)
-        if "keranjang" in title:
-            ImageDraw.Draw(layer).arc([cx - w * 0.42, top - h * 0.75, cx + w * 0.42, top + h * 0.5], 180, 360,
-                                      fill=rim + (255,), width=px(0.026))
-        paint(layer, (cx - w / 2, top - w * 0.1, cx + w / 2, top + w * 0.1), shade(colour, 0.35), ellipse_shape,
-              kind="flat")
-        _woven_shape(layer, (cx - w / 2, top, cx + w / 2, top + h), colour, rng, cell,
-                     lambda dr, ww, hh: dr.polygon([(0, 0), (ww, 0), (ww * 0.87, hh), (ww * 0.13, hh)], fill=255))
-        ImageDraw.Draw(layer).arc([cx - w / 2, top - w * 0.1, cx + w / 2, top + w * 0.1], 0, 180, fill=rim + (255,),
-                                  width=px(0.024))
+        _rolled_mat(scene, layer, cx, colour, cell)
+    else:
+        _basket(scene, layer, cx, colour, cell, handle="keranjang" in title)
     scene.place(layer)
