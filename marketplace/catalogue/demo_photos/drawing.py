@@ -82,19 +82,20 @@ class Scene:
             small = part.getchannel("A").reduce(8)
             small = small.filter(ImageFilter.GaussianBlur(max(1, self.side * blur / 8)))
             mask = small.resize(part.size, Image.Resampling.BILINEAR).point(lambda v: round(v * shadow))
-            mask = ImageChops.offset(mask, self.px(offset[0]), self.px(offset[1]))
-            self.image.paste((20, 12, 6), (x0, y0), mask)
+            # Pasted shifted (not rolled round), so a shadow cut off at the bottom never reappears at the top.
+            self.image.paste((20, 12, 6), (x0 + self.px(offset[0]), y0 + self.px(offset[1])), mask)
         self.image.paste(part, (x0, y0), part)
 
     def finish(self, quality=88):
-        """Reduce, vignette and add grain; the JPEG bytes of the photo."""
-        photo = self.image.resize((self.size, self.size), Image.Resampling.BOX)
+        """Reduce, light unevenly with darker corners, add grain; the JPEG bytes of the photo."""
         n = self.size
-        light = Image.new("L", (6, 6))
-        light.putdata([self.rng.randint(108, 124) for _ in range(36)])
-        vignette = ImageOps.invert(Image.radial_gradient("L")).resize((n, n)).point(lambda v: 150 + v * 105 // 255)
-        light = ImageChops.multiply(light.resize((n, n), Image.Resampling.BICUBIC).point(lambda v: min(255, v * 2)),
-                                    vignette)
+        photo = self.image.resize((n, n), Image.Resampling.BOX)
+        # Worked out small and stretched once: the light is soft, so 96 px of it are plenty.
+        blotches = Image.new("L", (6, 6))
+        blotches.putdata([self.rng.randint(216, 248) for _ in range(36)])
+        vignette = ImageOps.invert(Image.radial_gradient("L")).resize((96, 96)).point(lambda v: 150 + v * 105 // 255)
+        light = ImageChops.multiply(blotches.resize((96, 96), Image.Resampling.BICUBIC), vignette)
+        light = light.resize((n, n), Image.Resampling.BILINEAR)
         photo = ImageChops.multiply(photo, Image.merge("RGB", (light, light, light)))
         grain = Image.frombytes("L", (n, n), self.rng.randbytes(n * n)).point(lambda v: v * 20 // 255)
         photo = ImageChops.add(photo, Image.merge("RGB", (grain, grain, grain)), 1.0, -10)

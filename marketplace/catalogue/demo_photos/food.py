@@ -2,7 +2,7 @@
 from PIL import Image, ImageDraw
 
 from .containers import bowl, caption, cylinder, disc, granules, pile, pouch, tray
-from .drawing import backdrop, clip, ellipse_shape, glaze, jitter, label_text, mix, paint, rounded_shape, shade
+from .drawing import backdrop, clip, ellipse_shape, glaze, jitter, label_text, mix, paint, rounded_shape, shade, shaded
 
 
 def _bottle(scene, layer, cx, bottom, width, height, liquid, cap, paper, title, jar=False):
@@ -217,15 +217,16 @@ def dodol(scene, title):
             ImageDraw.Draw(layer).polygon([(end, cy - thick * 0.3), (end + sign * thick * 0.7, cy - thick * 0.55),
                                            (end + sign * thick * 0.7, cy + thick * 0.55), (end, cy + thick * 0.3)],
                                           fill=(236, 236, 232, 170))
-        paint(layer, (x0, cy - thick / 2, x1, cy + thick / 2), colour, rounded_shape(0.5), kind="flat")
-        sheen = Image.new("L", (round(length), round(thick)), 0)
-        ImageDraw.Draw(sheen).rounded_rectangle([thick * 0.3, thick * 0.18, length - thick * 0.3, thick * 0.34],
-                                                radius=round(thick * 0.08), fill=110)
-        layer.paste((255, 250, 240), (round(x0), round(cy - thick / 2)), sheen)
+        # Lying down, so lit from above: the cylinder's light runs along its length.
+        log = shaded((round(thick), round(length)), colour, light=0.3).transpose(Image.Transpose.ROTATE_270)
+        mask = Image.new("L", log.size, 0)
+        rounded_shape(0.5)(ImageDraw.Draw(mask), *log.size)
+        layer.paste(log, (round(x0), round(cy - thick / 2)), mask)
     scene.place(layer)
     cut = scene.layer()
-    for k in range(rng.choice([2, 3])):  # slices of a cut log
-        x, y, r = px(0.22 + 0.17 * k + rng.uniform(-0.02, 0.02)), px(0.88), px(0.065)
-        paint(cut, (x - r, y - r * 0.75, x + r, y + r * 0.75), mix(colour, (200, 150, 80), 0.2), ellipse_shape,
-              kind="flat", outline=shade(colour, 0.6))
+    for k in range(rng.choice([2, 3])):  # slices of a cut log, paler inside
+        x, y, r = px(0.62 + 0.13 * k + rng.uniform(-0.02, 0.02)), px(0.9), px(0.06)
+        paint(cut, (x - r, y - r * 0.7, x + r, y + r * 0.7), shade(colour, 0.8), ellipse_shape, kind="flat")
+        paint(cut, (x - r * 0.85, y - r * 0.62, x + r * 0.85, y + r * 0.5), mix(colour, (210, 160, 90), 0.3),
+              ellipse_shape, kind="flat")
     scene.place(cut, blur=0.008)
