@@ -55,13 +55,15 @@ def _paid_transfer():
 def _owed(order_ids=None, unpaid_only=False, limit=500):
     """Every Owed, oldest first, for some orders or all."""
     refunds = {}
+    states = ("refund_owed",) if unpaid_only else ("refund_owed", "refunded")
     payments = select(Payment).where(Payment.method.in_(TRANSFER_METHODS), Payment.received_idr > 0,
-                                     Payment.state.in_(("refund_owed",) if unpaid_only else ("refund_owed", "refunded")))
+                                     Payment.state.in_(states))
     parts = select(ShopOrder, Payment).join(Payment, _paid_transfer()).where(ShopOrder.refund_amount_idr > 0)
     if unpaid_only:
         parts = parts.where(ShopOrder.stripe_refund_id.is_(None))
     if order_ids is not None:
-        payments, parts = payments.where(Payment.order_id.in_(order_ids)), parts.where(ShopOrder.order_id.in_(order_ids))
+        payments = payments.where(Payment.order_id.in_(order_ids))
+        parts = parts.where(ShopOrder.order_id.in_(order_ids))
     found = [Owed(f"payment-{payment.id}", payment.order, payment.received_idr, held_account(payment), None, None)
              for payment in db.session.scalars(payments.order_by(Payment.id).limit(limit))]
     found += [Owed(f"shop-order-{part.id}", part.order, part.refund_amount_idr, held_account(payment), part, None)
