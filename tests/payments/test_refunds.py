@@ -16,7 +16,7 @@ from marketplace.ledger.service import balance
 from marketplace.models_base import utcnow
 from marketplace.orders import service as orders
 from marketplace.orders.models import Order, ShopOrder
-from marketplace.payments import refunds, service, switch, transfer
+from marketplace.payments import refunds, service, statement, switch, transfer
 from marketplace.payments.models import Payment
 from marketplace.payments.models_refunds import BuyerRefund, RefundAccount
 from marketplace.payments.settle import open_attempt, settle
@@ -308,3 +308,18 @@ def test_concurrent_clicks_record_one_refund(market):
                 check.problems())
 
     assert market.run(seen) == (1, 1, 1, "qris", [])
+
+
+def test_a_transfer_after_its_deadline_is_owed_back_through_the_ledger(app, place, make_user, make_product):
+    account = methods_on()
+    order = place(make_user(), (make_product(stock=3, price_idr=90000), 1))
+    payment = transfer.start_transfer(order)
+    orders.release_order(order, "expired", utcnow(), actor_role="system")
+    db.session.commit()
+    raw = f"tanggal,keterangan,jumlah,jenis\n{utcnow().date().isoformat()},TRSF CR,{payment.amount_idr},CR\n"
+    assert statement.import_statement(account.id, raw.encode()).refund_owed == 1
+    db.session.commit()
+    assert [owed.amount_idr for owed in refunds.owed_on(order)] == [payment.amount_idr]
+    assert balance("refunds_owed") == payment.amount_idr
+    assert len(messages("buyer_refund_owed", order.buyer)) == 1
+    assert "waktu bayar habis" in db.session.get(Order, order.id, populate_existing=True).flag_reason
