@@ -125,12 +125,14 @@ def _connect_signals():
     from .media.collect import photos_in_use
     from .moderation.queries import snapshot_hashes_in_use
     from .orders.earnings import problems as order_problems
+    from .payments.refunds import problems as refund_problems
     from .payments.settle import connect_signals as connect_payment_signals
     from .shops.service import logo_hashes_in_use
 
     for receiver in (photo_hashes_in_use, logo_hashes_in_use, snapshot_hashes_in_use):
         photos_in_use.connect(receiver)
     checking.connect(order_problems)
+    checking.connect(refund_problems)
     connect_payment_signals()
 
 

@@ -16,7 +16,7 @@ from ..orders import service as orders
 from ..orders.forms import CheckoutForm
 from ..orders.views import _cart, _own_order, _visible_cart, bp
 from ..web import show_error
-from . import service, transfer
+from . import emails, service, transfer
 from .gateway import PaymentsUnavailable
 from .settle import open_attempt
 
@@ -122,7 +122,7 @@ def _start_payment(order, method="stripe"):
 def _start_transfer(order, method):
     """Open the transfer attempt (its unique amount) and show the buyer where and how much to transfer."""
     try:
-        transfer.start_transfer(order, method)
+        emails.payment_instructions(transfer.start_transfer(order, method), transfer.active_accounts())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

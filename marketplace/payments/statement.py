@@ -29,9 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models_base import utcnow
-from ..orders import service as orders
 from .models import CLOSED_STATES, TRANSFER_METHODS, Payment, ReceivingAccount, StatementLine
-from .settle import lock_order, settle
+from .settle import owe_back_closed, settle
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_LINES = 20000
@@ -189,10 +188,7 @@ def _match(line):
         line.payment_id, line.outcome = payment.id, "settled" if outcome == "paid" else "refund_owed"
         return line.outcome if line.outcome == "refund_owed" else "settled"
     closed = db.session.scalar(transfers.where(Payment.state.in_(CLOSED_STATES)).order_by(Payment.id.desc()).limit(1))
-    if closed is not None:
-        lock_order(closed.order_id)
-        closed.state, closed.received_idr, line.payment_id, line.outcome = \
-            "refund_owed", line.amount_idr, closed.id, "refund_owed"
-        orders.flag_order(closed.order, "Transfer masuk setelah waktu bayar habis; dana harus dikembalikan.")
+    if closed is not None and owe_back_closed(closed, line.amount_idr):
+        line.payment_id, line.outcome = closed.id, "refund_owed"
         return "refund_owed"
     return "unmatched"
