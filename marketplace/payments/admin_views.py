@@ -5,22 +5,25 @@ from flask_babel import gettext as _
 from ..accounts.decorators import role_required
 from ..errors import DomainError
 from ..extensions import db
-from . import statement, transfer
+from . import qris, statement, transfer
 from .checkout_views import METHOD_LABELS
-from .forms import AccountForm, ActionForm, ReceivedForm, StatementForm
+from .forms import AccountForm, ActionForm, QrisForm, ReceivedForm, StatementForm
 from .models import PAYMENT_METHODS, PaymentMethodSetting, ReceivingAccount, StatementLine
 from .views import bp
 
 admin_required = role_required("admin")
 
 
-def _render(form=None, status=200):
+def _render(form=None, status=200, qris_form=None):
     settings = {row.method: row.enabled for row in db.session.query(PaymentMethodSetting)}
     switches = [(method, METHOD_LABELS[method], settings.get(method, method in transfer.ENABLED_BY_DEFAULT),
                  transfer.method_enabled(method)) for method in PAYMENT_METHODS]
     accounts = db.session.query(ReceivingAccount).order_by(ReceivingAccount.id).all()
+    payload = transfer.qris_payload()
     return render_template("payments/admin.html", switches=switches, accounts=accounts,
-                           form=form or AccountForm(), action_form=ActionForm()), status
+                           form=form or AccountForm(), action_form=ActionForm(),
+                           qris_form=qris_form or QrisForm(formdata=None, payload=payload),
+                           qris_merchant=qris.validate_static(payload) if payload else ""), status
 
 
 @bp.route("/admin/payments")
@@ -71,6 +74,24 @@ def deactivate_account(account_id):
     except DomainError:
         abort(404)
     db.session.commit()
+    return redirect(url_for("payments.admin_settings"))
+
+
+@bp.route("/admin/payments/qris", methods=["POST"])
+@admin_required
+def set_qris():
+    """Store the platform's static QRIS payload; a bad one is refused with the reason and changes nothing."""
+    form = QrisForm()
+    if not form.validate_on_submit():
+        return _render(status=422, qris_form=form)
+    try:
+        merchant = transfer.set_qris_payload(form.payload.data)
+    except DomainError as error:
+        db.session.rollback()
+        form.payload.errors.append(error.message)
+        return _render(status=422, qris_form=form)
+    db.session.commit()
+    flash(_("QRIS disimpan: %(merchant)s.", merchant=merchant), "success")
     return redirect(url_for("payments.admin_settings"))
 
 

@@ -1,7 +1,7 @@
 """Forms of the payments admin page; payments.transfer checks the values."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import SelectField, StringField
+from wtforms import SelectField, StringField, TextAreaField
 
 from ..forms import Form
 
@@ -29,3 +29,9 @@ class StatementForm(Form):
 
     account = SelectField(_l("Rekening"), coerce=int, validate_choice=False)
     statement = FileField(_l("Mutasi rekening (CSV)"))
+
+
+class QrisForm(Form):
+    """The platform's static QRIS payload, pasted as text."""
+
+    payload = TextAreaField(_l("Teks QRIS statis"))

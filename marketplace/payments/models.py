@@ -77,6 +77,8 @@ class PaymentMethodSetting(db.Model):
 
     method: Mapped[str] = mapped_column(String(20), primary_key=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # QRIS only: the platform's static payload (the text inside its printed QR), checked when an admin saves it.
+    payload: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
