@@ -35,3 +35,15 @@ class QrisForm(Form):
     """The platform's static QRIS payload, pasted as text."""
 
     payload = TextAreaField(_l("Teks QRIS statis"))
+
+
+class ProofForm(Form):
+    """A photo or PDF of the transfer receipt."""
+
+    proof = FileField(_l("Bukti transfer (foto atau PDF)"))
+
+
+class RejectForm(Form):
+    """Why an admin refuses a buyer's receipt."""
+
+    reason = StringField(_l("Alasan penolakan"))
