@@ -1,13 +1,15 @@
 """The admins' payment settings: which methods checkout offers, and the accounts buyers transfer to."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..accounts.decorators import role_required
 from ..errors import DomainError
 from ..extensions import db
-from . import qris, statement, transfer
+from ..models_base import utcnow
+from . import proofs, qris, statement, transfer
 from .checkout_views import METHOD_LABELS
-from .forms import AccountForm, ActionForm, QrisForm, ReceivedForm, StatementForm
+from .forms import AccountForm, ActionForm, QrisForm, ReceivedForm, RejectForm, StatementForm
 from .models import PAYMENT_METHODS, PaymentMethodSetting, ReceivingAccount, StatementLine
 from .views import bp
 
@@ -105,11 +107,26 @@ def _statement_form():
 @bp.route("/admin/payments/transfers")
 @admin_required
 def transfer_queue():
-    """Open transfers with their amounts and ages, to mark received; the statement upload; unmatched lines."""
+    """Open transfers with their amounts, ages and the buyers' proofs, to mark received or reject a proof; the
+    statement upload; unmatched lines."""
     unmatched = db.session.query(StatementLine).filter(StatementLine.outcome == "unmatched") \
         .order_by(StatementLine.booked_on.desc(), StatementLine.id.desc()).limit(200).all()
-    return render_template("payments/transfers.html", payments=transfer.open_transfers(), form=ReceivedForm(),
+    payments = transfer.open_transfers()
+    return render_template("payments/transfers.html", payments=payments, form=ReceivedForm(),
+                           reject_form=RejectForm(), proofs=proofs.proofs_of([payment.id for payment in payments]),
+                           ages={payment.id: _age(payment.created_at) for payment in payments},
                            statement_form=_statement_form(), unmatched=unmatched)
+
+
+def _age(moment):
+    """How long ago, as an admin reads it at a glance: '2 hari 3 jam', '5 jam 10 menit', '7 menit'."""
+    minutes = max(0, int((utcnow() - moment).total_seconds() // 60))
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    if days:
+        return _("%(days)d hari %(hours)d jam", days=days, hours=hours)
+    if hours:
+        return _("%(hours)d jam %(minutes)d menit", hours=hours, minutes=minutes)
+    return _("%(minutes)d menit", minutes=minutes)
 
 
 @bp.route("/admin/payments/statements", methods=["POST"])
@@ -141,7 +158,7 @@ def mark_received(payment_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        outcome = transfer.confirm_received(payment_id, form.bank_reference.data)
+        outcome = transfer.confirm_received(payment_id, form.bank_reference.data, admin=current_user)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -151,4 +168,22 @@ def mark_received(payment_id):
         flash(_("Pembayaran diterima; pesanan dibayar."), "success")
     else:
         flash(_("Dana dicatat untuk dikembalikan; pesanan ditandai untuk admin."), "error")
+    return redirect(url_for("payments.transfer_queue"))
+
+
+@bp.route("/admin/payments/proofs/<int(max=2147483647):proof_id>/reject", methods=["POST"])
+@admin_required
+def reject_proof(proof_id):
+    """The receipt is wrong: the buyer is told why by email, and the payment stays open until its deadline."""
+    form = RejectForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        proofs.reject(proof_id, current_user, form.reason.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("payments.transfer_queue"))
+    db.session.commit()
+    flash(_("Bukti ditolak; pembeli diberi tahu lewat email."), "success")
     return redirect(url_for("payments.transfer_queue"))

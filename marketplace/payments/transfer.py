@@ -18,7 +18,7 @@ from ..extensions import db
 from ..i18n import rupiah
 from ..models_base import utcnow
 from ..orders.limits import QRIS_MAX_IDR
-from . import qris
+from . import proofs, qris
 from .models import MAX_UNIQUE_CODE, TRANSFER_METHODS, Payment, PaymentMethodSetting, ReceivingAccount
 from .settle import open_attempt, settle, start_attempt
 
@@ -148,8 +148,9 @@ def open_transfers(limit=200):
                               .order_by(Payment.created_at, Payment.id).limit(limit)).all()
 
 
-def confirm_received(payment_id, bank_reference, now=None):
-    """An admin saw the exact amount arrive: settle the attempt with the bank's reference; returns the outcome."""
+def confirm_received(payment_id, bank_reference, now=None, admin=None):
+    """An admin saw the exact amount arrive: settle the attempt with the bank's reference (its waiting proofs are
+    accepted with it); returns the outcome."""
     reference = " ".join(str(bank_reference or "").split())
     if not 3 <= len(reference) <= 100:
         raise InvalidInput(_("Tuliskan referensi bank (3 sampai 100 huruf)."), field="bank_reference")
@@ -159,4 +160,7 @@ def confirm_received(payment_id, bank_reference, now=None):
     if payment.state != "pending":
         raise InvalidState(_("Pembayaran ini sudah ditutup."))
     payment.bank_reference = reference
-    return settle(payment, payment.amount_idr, f"admin: {reference}", now=now)
+    outcome = settle(payment, payment.amount_idr, f"admin: {reference}", now=now)
+    if outcome == "paid":
+        proofs.accept_waiting(payment, admin, now)
+    return outcome
