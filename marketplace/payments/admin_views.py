@@ -7,22 +7,25 @@ from ..accounts.decorators import role_required
 from ..errors import DomainError
 from ..extensions import db
 from ..models_base import utcnow
-from . import proofs, qris, statement, transfer
+from . import proofs, qris, statement, statement_layout, transfer
 from .checkout_views import METHOD_LABELS
-from .forms import AccountForm, ActionForm, QrisForm, ReceivedForm, RejectForm, StatementForm
-from .models import PAYMENT_METHODS, PaymentMethodSetting, ReceivingAccount, StatementLine
+from .forms import (AccountForm, ActionForm, LayoutForm, MatchForm, QrisForm, ReceivedForm, RejectForm,
+                    StatementForm)
+from .models import PAYMENT_METHODS, PaymentMethodSetting, ReceivingAccount
 from .views import bp
 
 admin_required = role_required("admin")
 
 
-def _render(form=None, status=200, qris_form=None):
+def _render(form=None, status=200, qris_form=None, layout_form=None, layout_account=None):
     settings = {row.method: row.enabled for row in db.session.query(PaymentMethodSetting)}
     switches = [(method, METHOD_LABELS[method], settings.get(method, method in transfer.ENABLED_BY_DEFAULT),
                  transfer.method_enabled(method)) for method in PAYMENT_METHODS]
     accounts = db.session.query(ReceivingAccount).order_by(ReceivingAccount.id).all()
+    layouts = {layout.account_id: layout for layout in db.session.query(statement_layout.StatementLayout)}
     payload = transfer.qris_payload()
-    return render_template("payments/admin.html", switches=switches, accounts=accounts,
+    return render_template("payments/admin.html", switches=switches, accounts=accounts, layouts=layouts,
+                           layout_form=layout_form or LayoutForm(formdata=None), layout_account=layout_account,
                            form=form or AccountForm(), action_form=ActionForm(),
                            qris_form=qris_form or QrisForm(formdata=None, payload=payload),
                            qris_merchant=qris.validate_static(payload) if payload else ""), status
@@ -109,13 +112,12 @@ def _statement_form():
 def transfer_queue():
     """Open transfers with their amounts, ages and the buyers' proofs, to mark received or reject a proof; the
     statement upload; unmatched lines."""
-    unmatched = db.session.query(StatementLine).filter(StatementLine.outcome == "unmatched") \
-        .order_by(StatementLine.booked_on.desc(), StatementLine.id.desc()).limit(200).all()
     payments = transfer.open_transfers()
     return render_template("payments/transfers.html", payments=payments, form=ReceivedForm(),
+                           match_form=MatchForm(), unmatched=statement.unmatched_lines(),
                            reject_form=RejectForm(), proofs=proofs.proofs_of([payment.id for payment in payments]),
                            ages={payment.id: _age(payment.created_at) for payment in payments},
-                           statement_form=_statement_form(), unmatched=unmatched)
+                           statement_form=_statement_form())
 
 
 def _age(moment):
@@ -187,3 +189,57 @@ def reject_proof(proof_id):
     db.session.commit()
     flash(_("Bukti ditolak; pembeli diberi tahu lewat email."), "success")
     return redirect(url_for("payments.transfer_queue"))
+
+
+@bp.route("/admin/payments/statement-lines/<int(max=2147483647):line_id>/match", methods=["POST"])
+@admin_required
+def match_line(line_id):
+    """Match an unmatched statement line to the order whose transfer it paid; it settles like any payment."""
+    form = MatchForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        outcome = statement.match_line(line_id, form.order_code.data, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("payments.transfer_queue"))
+    db.session.commit()
+    if outcome == "paid":
+        flash(_("Mutasi dicocokkan; pesanan dibayar."), "success")
+    else:
+        flash(_("Jumlahnya tidak cocok: dana dicatat untuk dikembalikan dan pesanan ditandai."), "error")
+    return redirect(url_for("payments.transfer_queue"))
+
+
+def _number(text):
+    text = str(text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else None
+
+
+@bp.route("/admin/payments/accounts/<int(max=2147483647):account_id>/layout", methods=["POST"])
+@admin_required
+def set_layout(account_id):
+    """Give an account its bank's statement layout, or (action=generic) put it back on the generic one."""
+    form = LayoutForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        if request.form.get("action") == "generic":
+            statement_layout.clear_layout(account_id)
+        else:
+            statement_layout.set_layout(
+                account_id, *(_number(field.data) for field in (form.skip_rows, form.date_column,
+                                                                form.description_column, form.amount_column,
+                                                                form.marker_column)),
+                form.credit_marker.data, form.debit_marker.data, form.number_style.data)
+    except DomainError as error:
+        db.session.rollback()
+        if db.session.get(ReceivingAccount, account_id) is None:
+            abort(404)
+        errors = form[error.field].errors if error.field in form else form.form_errors
+        errors.append(error.message)
+        return _render(status=422, layout_form=form, layout_account=account_id)
+    db.session.commit()
+    flash(_("Format mutasi disimpan."), "success")
+    return redirect(url_for("payments.admin_settings"))
