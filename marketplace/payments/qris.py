@@ -5,6 +5,8 @@ A payload is a run of tag-length-value fields: two digits of tag, two of length,
 tag 63, the CRC16-CCITT (polynomial 0x1021, initial 0xFFFF) of everything before that value, in four upper-case
 hex digits.
 """
+from functools import lru_cache
+
 import segno
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -86,11 +88,13 @@ def dynamic_payload(static, amount_idr):
     return body + f"{crc16(body):04X}"
 
 
+@lru_cache(maxsize=256)
 def svg(payload, title=""):
     """The payload as an inline SVG QR code (drawn on the server: no script, no external service).
 
     Error correction M at least (segno raises it when the version has room), never a Micro QR, which e-wallets
-    do not read."""
+    do not read. Drawing takes about 60 ms (segno scores the eight masks in Python), so each process keeps the
+    last codes it drew: a buyer reloading the payment page gets the same code at once."""
     code = segno.make(payload, error="m", micro=False)
     drawn = code.svg_inline(scale=SVG_SCALE, border=4, svgclass="qris", lineclass=None, title=str(title),
                             dark="#000", light="#fff")
