@@ -10,12 +10,14 @@ no method could take before any stock is reserved or any gateway is called.
 STRIPE_MAX_CHARGE_IDR = 9_999_999_999
 
 # A bank transfer asks the total plus a unique code of up to Rp999, and RTGS transfers have no upper limit:
-# the same ceiling as Stripe's, less room for the code. QRIS: Bank Indonesia caps one QRIS payment at Rp10 juta.
+# the same ceiling as Stripe's, less room for the code. QRIS: Bank Indonesia caps one QRIS payment at Rp10 juta,
+# unique code included, so an order paid by QRIS stops Rp999 below it.
 BANK_TRANSFER_MAX_IDR = STRIPE_MAX_CHARGE_IDR - 999
 QRIS_MAX_IDR = 10_000_000
+QRIS_MAX_ORDER_IDR = QRIS_MAX_IDR - 999
 
 # The most one payment by each method can be; another method adds its own entry.
-MAX_PAYMENT_IDR = {"stripe": STRIPE_MAX_CHARGE_IDR, "bank_transfer": BANK_TRANSFER_MAX_IDR, "qris": QRIS_MAX_IDR,
+MAX_PAYMENT_IDR = {"stripe": STRIPE_MAX_CHARGE_IDR, "bank_transfer": BANK_TRANSFER_MAX_IDR, "qris": QRIS_MAX_ORDER_IDR,
                    "cash_on_pickup": STRIPE_MAX_CHARGE_IDR}
 DEFAULT_METHOD = "stripe"
 
