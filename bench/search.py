@@ -84,7 +84,7 @@ FILTERS = [("kopi", {"min_price": "20000", "max_price": "150000"}), ("madu", {"i
            ("abon ikan", {"district": "64.02.11", "in_stock": "1"}), ("", {"category": "madu"})]
 BROAD = ["asli", "alami", "kemasan", "tradisional", "kutai", "kalimantan", "olahan", "khas", "desa", "halal"]
 TYPOS = ["madu kelulutt", "amplan", "kripik pisang", "rmabutan", "mdau", "kopi liberka", "gula aeren",
-         "lempk durian", "abon ikna", "tenun dyoo"]
+         "lempk durian", "abon ikna", "tenun dyoo", "tsmbutan", "kopi kuberika"]
 PREFIXES = ["kerip", "amp", "kel", "ter", "madu kel", "gula se", "dod", "anya", "kop", "cemp"]
 KINDS = {"one word": [(q, {}) for q in ONE_WORD], "two words": [(q, {}) for q in TWO_WORDS],
          "filter": FILTERS, "broad + facets": [(q, {}) for q in BROAD], "typo": [(q, {}) for q in TYPOS],
@@ -257,24 +257,26 @@ def percentile(values, share):
 
 
 def run_mix(mix, search):
-    """{kind: [seconds]} of running every query of the mix once."""
+    """{kind: [(wall seconds, CPU seconds of this process)]} of running every query of the mix once."""
     timings = {}
     for kind, text, args in mix:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         search(text, args)
-        timings.setdefault(kind, []).append(time.perf_counter() - started)
+        timings.setdefault(kind, []).append((time.perf_counter() - started, time.process_time() - cpu))
     return timings
 
 
 def report(name, timings):
-    """Print median and p95 per kind and overall; returns (median, p95) overall."""
-    print(f"\n{name}: {'kind':16} {'median ms':>10} {'p95 ms':>8}")
-    for kind, values in timings.items():
-        print(f"{'':{len(name)}}  {kind:16} {ms(statistics.median(values)):>10} {ms(percentile(values, .95)):>8}")
-    everything = [v for values in timings.values() for v in values]
-    overall = statistics.median(everything), percentile(everything, .95)
-    print(f"{'':{len(name)}}  {'overall':16} {ms(overall[0]):>10} {ms(overall[1]):>8}")
-    return overall
+    """Print median and p95 per kind and overall, and the median CPU time of this process (the whole cost
+    for Whoosh and FTS5, only the client's share for PostgreSQL); returns (median, p95) overall."""
+    print(f"\n{name}: {'kind':16} {'median ms':>10} {'p95 ms':>8} {'CPU ms':>8}")
+    rows = list(timings.items()) + [("overall", [pair for pairs in timings.values() for pair in pairs])]
+    for kind, pairs in rows:
+        wall, cpu = [w for w, _ in pairs], [c for _, c in pairs]
+        print(f"{'':{len(name)}}  {kind:16} {ms(statistics.median(wall)):>10} {ms(percentile(wall, .95)):>8} "
+              f"{ms(statistics.median(cpu)):>8}")
+    everything = [w for pairs in timings.values() for w, _ in pairs]
+    return statistics.median(everything), percentile(everything, .95)
 
 
 def directory_size(path):
@@ -366,6 +368,13 @@ def memory_mb():
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
+def server_cpu(pid):
+    """CPU seconds a PostgreSQL server process has used so far (same machine; /proc, 10 ms ticks)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def worker(options):
     """--worker: run the query mix through service.search in this fresh process; print JSON (timings, memory)."""
     from marketplace.search import service
@@ -380,9 +389,17 @@ def worker(options):
         search("madu", {})
         search("mdau", {})
         first = time.perf_counter() - started
+        pid = None
+        if options.worker == "postgres":    # the request's session keeps its connection: one server process
+            from marketplace.extensions import db
+
+            pid = db.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            cpu = server_cpu(pid)
         timings = run_mix(query_mix(options.per_kind), search)
+        server = (server_cpu(pid) - cpu) / len(query_mix(options.per_kind)) if pid else None
     rss, peak = memory_mb()
-    print(json.dumps({"timings": timings, "first": first, "rss": rss, "peak": peak, "app_rss": started_with}))
+    print(json.dumps({"timings": timings, "first": first, "rss": rss, "peak": peak, "app_rss": started_with,
+                      "server_cpu": server}))
 
 
 def in_worker(options, backend, url, work):
@@ -519,6 +536,8 @@ def report_worker(name, figures):
     print(f"\nFirst searches of the fresh process: {ms(figures['first']).strip()} ms; memory: "
           f"{figures['app_rss']:.0f} MB with the app loaded, {figures['rss']:.0f} MB after the mix "
           f"(peak {figures['peak']:.0f} MB)")
+    if figures.get("server_cpu") is not None:
+        print(f"PostgreSQL server CPU per query (mean over the mix): {ms(figures['server_cpu']).strip()} ms")
     return report(name, figures["timings"])
 
 
@@ -574,8 +593,13 @@ def run_postgres(options, count, work, shops, listings):
             size = connection.execute(sa.text("SELECT pg_total_relation_size('plain_fts')")).scalar()
             print(f"\nPlain PostgreSQL full-text table built in {built:.1f} s; with indexes {size / 1e6:.1f} MB")
             plain_postgres_search(connection, "madu", {})
-            overall["plain PostgreSQL FTS"] = report("Plain PostgreSQL FTS", run_mix(
-                query_mix(options.per_kind), lambda text, args: plain_postgres_search(connection, text, args)))
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            cpu = server_cpu(pid)
+            timings = run_mix(query_mix(options.per_kind),
+                              lambda text, args: plain_postgres_search(connection, text, args))
+            print(f"\nPostgreSQL server CPU per query (mean over the mix): "
+                  f"{ms((server_cpu(pid) - cpu) / len(query_mix(options.per_kind))).strip()} ms")
+            overall["plain PostgreSQL FTS"] = report("Plain PostgreSQL FTS", timings)
         engine.dispose()
     finally:
         with admin.connect() as conn:

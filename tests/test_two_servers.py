@@ -262,7 +262,9 @@ def test_the_sixth_failed_login_spread_over_both_servers_is_refused(market, serv
 
 def test_fifty_buyers_on_both_servers_buy_five_units_then_pay_and_expire_once(market, servers):
     from marketplace.catalogue.models import Product
+    from marketplace.ledger.models import JournalEntry
     from marketplace.orders.models import Order, OrderEvent
+    from marketplace.payments.models import PaymentEvent
     from marketplace.payments.settle import latest_attempt
     from marketplace.payments.standin import StandinCheckoutSession
 
@@ -300,6 +302,10 @@ def test_fifty_buyers_on_both_servers_buy_five_units_then_pay_and_expire_once(ma
                                         headers={"Stripe-Signature": header, "Content-Type": "application/json"})
         assert delivered.status_code == 200, delivered.text
     assert _read(market, select(Order.state).where(Order.id == paid_id)) == [("paid",)]
+    assert _read(market, select(func.count()).where(PaymentEvent.order_id == paid_id)) == [(1,)]
+    entries = _read(market, select(JournalEntry.kind, func.count()).where(JournalEntry.order_id == paid_id)
+                    .group_by(JournalEntry.kind))
+    assert entries and all(n == 1 for _, n in entries), entries     # the money booked once
 
     unpaid = [order.id for order in orders[1:]]
     market.run(lambda: db.session.execute(update(Order).where(Order.id.in_(unpaid))
