@@ -3,8 +3,10 @@ local instance folder of its own, sharing one PostgreSQL database, the Redis ser
 over HTTP), with SEARCH_BACKEND=postgres and MEDIA_STORAGE=s3. Whatever one server does, the other sees at
 once: logins, listings and their photos, search, rate limits, stock, payments and the cron commands.
 
-Runs when TEST_DATABASE_URL names a PostgreSQL server and Redis answers at 127.0.0.1:6379 (slow: about 30 s).
+Runs when TEST_DATABASE_URL names a PostgreSQL server and Redis answers at 127.0.0.1:6379 (slow: the servers'
+start and fifty buyers take about two minutes on a busy two-core machine).
 """
+import json
 import os
 import re
 import signal
@@ -17,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from threading import Barrier
 
 import pytest
+import requests
 from sqlalchemy import func, select, update
 
 from marketplace.extensions import db
@@ -43,8 +46,6 @@ class Browser:
     """One person's cookies, sent to whichever server the load balancer picks."""
 
     def __init__(self):
-        import requests
-
         self.http = requests.Session()
         self._token = None
 
@@ -84,8 +85,6 @@ class Server:
              "--timeout", "60", "--graceful-timeout", "5", self.factory], env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait(self):
-        import requests
-
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"server {self.name} died: {self.logged()}"
@@ -121,12 +120,10 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def bucket(tmp_path_factory):
+def bucket():
     """A moto S3 server and a bucket whose policy lets anyone read photos: (endpoint, bucket, public URL)."""
-    from moto.server import ThreadedMotoServer
-
-    import json
     import boto3
+    from moto.server import ThreadedMotoServer
 
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -238,8 +235,6 @@ def test_a_listing_and_its_photo_made_on_one_server_are_found_and_shown_on_the_o
     public_url = servers[0].env["MEDIA_PUBLIC_URL"]
     photo_url = f"{public_url}/{variant_key(content_hash, 640)}"
     assert photo_url in page                                  # browsers fetch it straight from storage
-    import requests
-
     photo = requests.get(photo_url, timeout=30)
     assert photo.status_code == 200 and photo.headers["Content-Type"] == "image/webp"
     assert photo.headers["Cache-Control"] == "public, max-age=31536000, immutable"
