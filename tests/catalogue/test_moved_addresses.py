@@ -21,7 +21,8 @@ def retitle(product, title):
     """Rename a public listing; the new title (and address) goes live as the change is confirmed."""
     fields = {name: getattr(product, name) for name in catalogue.ProductDetails.__dataclass_fields__}
     catalogue.update_product(product, catalogue.ProductDetails(**{**fields, "title": title}))
-    moderation.confirm_change(product, None, automatic=True)
+    if product.pending_edit is not None:
+        moderation.confirm_change(product, None, automatic=True)
     db.session.commit()
 
 
