@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.decorators import role_required
+from ..catalogue import edits
 from ..catalogue import service as catalogue
 from ..catalogue.forms import PhotoAltForm, ProductForm, StockForm
 from ..catalogue.models import MAX_PHOTOS
@@ -149,7 +150,8 @@ def edit_product(product_id):
     """Edit a listing and add photos; the gallery below orders, describes and removes them."""
     product = _own_product(product_id)
     catalogue.require_editable(product)
-    form = ProductForm(obj=product)
+    # The producer edits what they last wrote: their change awaiting review, if any, else the listing.
+    form = ProductForm(obj=edits.shown_to_producer(product))
     if form.validate_on_submit():
         saved = _save_with_photos(form, form.uploads(), catalogue.photo_room(product),
                                   lambda: catalogue.validate_details(form.details()),
