@@ -25,7 +25,8 @@ from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from marketplace.errors import InvalidInput
 
-MAX_PHOTO_BYTES = 15 * 1024 * 1024
+from .limits import MAX_PHOTO_BYTES, photo_too_large
+
 MAX_PIXELS = 50_000_000
 MASTER_MAX_SIDE = 2048
 VARIANT_SIZES = (320, 640, 1280)
@@ -166,8 +167,7 @@ def read_upload(upload):
     if not data:
         raise InvalidInput(_("Berkas foto kosong. Pilih foto JPEG, PNG, WebP atau HEIC."))
     if len(data) > MAX_PHOTO_BYTES:
-        raise InvalidInput(_("Foto terlalu besar: maksimal %(mb)d MB per foto. Perkecil foto lalu coba lagi.",
-                             mb=MAX_PHOTO_BYTES // (1024 * 1024)))
+        raise InvalidInput(photo_too_large())
     return data
 
 

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..errors import InvalidInput, InvalidState
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
-from .service import MAX_PHOTO_BYTES, process_upload
+from .limits import MAX_PHOTO_BYTES, photo_too_large
+from .service import process_upload
 
 PART_BYTES = 256 * 1024
 MAX_OPEN_UPLOADS = 40
@@ -83,8 +84,7 @@ def start_upload(user, token, size_bytes):
             raise InvalidInput(_("Ukuran foto berbeda dengan unggahan yang sudah dimulai."))
         return upload
     if not isinstance(size_bytes, int) or isinstance(size_bytes, bool) or not 0 < size_bytes <= MAX_PHOTO_BYTES:
-        raise InvalidInput(_("Foto terlalu besar: maksimal %(mb)d MB per foto. Perkecil foto lalu coba lagi.",
-                             mb=MAX_PHOTO_BYTES // (1024 * 1024)))
+        raise InvalidInput(photo_too_large())
     open_count = db.session.scalar(select(db.func.count()).select_from(PhotoUpload)
                                    .where(PhotoUpload.user_id == user.id))
     if open_count >= MAX_OPEN_UPLOADS:
