@@ -105,7 +105,7 @@ def send_order_step(shop_order_id, action):
     form = ShipForm() if action == "ship" else ActionForm()
     if not form.validate_on_submit():
         return _invalid(form)
-    shipping = (form.courier.data, form.tracking_number.data) if action == "ship" else ("", "")
+    shipping = (form.courier.data, form.tracking_number.data, form.courier_other.data) if action == "ship" else ()
     try:
         acted = act_once(part, current_user, request.form.get("idempotency_key"), action, *shipping)
     except DomainError as error:

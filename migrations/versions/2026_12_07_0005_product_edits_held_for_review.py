@@ -1,7 +1,7 @@
 """Changes to approved listings held apart (with their photos) until an admin confirms them.
 
 Revision ID: 7c1e4a9d2b30
-Revises: 2e8b5c7a9f61
+Revises: 5b1d7e3a9c24
 Create Date: 2026-12-07 00:05:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '7c1e4a9d2b30'
-down_revision = '2e8b5c7a9f61'
+down_revision = '5b1d7e3a9c24'
 branch_labels = None
 depends_on = None
 

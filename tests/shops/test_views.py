@@ -167,7 +167,7 @@ def test_create_listing_with_a_real_jpeg(app, client, shop, logged_in, send):
     assert (product.status, product.price_idr, product.stock, product.weight_g) == ("draft", 125000, 30, 350)
     image = db.session.scalar(select(ProductImage).where(ProductImage.product_id == product.id))
     assert (image.position, image.alt_text, image.width, image.height) == (0, "Botol madu di meja", 1600, 1200)
-    for size in (320, 640, 1280):
+    for size in (320, 640, 960, 1280):
         assert (media_root(app) / variant_key(image.content_hash, size)).is_file()
     assert (media_root(app) / master_key(image.content_hash)).is_file()
     page = client.get(f"/dashboard/products/{product.id}/edit").get_data(as_text=True)
