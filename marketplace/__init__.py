@@ -127,6 +127,7 @@ def _connect_signals():
     from .media.collect import photos_in_use
     from .moderation.queries import snapshot_hashes_in_use
     from .orders.earnings import problems as order_problems
+    from .payments.reconcile import problems as held_problems
     from .payments.refunds import problems as refund_problems
     from .payments.settle import connect_signals as connect_payment_signals
     from .shops.service import logo_hashes_in_use
@@ -135,6 +136,7 @@ def _connect_signals():
         photos_in_use.connect(receiver)
     checking.connect(order_problems)
     checking.connect(refund_problems)
+    checking.connect(held_problems)
     connect_payment_signals()
 
 

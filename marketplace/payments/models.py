@@ -56,6 +56,10 @@ class Payment(db.Model):
     checkout_url: Mapped[str | None] = mapped_column(String(1000), default=None)
     stripe_payment_intent: Mapped[str | None] = mapped_column(String(255), index=True, default=None)
     bank_reference: Mapped[str] = mapped_column(String(100), default="")
+    # The platform's bank account a transfer or QRIS payment arrived in (set when it settles); the ledger holds
+    # its money in held:bank-<id>. None: Stripe, cash, or settled before accounts were told apart (held:bank).
+    receiving_account_id: Mapped[int | None] = mapped_column(ForeignKey("receiving_account.id"), index=True,
+                                                             default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

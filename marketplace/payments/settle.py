@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import InvalidState
 from ..extensions import db
 from ..ledger import rules as ledger
+from ..ledger.service import held_account as held_code
 from ..models_base import utcnow
 from ..orders import service as orders
 from ..orders.models import Order
@@ -19,7 +20,8 @@ from . import emails
 from .models import CLOSED_STATES, TRANSFER_METHODS, Payment
 
 _NO_SYNC = {"synchronize_session": False}
-# Where each method's money is held, for the ledger (a shop collects cash at pickup itself).
+# Where each method's money is held, for the ledger (a shop collects cash at pickup itself); a transfer or QRIS
+# payment that names the receiving account it arrived in is held in that account's held:bank-<id> instead.
 HELD_ACCOUNTS = {"stripe": "held:stripe", "bank_transfer": "held:bank", "qris": "held:qris"}
 # What settle() answers when the money is owed back rather than kept.
 REFUND_OUTCOMES = ("mismatch", "paid_twice", "refunded_late", "superseded")
@@ -99,14 +101,21 @@ def lock_order(order_id):
     db.session.execute(select(Order.id).where(Order.id == order_id).with_for_update())
 
 
-def settle(payment, amount_idr, reference="", now=None):
-    """Money arrived for this attempt: the outcome is 'paid', 'already_handled', or one of REFUND_OUTCOMES (the
-    money is owed back: the payment is refund_owed and the order flagged). Acts once per attempt."""
+def _arrived_in(account_id):
+    """The values that record which receiving account the money arrived in (none when not known)."""
+    return {} if account_id is None else {"receiving_account_id": account_id}
+
+
+def settle(payment, amount_idr, reference="", now=None, account_id=None):
+    """Money arrived for this attempt (in receiving account `account_id`, for a transfer or QRIS): the outcome is
+    'paid', 'already_handled', or one of REFUND_OUTCOMES (the money is owed back: the payment is refund_owed and
+    the order flagged). Acts once per attempt."""
     now = now or utcnow()
     lock_order(payment.order_id)
     before = db.session.scalar(select(Payment.state).where(Payment.id == payment.id))
     claimed = db.session.execute(update(Payment).where(Payment.id == payment.id, Payment.state.in_(
-        ("pending", *CLOSED_STATES))).values(state="paid", paid_at=now, received_idr=amount_idr),
+        ("pending", *CLOSED_STATES))).values(state="paid", paid_at=now, received_idr=amount_idr,
+                                             **_arrived_in(account_id)),
         execution_options=_NO_SYNC).rowcount == 1
     db.session.refresh(payment)
     if not claimed:
@@ -134,8 +143,15 @@ def settle(payment, amount_idr, reference="", now=None):
 
 
 def held_account(payment):
-    """The ledger account the attempt's money arrives in."""
-    return HELD_ACCOUNTS.get(payment.method, f"held:{payment.method}")
+    """The ledger account the attempt's money arrives in: its receiving account's when it names one."""
+    return held_account_of(payment.method, payment.receiving_account_id)
+
+
+def held_account_of(method, receiving_account_id=None):
+    """The held account of a method's money that arrived in a receiving account (or an unknown one: None)."""
+    if method in TRANSFER_METHODS and receiving_account_id is not None:
+        return held_code(f"bank-{receiving_account_id}")
+    return HELD_ACCOUNTS.get(method, f"held:{method}")
 
 
 def _owe_back(payment, outcome):
@@ -151,13 +167,14 @@ def _owe_back(payment, outcome):
     return outcome
 
 
-def owe_back_closed(payment, amount_idr, now=None):
+def owe_back_closed(payment, amount_idr, now=None, account_id=None):
     """Money arrived for an attempt closed before it came: owed back and flagged, whatever its order became
     ('superseded' when the buyer had switched method, 'refunded_late' when its time ran out); None when the
     attempt was no longer closed (handled meanwhile)."""
     lock_order(payment.order_id)
     claimed = db.session.execute(update(Payment).where(Payment.id == payment.id, Payment.state.in_(CLOSED_STATES))
-                                 .values(state="refund_owed", received_idr=amount_idr, closed_at=now or utcnow()),
+                                 .values(state="refund_owed", received_idr=amount_idr, closed_at=now or utcnow(),
+                                         **_arrived_in(account_id)),
                                  execution_options=_NO_SYNC).rowcount == 1
     db.session.refresh(payment)
     if not claimed:

@@ -235,11 +235,12 @@ def _match(line):
     transfers = select(Payment).where(Payment.amount_idr == line.amount_idr, Payment.method.in_(TRANSFER_METHODS))
     payment = db.session.scalar(transfers.where(Payment.state == "pending"))
     if payment is not None:
-        outcome = settle(payment, line.amount_idr, f"mutasi {line.booked_on.isoformat()}")
+        outcome = settle(payment, line.amount_idr, f"mutasi {line.booked_on.isoformat()}",
+                         account_id=line.account_id)
         line.payment_id, line.outcome = payment.id, "settled" if outcome == "paid" else "refund_owed"
         return line.outcome if line.outcome == "refund_owed" else "settled"
     closed = db.session.scalar(transfers.where(Payment.state.in_(CLOSED_STATES)).order_by(Payment.id.desc()).limit(1))
-    if closed is not None and owe_back_closed(closed, line.amount_idr):
+    if closed is not None and owe_back_closed(closed, line.amount_idr, account_id=line.account_id):
         line.payment_id, line.outcome = closed.id, "refund_owed"
         return "refund_owed"
     return "unmatched"
@@ -266,7 +267,8 @@ def match_line(line_id, order_code, admin, now=None):
     if not claimed:
         raise InvalidState(_("Mutasi ini sudah dicocokkan atau tidak ada."))
     db.session.refresh(line)
-    outcome = settle(payment, line.amount_idr, f"mutasi {line.booked_on.isoformat()} (admin)", now=now)
+    outcome = settle(payment, line.amount_idr, f"mutasi {line.booked_on.isoformat()} (admin)", now=now,
+                     account_id=line.account_id)
     if outcome == "already_handled":  # paid by another line meanwhile: the caller rolls this claim back
         raise InvalidState(_("Pembayaran ini sudah ditutup."))
     if outcome != "paid":

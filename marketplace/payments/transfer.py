@@ -148,9 +148,10 @@ def open_transfers(limit=200):
                               .order_by(Payment.created_at, Payment.id).limit(limit)).all()
 
 
-def confirm_received(payment_id, bank_reference, now=None, admin=None):
-    """An admin saw the exact amount arrive: settle the attempt with the bank's reference (its waiting proofs are
-    accepted with it); returns the outcome."""
+def confirm_received(payment_id, bank_reference, now=None, admin=None, account_id=None):
+    """An admin saw the exact amount arrive in receiving account `account_id` (default: the first active one, the
+    account buyers see first): settle the attempt with the bank's reference (its waiting proofs are accepted with
+    it); returns the outcome."""
     reference = " ".join(str(bank_reference or "").split())
     if not 3 <= len(reference) <= 100:
         raise InvalidInput(_("Tuliskan referensi bank (3 sampai 100 huruf)."), field="bank_reference")
@@ -159,8 +160,20 @@ def confirm_received(payment_id, bank_reference, now=None, admin=None):
         raise InvalidInput(_("Pembayaran tidak ditemukan."))
     if payment.state != "pending":
         raise InvalidState(_("Pembayaran ini sudah ditutup."))
+    account_id = _arrival_account(account_id)
     payment.bank_reference = reference
-    outcome = settle(payment, payment.amount_idr, f"admin: {reference}", now=now)
+    outcome = settle(payment, payment.amount_idr, f"admin: {reference}", now=now, account_id=account_id)
     if outcome == "paid":
         proofs.accept_waiting(payment, admin, now)
     return outcome
+
+
+def _arrival_account(account_id):
+    """The receiving account an admin's confirmation books the money in: the one named, else the first active one
+    (None when there is none: the money is held unassigned, in held:bank or held:qris)."""
+    if account_id is None:
+        first = next(iter(active_accounts()), None)
+        return first.id if first is not None else None
+    if db.session.get(ReceivingAccount, account_id) is None:
+        raise InvalidInput(_("Rekening tidak ditemukan."), field="account_id")
+    return account_id
