@@ -127,6 +127,8 @@ def _connect_signals():
     from .media.collect import photos_in_use
     from .moderation.queries import snapshot_hashes_in_use
     from .orders.earnings import problems as order_problems
+    from .ledger.queries import naming_held
+    from .payments.reconcile import held_names
     from .payments.reconcile import problems as held_problems
     from .payments.refunds import problems as refund_problems
     from .payments.settle import connect_signals as connect_payment_signals
@@ -137,6 +139,7 @@ def _connect_signals():
     checking.connect(order_problems)
     checking.connect(refund_problems)
     checking.connect(held_problems)
+    naming_held.connect(held_names)
     connect_payment_signals()
 
 

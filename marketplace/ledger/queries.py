@@ -1,6 +1,7 @@
 """Reading the ledger for pages: a shop's statement, money held and owed, income by month."""
 from datetime import datetime, timezone
 
+from blinker import Namespace
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -8,6 +9,8 @@ from .models import ACCOUNT_KINDS, JournalEntry, JournalLine, LedgerAccount
 from .models_payouts import Payout, PayoutBatch, ShopBankAccount
 
 STATEMENT_LIMIT = 200
+# Features that own receiving accounts (payments) answer with {held account code: the name people know it by}.
+naming_held = Namespace().signal("ledger-naming-held")
 
 
 def shop_statement(shop_id, start=None, end=None, limit=STATEMENT_LIMIT):
@@ -55,6 +58,20 @@ def held_balances():
                               .where(LedgerAccount.kind == "held").group_by(LedgerAccount.code)
                               .order_by(LedgerAccount.code))
     return [(code, int(total)) for code, total in rows]
+
+
+def held_names():
+    """{held account code: its name (bank and number)} as the features that own the accounts tell it."""
+    names = {}
+    for _receiver, more in naming_held.send(None):
+        names.update(more)
+    return names
+
+
+def held_label(code, names):
+    """How a held account is shown: its name and its code, or its code alone."""
+    short = code.removeprefix("held:")
+    return f"{names[code]} ({short})" if code in names else short
 
 
 def income_by_month(months=12):

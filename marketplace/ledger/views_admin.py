@@ -31,14 +31,17 @@ def _get_or_404(model, ident):
 def _held_choices():
     codes = db.session.scalars(select(LedgerAccount.code).where(LedgerAccount.kind == "held")
                                .order_by(LedgerAccount.code)).all()
-    return [(code, code.removeprefix("held:")) for code in codes]
+    names = queries.held_names()
+    return [(code, queries.held_label(code, names)) for code in codes]
 
 
 @bp.route("/admin/keuangan")
 @admin_required
 def finance():
     """Money held per account, owed to producers and buyers, income by month."""
-    return render_template("ledger/finance.html", totals=queries.totals_by_kind(), held=queries.held_balances(),
+    names = queries.held_names()
+    held = [(queries.held_label(code, names), amount) for code, amount in queries.held_balances()]
+    return render_template("ledger/finance.html", totals=queries.totals_by_kind(), held=held,
                            months=queries.income_by_month())
 
 

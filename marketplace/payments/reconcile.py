@@ -22,7 +22,8 @@ from sqlalchemy import func, or_, select
 from ..extensions import db
 from ..ledger.models_payouts import Payout, PayoutBatch
 from ..ledger.queries import held_balances
-from .models import TRANSFER_METHODS, Payment, StatementLine
+from ..ledger.service import held_account
+from .models import TRANSFER_METHODS, Payment, ReceivingAccount, StatementLine
 from .models_refunds import BuyerRefund
 from .settle import HELD_ACCOUNTS, held_account_of
 
@@ -70,3 +71,9 @@ def problems(_sender=None):
         found.append(f"statement line {line_id} of account {account_id} ({amount}): payment {payment_id} "
                      f"held in account {held_in}, received {received}")
     return found
+
+
+def held_names(_sender=None):
+    """{held:bank-<id>: bank and number} of every receiving account, for the finance and payout pages."""
+    return {held_account(f"bank-{account.id}"): f"{account.bank} {account.account_number}"
+            for account in db.session.scalars(select(ReceivingAccount).order_by(ReceivingAccount.id))}

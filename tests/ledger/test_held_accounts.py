@@ -203,6 +203,6 @@ def test_the_finance_overview_shows_each_account(client, two_accounts, transfer_
     Auth(client).login(make_user("admin").email)
     html = client.get("/admin/keuangan").get_data(as_text=True)
     for account, payment in ((first, on_first), (second, on_second)):
-        row = html[html.index(f"bank-{account.id}"):]
+        row = html[html.index(f"{account.bank} {account.account_number} (bank-{account.id})"):]
         row = row[:row.index("</tr>")]
         assert f"Rp{payment.amount_idr:,}".replace(",", ".") in row
