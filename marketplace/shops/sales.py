@@ -1,7 +1,12 @@
 """What a shop has sold: its paid orders by dashboard tab, and the last days of sales by WITA day.
 
 Only parts of orders that were paid appear: a part still awaiting payment, or cancelled because its payment
-window closed, is nothing the producer has to act on or has earned."""
+window closed, is nothing the producer has to act on or has earned.
+
+The days' earnings are read from the ledger, so that they are what the Saldo page adds up: for each order paid
+that day, what its payment credited to the shop (goods and shipping less commission), less what a cancellation
+of the shop's part took back (on the day of the sale it reverses, so no day goes below zero); and for each cash
+sale at pickup, the part's total less the commission its cash_commission entry says the shop owes."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -12,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..catalogue.models import Product
 from ..extensions import db
+from ..ledger.models import JournalEntry, JournalLine, LedgerAccount
 from ..orders.models import Order, OrderItem, ShopOrder
 
 # The dashboard's tabs and the shop order states each one shows.
@@ -110,19 +116,51 @@ def _window(now, days):
 
 
 def sales_overview(shop, now, days=SALES_DAYS):
-    """The last `days` days up to now (today included) in the display zone, counted by the day of payment."""
+    """The last `days` days up to now (today included) in the display zone: earnings from the ledger by the day
+    of payment (or of the cash sale), best sellers from the parts still earning."""
     zone, first, start = _window(now, days)
     totals = [DaySales(first + timedelta(days=offset)) for offset in range(days)]
+    for moment, earned_idr in _paid_earnings(shop, start, now) + _cash_earnings(shop, start, now):
+        if earned_idr > 0:  # a part cancelled in full earned nothing
+            day = totals[(moment.astimezone(zone).date() - first).days]
+            day.revenue_idr += earned_idr
+            day.orders += 1
     earning = (ShopOrder.shop_id == shop.id, ShopOrder.state.in_(EARNING_STATES), Order.paid_at >= start,
                Order.paid_at <= now)
-    rows = db.session.execute(select(Order.paid_at, ShopOrder.items_total_idr, ShopOrder.shipping_fee_idr,
-                                     ShopOrder.platform_fee_idr)
-                              .join(Order, Order.id == ShopOrder.order_id).where(*earning))
-    for paid_at, items_idr, shipping_idr, fee_idr in rows:
-        day = totals[(paid_at.astimezone(zone).date() - first).days]
-        day.revenue_idr += items_idr + shipping_idr - fee_idr
-        day.orders += 1
     return SalesOverview(totals, _best_sellers(earning))
+
+
+def _paid_earnings(shop, start, now):
+    """[(moment paid, what the shop keeps)] per order paid in the window: its payment_settled credit to the shop,
+    net of any shop_order_cancelled debit (from pending, or from available once released). The moment is the
+    order's paid_at, set in the transaction that wrote the payment's entry."""
+    earned = func.sum(-JournalLine.amount_idr)
+    rows = db.session.execute(
+        select(Order.paid_at, earned).select_from(JournalEntry)
+        .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
+        .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+        .join(Order, Order.id == JournalEntry.order_id)
+        .where(LedgerAccount.shop_id == shop.id, LedgerAccount.kind.in_(("shop_pending", "shop_available")),
+               JournalEntry.kind.in_(("payment_settled", "shop_order_cancelled")),
+               Order.paid_at >= start, Order.paid_at <= now)
+        .group_by(Order.id, Order.paid_at))
+    return [(paid_at, int(total)) for paid_at, total in rows]
+
+
+def _cash_earnings(shop, start, now):
+    """[(moment of the sale, what the shop keeps)] per cash sale at pickup in the window. The ledger records only
+    the commission a cash sale owes (cash_commission, when the producer marks it paid and collected): the
+    goods' money never passes through the platform, so the gross is the part's total."""
+    rows = db.session.execute(
+        select(JournalEntry.created_at, ShopOrder.items_total_idr + ShopOrder.shipping_fee_idr, JournalLine.amount_idr)
+        .select_from(JournalEntry)
+        .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
+        .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+        .join(ShopOrder, ShopOrder.id == JournalEntry.shop_order_id)
+        .where(JournalEntry.kind == "cash_commission", LedgerAccount.shop_id == shop.id,
+               LedgerAccount.kind == "shop_commission_owed", JournalEntry.created_at >= start,
+               JournalEntry.created_at <= now))
+    return [(moment, int(total) - int(fee)) for moment, total, fee in rows]
 
 
 def _best_sellers(earning):
