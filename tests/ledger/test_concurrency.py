@@ -172,3 +172,115 @@ def test_a_handover_racing_a_cancellation_is_booked_once(market, round_):
         assert market.run(lambda: service.shop_balances(shop_id)) == {"pending": 0, "available": net,
                                                                       "commission_owed": 0}
     assert market.run(check.problems) == []
+
+
+def _transfer_order_paid_into_a_new_account(market):
+    """A transfer buyer's order of two shops' pickup goods, paid into a new receiving account by its statement;
+    one part cancelled (owed back to the buyer, who gave an account), the other completed and released, its shop
+    with a verified bank account. (receiving account id, refund cause, the payable shop's id, the payment)."""
+    from marketplace.accounts.models import User
+    from marketplace.catalogue.models import Product
+    from marketplace.ledger import payouts
+    from marketplace.models_base import utcnow
+    from marketplace.orders import earnings
+    from marketplace.orders import service as orders
+    from marketplace.payments import refunds, statement, transfer
+    from tests.orders.helpers import address
+
+    cancelled_id, kept_id = market.make_product(stock=5, price_idr=60_000), market.make_product(stock=5, price_idr=90_000)
+    buyer_id = market.make_user()
+    market.fill_cart(buyer_id, (cancelled_id, 1), (kept_id, 1))
+
+    def build():
+        from datetime import timedelta
+
+        account = transfer.add_account("BRI", "0123 4567 8901", "PT Pasar Desa")
+        shops = {db.session.get(Product, product_id).shop_id for product_id in (cancelled_id, kept_id)}
+        order = orders.place_order(db.session.get(User, buyer_id), address(), {shop: "pickup" for shop in shops})
+        payment = transfer.start_transfer(order)
+        today = utcnow().date().isoformat()
+        raw = f"tanggal,keterangan,jumlah,jenis\n{today},TRSF CR,{payment.amount_idr},CR\n".encode()
+        assert statement.import_statement(account.id, raw).settled == 1
+        parts = {part.shop_id: part for part in order.shop_orders}
+        cancelled = parts[db.session.get(Product, cancelled_id).shop_id]
+        kept = parts[db.session.get(Product, kept_id).shop_id]
+        orders.cancel_shop_order(cancelled, cancelled.shop.owner, "producer", "Stok rusak kena banjir")
+        refunds.set_refund_account(order, "014", "1234567890", "Pembeli")
+        for step in (orders.accept_shop_order, orders.mark_ready_for_pickup, orders.hand_over):
+            step(kept, kept.shop.owner)
+        assert earnings.release_due(hold_days=0) >= 1
+        bank = payouts.set_bank_account(kept.shop, payouts.BankAccountDetails("014", "9876543210", "Produsen"))
+        bank.status, bank.payouts_from = "verified", utcnow() - timedelta(minutes=1)
+        return account.id, f"shop-order-{cancelled.id}", kept.shop_id, payment.amount_idr
+
+    return market.run(build)
+
+
+def _refunder(market, cause, admin_id):
+    """An admin recording the buyer's refund, as a thread would: 'refund', or 'refused' when already recorded."""
+    from marketplace.accounts.models import User
+    from marketplace.errors import InvalidState
+    from marketplace.models_base import utcnow
+    from marketplace.payments import refunds
+
+    def record():
+        with market.app.app_context():
+            try:
+                refunds.record_refund(cause, db.session.get(User, admin_id), "BRI 7781", utcnow().date())
+                db.session.commit()
+                return "refund"
+            except InvalidState:
+                db.session.rollback()
+                return "refused"
+            finally:
+                db.session.remove()
+    return record
+
+
+def _payer(market, source, admin_id):
+    """An admin creating a batch from `source` and marking its payouts paid: [(shop id, amount)] it paid."""
+    from marketplace.accounts.models import User
+    from marketplace.ledger import payouts
+
+    def pay():
+        with market.app.app_context():
+            try:
+                batch = payouts.create_batch(db.session.get(User, admin_id), source)
+                db.session.commit()
+                if batch is None:
+                    return []
+                paid = [(payout.shop_id, payout.amount_idr) for payout in batch.payouts]
+                for payout in batch.payouts:
+                    payouts.mark_paid(payout.id, f"BRI-{payout.id}")
+                db.session.commit()
+                return paid
+            finally:
+                db.session.remove()
+    return pay
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_refund_racing_a_payout_from_the_same_account_pays_each_once(market, round_):
+    """A transfer buyer's refund recorded from held:bank-N while admins pay a batch from held:bank-N: the refund is
+    recorded once, the shop paid once, and the account holds exactly the payment less both."""
+    from marketplace.ledger.models_payouts import Payout, PayoutBatch
+    from marketplace.payments.models_refunds import BuyerRefund
+
+    account_id, cause, shop_id, paid_in = _transfer_order_paid_into_a_new_account(market)
+    held = f"held:bank-{account_id}"
+    share = market.run(lambda: service.shop_balances(shop_id)["available"])
+    admin_id = market.make_user("admin")
+    workers = [_refunder(market, cause, admin_id), _payer(market, held, admin_id)] * 3
+    results = in_parallel(workers)
+    assert sorted(result for result in results if isinstance(result, str)) == ["refund", "refused", "refused"]
+    payouts_made = [pair for result in results if isinstance(result, list) for pair in result]
+    assert [pair for pair in payouts_made if pair[0] == shop_id] == [(shop_id, share)]
+    refunded = market.run(lambda: db.session.scalar(select(BuyerRefund.amount_idr).where(BuyerRefund.cause == cause)))
+    paid_out = market.run(lambda: db.session.scalar(
+        select(func.coalesce(func.sum(Payout.amount_idr), 0)).join(PayoutBatch)
+        .where(PayoutBatch.source == held, Payout.state == "paid")))
+    assert paid_out == sum(amount for _shop, amount in payouts_made)
+    assert market.run(lambda: service.balance(held)) == paid_in - refunded - paid_out
+    assert market.run(lambda: service.shop_balances(shop_id)) == {"pending": 0, "available": 0,
+                                                                  "commission_owed": 0}
+    assert market.run(check.problems) == []
