@@ -114,6 +114,7 @@ def transfer_queue():
     statement upload; unmatched lines."""
     payments = transfer.open_transfers()
     return render_template("payments/transfers.html", payments=payments, form=ReceivedForm(),
+                           accounts=transfer.active_accounts(),
                            match_form=MatchForm(), unmatched=statement.unmatched_lines(),
                            reject_form=RejectForm(), proofs=proofs.proofs_of([payment.id for payment in payments]),
                            ages={payment.id: _age(payment.created_at) for payment in payments},
@@ -160,7 +161,8 @@ def mark_received(payment_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        outcome = transfer.confirm_received(payment_id, form.bank_reference.data, admin=current_user)
+        outcome = transfer.confirm_received(payment_id, form.bank_reference.data, admin=current_user,
+                                            account_id=form.account.data)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

@@ -22,6 +22,8 @@ class ReceivedForm(Form):
     """The bank's reference of a transfer an admin saw arrive."""
 
     bank_reference = StringField(_l("Referensi bank"))
+    # Which receiving account the money arrived in; none sent: the first active one.
+    account = SelectField(_l("Masuk ke rekening"), coerce=int, validate_choice=False)
 
 
 class StatementForm(Form):

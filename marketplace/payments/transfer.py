@@ -174,6 +174,7 @@ def _arrival_account(account_id):
     if account_id is None:
         first = next(iter(active_accounts()), None)
         return first.id if first is not None else None
-    if db.session.get(ReceivingAccount, account_id) is None:
-        raise InvalidInput(_("Rekening tidak ditemukan."), field="account_id")
+    if not isinstance(account_id, int) or not 0 < account_id < 2**31 or \
+            db.session.get(ReceivingAccount, account_id) is None:
+        raise InvalidInput(_("Rekening tidak ditemukan."), field="account")
     return account_id

@@ -14,7 +14,7 @@ from marketplace.orders import service as orders
 from marketplace.payments import refunds, reconcile, statement, transfer
 from marketplace.payments.models import Payment, ReceivingAccount
 from marketplace.payments.settle import settle
-from tests.conftest import Auth
+from tests.conftest import Auth, csrf_token
 from tests.orders.conftest import fill_cart, place  # noqa: F401 (fixtures shared with the order tests)
 from tests.payments.transfer_helpers import methods_on
 
@@ -97,6 +97,33 @@ def test_an_admin_confirmation_books_the_named_account_or_the_first_active_one(t
     expected = second if named else first
     assert balance(f"held:bank-{expected.id}") == payment.amount_idr
     assert check.problems() == []
+
+
+def _mark_received(client, payment, **extra):
+    token = csrf_token(client, "/admin/payments/transfers")
+    return client.post(f"/admin/payments/transfers/{payment.id}/received",
+                       data={"bank_reference": "BRI 0601 77", "csrf_token": token, **extra})
+
+
+def test_the_admin_names_the_account_in_the_transfer_queue(client, two_accounts, transfer_of, make_user):
+    first, second = two_accounts
+    _order, payment = transfer_of()
+    Auth(client).login(make_user("admin").email)
+    queue = client.get("/admin/payments/transfers").get_data(as_text=True)
+    assert f'<option value="{second.id}">Mandiri 1440 0123 4567</option>' in queue
+    assert _mark_received(client, payment, account=str(second.id)).status_code == 302
+    assert db.session.get(Payment, payment.id, populate_existing=True).state == "paid"
+    assert (balance(f"held:bank-{second.id}"), balance(f"held:bank-{first.id}")) == (payment.amount_idr, 0)
+
+
+@pytest.mark.parametrize("hostile", ["abc", "0", "-1", "2147483648", "9" * 400, "1 OR 1=1", "", "\x00"])
+def test_a_hostile_account_in_the_transfer_queue_pays_nothing(client, two_accounts, transfer_of, make_user,
+                                                              hostile):
+    _order, payment = transfer_of()
+    Auth(client).login(make_user("admin").email)
+    assert _mark_received(client, payment, account=hostile).status_code in (302, 400)
+    assert db.session.get(Payment, payment.id, populate_existing=True).state == "pending"
+    assert balance("held:bank") == 0
 
 
 def test_an_admin_confirmation_into_an_unknown_account_is_refused(two_accounts, transfer_of):
