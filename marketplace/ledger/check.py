@@ -1,7 +1,9 @@
 """The ledger's invariants, checked from the rows themselves: `flask ledger check` and the tests.
 
 Features above the ledger (orders, payments) know what should have been recorded; they connect a checker
-to `checking`, which answers with the sentences of what it found (create_app connects them).
+to `checking`, which answers with the sentences of what it found (create_app connects them): orders.earnings
+(paid orders, cancellations, releases), payments.refunds (refunds to transfer buyers) and payments.reconcile
+(the money held per receiving account against its payments, statement lines, refunds and payouts).
 """
 from blinker import Namespace
 from sqlalchemy import func, select

@@ -1,7 +1,8 @@
 """Writing the journal and reading balances. Callers pass plain values (ids, whole rupiah) and write
 the entry in the same transaction as its cause; each cause is recorded once.
 
-Account codes: `held:<name>` (stripe, qris, bank-<id>), `in_transit`, `refunds_owed`,
+Account codes: `held:<name>` (stripe, bank-<receiving account id>; bank and qris for transfer and QRIS money
+whose receiving account is not known), `in_transit`, `refunds_owed`,
 `income:commission`, `income:unique_code`, and per shop `shop:<id>:pending`, `shop:<id>:available`,
 `shop:<id>:commission_owed`.
 """
@@ -47,7 +48,7 @@ def shop_account(shop_id, which):
 
 
 def held_account(name):
-    """The code of a receiving account's money held: stripe, qris, or bank-<id>."""
+    """The code of a receiving account's money held: stripe, bank-<id>, or (unassigned) bank or qris."""
     return f"held:{name}"
 
 
