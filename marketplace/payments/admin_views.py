@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from ..accounts.decorators import role_required
 from ..errors import DomainError
 from ..extensions import db
-from . import statement, transfer
+from . import cash, statement, transfer
 from .checkout_views import METHOD_LABELS
 from .forms import AccountForm, ActionForm, ReceivedForm, StatementForm
 from .models import PAYMENT_METHODS, PaymentMethodSetting, ReceivingAccount, StatementLine
@@ -20,7 +20,8 @@ def _render(form=None, status=200):
                  transfer.method_enabled(method)) for method in PAYMENT_METHODS]
     accounts = db.session.query(ReceivingAccount).order_by(ReceivingAccount.id).all()
     return render_template("payments/admin.html", switches=switches, accounts=accounts,
-                           form=form or AccountForm(), action_form=ActionForm()), status
+                           form=form or AccountForm(), action_form=ActionForm(),
+                           cash_shops=cash.shops_accepting()), status
 
 
 @bp.route("/admin/payments")
@@ -34,9 +35,10 @@ def admin_settings():
 @admin_required
 def switch_method(method):
     """Turn one method on or off."""
-    if method not in PAYMENT_METHODS or not ActionForm().validate_on_submit():
+    enabled = request.form.get("enabled")
+    if method not in PAYMENT_METHODS or enabled not in ("0", "1") or not ActionForm().validate_on_submit():
         abort(400)
-    transfer.set_method_enabled(method, request.form.get("enabled") == "1")
+    transfer.set_method_enabled(method, enabled == "1")
     db.session.commit()
     return redirect(url_for("payments.admin_settings"))
 
