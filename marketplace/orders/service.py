@@ -476,9 +476,10 @@ def complete_cash_pickup(part, producer, now=None):
         raise InvalidState(_("Pesanan ini sudah dibayar, dibatalkan, atau lewat batas waktu pengambilan."))
     db.session.execute(update(ShopOrder).where(ShopOrder.id == part.id, ShopOrder.state == "awaiting_payment")
                        .values(state="completed", completed_at=now), execution_options=_NO_SYNC)
-    record_event(order.id, "paid", from_state=before, actor=producer, actor_role="producer", note="cash", now=now)
+    # A payment recorded by the producer: earnings.py tells cash sales (no money held by the platform) by it.
+    record_event(order.id, "paid", from_state=before, actor=producer, actor_role="producer", now=now)
     record_event(order.id, "completed", shop_order_id=part.id, from_state="awaiting_payment", actor=producer,
-                 actor_role="producer", note="cash_on_pickup", now=now)
+                 actor_role="producer", now=now)
     db.session.refresh(order)
     db.session.refresh(part)
     return part
