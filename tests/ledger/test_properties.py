@@ -1,5 +1,6 @@
-"""Random sequences of checkouts, payments (cash at pickup too), cancellations, completions, releases, refunds and payouts, with
-every ledger invariant and a model of each shop's balances checked after every step (Hypothesis, stateful)."""
+"""Random sequences of checkouts, payments (cash at pickup too), cancellations, completions, releases, refunds
+and payouts, with every ledger invariant and a model of each shop's balances checked after every step
+(Hypothesis, stateful)."""
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
