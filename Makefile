@@ -7,6 +7,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The suite runs in this many processes (pytest-xdist; `auto` is one per core, 0 runs it in one process).
+TEST_WORKERS ?= auto
 # The browser tests drive this Chromium (Debian's package puts it here).
 CHROMIUM ?= /usr/bin/chromium
 export FLASK_APP := wsgi
@@ -18,11 +20,11 @@ run: install translations db demo
 	SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}" $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install translations browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Everything but the browser journeys and the long concurrency tests: the loop while changing code.
 test-fast: install translations
-	$(BIN)/python -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not browser and not slow" $(PYTEST_ARGS)
 
 # Debian's chromium for the browser tests: installed when missing and this user may (root, apt-get).
 # Otherwise the browser tests are skipped with one line saying so; under CI=true a missing browser fails.

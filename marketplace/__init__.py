@@ -128,6 +128,7 @@ def _connect_signals():
     from .orders.earnings import problems as order_problems
     from .payments.cash import connect_signals as connect_cash_signals
     from .payments.cash import problems as cash_problems
+    from .payments.refunds import problems as refund_problems
     from .payments.settle import connect_signals as connect_payment_signals
     from .shops.service import logo_hashes_in_use
 
@@ -135,6 +136,7 @@ def _connect_signals():
         photos_in_use.connect(receiver)
     checking.connect(order_problems)
     checking.connect(cash_problems)
+    checking.connect(refund_problems)
     connect_payment_signals()
     connect_cash_signals()
 

@@ -2,10 +2,7 @@
 
 Every later feature adds its demo data here, through its own service functions.
 """
-import io
-
 import click
-from PIL import Image, ImageDraw
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -14,6 +11,7 @@ from .accounts import service as accounts
 from .accounts.models import User
 from .catalogue import service as catalogue
 from .catalogue.categories import ensure_categories
+from .catalogue.demo_photos import demo_photo
 from .catalogue.models import Category
 from .extensions import db
 from .ledger import demo as ledger_demo
@@ -21,6 +19,7 @@ from .media.service import process_upload
 from .media.storage import get_storage
 from .moderation import demo as moderation_demo
 from .moderation import service as moderation
+from .orders.address import Address, remember_address, validate_address
 from .payments import demo as payments_demo
 from .shops import service as shops
 
@@ -94,23 +93,75 @@ PRODUCERS = [
        "Keranjang rotan anyaman tangan."),
       ("Kayu Manis Batang", "hasil-hutan-kebun", 20000, 30, "100 g", 110,
        "Kayu manis kering dari hutan desa.")]),
+    ("Dodol Loa Janan", "64.02.03", "Ibu Masitah", "0812 5513 0013", 12000, True,
+     "Dodol diaduk di kuali besar selama enam jam, resep keluarga sejak 1980-an.",
+     [("Dodol Ketan Hitam", "kue-dodol", 35000, 30, "500 g", 520,
+       "Dodol ketan hitam dengan santan kelapa dan gula aren."),
+      ("Lempok Cempedak", "kue-dodol", 45000, 20, "400 g", 420,
+       "Lempok dari buah cempedak matang, legit dan harum.")]),
+    ("Galeri Ulap Doyo Tenggarong", "64.02.06", "Ibu Yuliana", "0813 5514 0014", 20000, True,
+     "Kami menjual tenun doyo dari penenun di Tenggarong dan sekitarnya, dengan harga yang adil bagi penenun.",
+     [("Selendang Ulap Doyo", "kain-tenun", 350000, 6, "1 lembar 180 cm", 250,
+       "Selendang tenun doyo ringan, cocok untuk acara adat dan hadiah."),
+      ("Kain Ulap Doyo Motif Tumpal", "kain-tenun", 780000, 2, "1 lembar 2 m", 600,
+       "Kain tenun doyo dengan motif tumpal (segitiga berderet), pewarna akar dan kulit kayu.")]),
+    ("Ikan Salai Kenohan", "64.02.09", "Pak Usman", "0852 5515 0015", 15000, False,
+     "Ikan dari Danau Semayang diasap di atas bara kayu sampai kering.",
+     [("Ikan Salai Baung", "abon-olahan-ikan", 65000, 25, "500 g", 520,
+       "Ikan baung asap (salai), tahan lama tanpa lemari es."),
+      ("Abon Ikan Patin", "abon-olahan-ikan", 45000, 30, "150 g", 170,
+       "Abon ikan patin danau, gurih dan sedikit manis.")]),
+    ("Keripik Singkong Sanga Sanga", "64.02.15", "Ibu Kartini", "0821 5516 0016", 9000, True,
+     "Singkong dari ladang sendiri diiris tipis dan digoreng tiap pagi.",
+     [("Keripik Singkong Pedas", "keripik", 15000, 60, "200 g", 210,
+       "Keripik singkong tipis dengan bumbu cabai."),
+      ("Keripik Singkong Original", "keripik", 13000, 60, "200 g", 210,
+       "Keripik singkong gurih dengan sedikit garam.")]),
+    ("Kerupuk Ikan Marang Kayu", "64.02.17", "Pak Baharuddin", "0853 5517 0017", 12000, False,
+     "Ikan tenggiri dari nelayan Marang Kayu diolah menjadi kerupuk.",
+     [("Kerupuk Ikan Tenggiri Mentah", "kerupuk-amplang", 40000, 40, "500 g", 520,
+       "Kerupuk ikan tenggiri mentah, mekar besar saat digoreng.")]),
+    ("Anyaman Purun Muara Wis", "64.02.18", "Ibu Fatimah", "0812 5518 0018", 18000, True,
+     "Purun dari rawa Muara Wis dianyam oleh ibu-ibu desa di sela musim tanam.",
+     [("Bakul Purun", "anyaman", 65000, 15, "1 buah", 400,
+       "Bakul anyaman purun untuk beras atau belanja pasar."),
+      ("Tikar Purun Lipat", "anyaman", 150000, 6, "1 lembar 2 x 1 m", 1500,
+       "Tikar purun anyaman rapat, ringan dan sejuk.")]),
+    ("Lada Kota Bangun Darat", "64.02.19", "Pak Saripudin", "0813 5519 0019", 9000, False,
+     "Lada dan kemiri dari kebun campur, dijemur di halaman rumah.",
+     [("Lada Putih Butiran", "bumbu-rempah", 55000, 25, "100 g", 110,
+       "Lada putih direndam dan dikupas sendiri, pedas dan harum."),
+      ("Kemiri Kupas", "bumbu-rempah", 30000, 40, "250 g", 260,
+       "Kemiri kupas utuh untuk bumbu masakan.")]),
+    ("Madu Hutan Samboja Barat", "64.02.20", "Pak Hendrik", "0852 5520 0020", 15000, True,
+     "Madu lebah hutan dipanen dari pohon tinggi di tepi hutan Bukit Soeharto.",
+     [("Madu Hutan Hitam 500 ml", "madu", 150000, 18, "1 botol 500 ml", 650,
+       "Madu hutan berwarna gelap dengan rasa pahit manis yang khas.")]),
 ]
 
-BUYERS = [("Rina Wulandari", "rina@pasardesa.test"), ("Budi Santoso", "budi@pasardesa.test"),
-          ("Sari Dewi", "sari@pasardesa.test")]
+ADMIN = ("Admin Pasar Desa", "admin@pasardesa.test", "0811 5400 0100")
+
+# (name, email, phone, street, district code, postal code): each buyer lives somewhere of their own.
+BUYERS = [("Rina Wulandari", "rina@pasardesa.test", "0812 4401 2201", "Jl. Mulawarman No. 12 RT 04", "64.02.06",
+           "75511"),
+          ("Budi Santoso", "budi@pasardesa.test", "0813 4402 2202", "Jl. Poros Samarinda-Loa Janan km 8 RT 11",
+           "64.02.03", "75391"),
+          ("Sari Dewi", "sari@pasardesa.test", "0852 4403 2203", "Gang Melati No. 3, Jl. Jembatan Besi RT 02",
+           "64.02.16", "75572")]
 
 
 def seed_demo(password=DEMO_PASSWORD):
     """Fill an empty database with a demo marketplace; returns the accounts created."""
     ensure_categories()
     accounts_made = []
-    admin = accounts.register_user(verified=True, email="admin@pasardesa.test", name="Admin Pasar Desa", phone="",
+    admin_name, admin_email, admin_phone = ADMIN
+    admin = accounts.register_user(verified=True, email=admin_email, name=admin_name, phone=admin_phone,
                                    password=password, role="admin")
     accounts_made.append(("admin", admin.email))
-    for name, email in BUYERS:
-        user = accounts.register_user(verified=True, email=email, name=name, phone="0812 0000 0000",
-                                      password=password)
-        accounts_made.append(("buyer", user.email))
+    buyers = []
+    for name, email, phone, *_ in BUYERS:
+        buyers.append(accounts.register_user(verified=True, email=email, name=name, phone=phone, password=password))
+        accounts_made.append(("buyer", email))
     shops_made = []
     for number, producer in enumerate(PRODUCERS, start=1):
         user, shop = _seed_producer(number, producer, admin, password)
@@ -119,6 +170,11 @@ def seed_demo(password=DEMO_PASSWORD):
     moderation_demo.seed(admin)
     ledger_demo.seed(admin, shops_made)
     payments_demo.seed()
+    # After the demo orders, which remember the address they were sent to: each buyer's own comes back.
+    for buyer, (_, _, phone, street, district, postal) in zip(buyers, BUYERS):
+        remember_address(buyer, validate_address(Address(
+            recipient_name=buyer.name, phone=phone, street=street, province_code="64", regency_code="64.02",
+            district_code=district, village_code=regions.children(district)[1][0], postal_code=postal)))
     return accounts_made
 
 
@@ -135,30 +191,10 @@ def _seed_producer(number, producer, admin, password):
         product = catalogue.create_product(shop, catalogue.ProductDetails(
             title=title, description=description, category_id=category.id, price_idr=price, stock=stock,
             unit=unit, weight_g=grams))
-        catalogue.add_photo(product, process_upload(demo_photo(title), get_storage()), alt_text=title)
+        catalogue.add_photo(product, process_upload(demo_photo(title, category_slug), get_storage()), alt_text=title)
         catalogue.submit_product(product)
         moderation.approve_product(product, admin)
     return user, shop
-
-
-# A colour per first letter, so the demo grid is easy to tell apart.
-_PALETTE = [(196, 140, 60), (120, 72, 30), (214, 178, 92), (92, 120, 60), (170, 60, 40), (60, 90, 130)]
-
-
-def demo_photo(title, size=900):
-    """A simple drawn picture (a jar on a shelf, lit from one side) standing in for a producer's photo."""
-    base = _PALETTE[sum(map(ord, title)) % len(_PALETTE)]
-    image = Image.new("RGB", (size, size), (238, 230, 214))
-    draw = ImageDraw.Draw(image)
-    for y in range(size // 2, size):  # a wooden shelf, darker towards the front
-        shade = 150 - (y - size // 2) * 60 // size
-        draw.line([(0, y), (size, y)], fill=(shade, shade * 3 // 4, shade // 2))
-    draw.rounded_rectangle([size * 0.3, size * 0.25, size * 0.7, size * 0.8], radius=size // 12, fill=base)
-    draw.rectangle([size * 0.35, size * 0.18, size * 0.65, size * 0.27], fill=(90, 60, 30))
-    draw.rectangle([size * 0.36, size * 0.45, size * 0.64, size * 0.6], fill=(250, 246, 236))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
 
 
 @click.command("seed-demo")

@@ -15,10 +15,21 @@ from flask.testing import FlaskClient
 from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.payments.settle import latest_attempt
+from tests.browser import missing_browser
 
 TEST_PASSWORD = "correct horse battery"
 # The tests' own webhook signing secret (an app without one makes its own in its instance folder).
 TEST_WEBHOOK_SECRET = "whsec_pasardesa_development"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One clear line at the end of the run when the browser journeys were skipped. It lives here, not in
+    tests/browser/: with `-n`, the workers collect and skip, and only this conftest is loaded where the
+    summary is written."""
+    reason = missing_browser()
+    skipped = [report for report in terminalreporter.stats.get("skipped", []) if reason and reason in str(report.longrepr)]
+    if skipped:
+        terminalreporter.write_line(f"{len(skipped)} browser tests skipped: {reason}", yellow=True, bold=True)
 
 
 def _create_server_database(base_url):

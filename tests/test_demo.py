@@ -1,15 +1,28 @@
 """flask seed-demo: a believable marketplace, in one place, only into an empty database."""
+import io
+import itertools
+
 import pytest
+from PIL import Image, ImageChops, ImageStat
 from sqlalchemy import func, select
 
+from marketplace import regions
 from marketplace.accounts.models import User
 from marketplace.catalogue import service as catalogue
+from marketplace.catalogue.demo_photos import demo_photo
 from marketplace.catalogue.models import Product, ProductImage
+from marketplace.demo import PRODUCERS
 from marketplace.extensions import db
 from marketplace.media.service import variant_key
 from marketplace.media.storage import get_storage
-from marketplace.orders.models import ShopOrder
+from marketplace.moderation.demo import PENDING
+from marketplace.orders.models import BuyerAddress, ShopOrder
 from marketplace.shops.models import Shop
+from marketplace.text import normalise_mobile
+
+DISTRICTS = {code for code, _ in regions.children("64.02")}
+# Every listing of the demo, approved or sent for review: (title, category slug).
+DEMO_LISTINGS = [(item[0], item[1]) for shop in PRODUCERS for item in shop[7]] + [(row[0], row[1]) for row in PENDING]
 
 
 @pytest.fixture
@@ -23,23 +36,53 @@ def test_seed_demo_fills_an_empty_marketplace(empty, runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "admin@pasardesa.test" in result.output and "pasardesa-demo" in result.output
+    assert len(DISTRICTS) == 20
     shops = db.session.scalars(select(Shop)).all()
-    assert len(shops) == 12
-    assert len({shop.district_code for shop in shops}) == 12
-    assert all(shop.district_code.startswith("64.02.") for shop in shops)
+    assert len(shops) == 20
+    assert {shop.district_code for shop in shops} == DISTRICTS
     public = db.session.scalars(catalogue.public_products()).all()
-    assert len(public) >= 18
-    storage = get_storage()
-    for product in public:
-        assert product.images, product.title
-        assert storage.exists(variant_key(product.images[0].content_hash, 320))
+    assert len(public) >= 30
+    # Every kecamatan of Kutai Kartanegara has something to buy.
+    assert {product.shop.district_code for product in public} == DISTRICTS
     roles = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
-    assert roles == {"admin": 1, "buyer": 3, "producer": 12}
+    assert roles == {"admin": 1, "buyer": 3, "producer": 20}
     assert db.session.scalar(select(func.count(User.id)).where(User.email_verified_at.is_(None))) == 0
     states = db.session.scalars(select(ShopOrder.state).order_by(ShopOrder.id)).all()
     assert states == ["paid", "preparing", "ready_for_pickup", "shipped", "completed", "cancelled"]
     cancelled = db.session.scalar(select(ShopOrder).where(ShopOrder.state == "cancelled"))
     assert cancelled.stripe_refund_id is not None  # refunded at the stand-in
+    _every_listing_has_its_own_photo(public)
+    _every_person_has_their_own_details()
+
+
+def _every_listing_has_its_own_photo(public):
+    storage = get_storage()
+    pending = db.session.scalars(select(Product).where(Product.status == "pending")).all()
+    assert len(pending) == 2
+    listings = db.session.scalars(select(Product)).all()
+    assert len(listings) == len(DEMO_LISTINGS)
+    for product in [*public, *pending]:
+        assert product.images, product.title
+        assert storage.exists(variant_key(product.images[0].content_hash, 640)), product.title
+    hashes = db.session.scalars(select(ProductImage.content_hash)).all()
+    assert len(hashes) == len(listings) and len(set(hashes)) == len(hashes)
+
+
+def _every_person_has_their_own_details():
+    people = db.session.scalars(select(User)).all()
+    phones = [normalise_mobile(person.phone) for person in people]
+    assert None not in phones and len(set(phones)) == len(people)
+    assert len({person.name for person in people}) == len(people)
+    buyers = [person for person in people if person.role == "buyer"]
+    homes = [db.session.get(BuyerAddress, buyer.id) for buyer in buyers]
+    assert None not in homes
+    assert len({home.phone for home in homes}) == len({home.street for home in homes}) == len(buyers)
+    assert len({home.village_code for home in homes}) == len(buyers)
+    assert {home.phone for home in homes} <= set(phones)  # each buyer's own number, not a made-up one
+    # A producer's address is the shop's village; no two shops share one.
+    villages = db.session.scalars(select(Shop.village_code)).all()
+    assert len(set(villages)) == len(villages)
+    assert not {home.village_code for home in homes} & set(villages)
 
 
 def test_seed_demo_only_into_an_empty_database(empty, runner, make_user):
@@ -50,3 +93,39 @@ def test_seed_demo_only_into_an_empty_database(empty, runner, make_user):
     assert skipped.exit_code == 0 and "demo data not added" in skipped.output
     assert db.session.scalar(select(func.count(Product.id))) == 0
     assert db.session.scalar(select(func.count(ProductImage.id))) == 0
+
+
+def _thumbnail(photo):
+    return Image.open(io.BytesIO(photo)).convert("RGB").resize((24, 24), Image.Resampling.BOX)
+
+
+def _difference(one, other):
+    """Mean absolute difference of two thumbnails, 0..255 (0 for the same picture)."""
+    return sum(ImageStat.Stat(ImageChops.difference(one, other)).mean) / 3
+
+
+def test_demo_photos_of_one_category_look_unlike_every_other_category():
+    # Drawn small for speed: the drawing is the same at any size.
+    thumbnails = [(slug, title, _thumbnail(demo_photo(title, slug, size=192))) for title, slug in DEMO_LISTINGS]
+    assert len({slug for slug, _, _ in thumbnails}) == 12
+    across = []
+    for (slug, title, one), (other_slug, other_title, other) in itertools.combinations(thumbnails, 2):
+        difference = _difference(one, other)
+        assert difference > 6, (title, other_title)  # not the same picture, even within a category
+        if slug != other_slug:
+            across.append(difference)
+    # The demo's former single jar in six colours measured 0 for 29% of pairs of categories and 9.7 for the
+    # median pair; different subjects measure at least 10, and 29 for the median pair.
+    assert sorted(across)[len(across) // 2] > 20
+
+
+def test_a_demo_photo_is_the_same_for_a_title_and_as_heavy_as_a_photo():
+    photo = demo_photo("Kayu Manis Batang", "hasil-hutan-kebun")
+    assert photo == demo_photo("Kayu Manis Batang", "hasil-hutan-kebun")
+    assert photo != demo_photo("Kayu Manis Batang", "bumbu-rempah")
+    image = Image.open(io.BytesIO(photo))
+    assert image.format == "JPEG" and image.size == (800, 800)
+    # Shading and grain: a flat drawing of the same size is 20-30 KB; a phone photo is well over 100 KB.
+    assert len(photo) > 100_000
+    # Unknown categories still get a picture (a plain packet), never an error.
+    assert Image.open(io.BytesIO(demo_photo("Sesuatu", "tidak-ada"))).size == (800, 800)

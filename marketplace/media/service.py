@@ -313,3 +313,9 @@ def _store_new(storage, files):
         for key in written:
             storage.delete(key)
         raise
+
+
+def normalised_webp(upload):
+    """One photo validated and cleaned exactly as process_upload does (decoded fully, upright, no metadata), as
+    the WebP bytes of its master, stored nowhere: for files the caller keeps privately (proofs of payment)."""
+    return _encode(_normalise(_decode(read_upload(upload))), MASTER_WEBP)

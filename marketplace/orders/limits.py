@@ -10,9 +10,11 @@ no method could take before any stock is reserved or any gateway is called.
 STRIPE_MAX_CHARGE_IDR = 9_999_999_999
 
 # A bank transfer asks the total plus a unique code of up to Rp999, and RTGS transfers have no upper limit:
-# the same ceiling as Stripe's, less room for the code. QRIS: Bank Indonesia caps one QRIS payment at Rp10 juta.
+# the same ceiling as Stripe's, less room for the code. QRIS: Bank Indonesia caps one QRIS payment at Rp10 juta,
+# unique code included, so an order paid by QRIS stops Rp999 below it.
 BANK_TRANSFER_MAX_IDR = STRIPE_MAX_CHARGE_IDR - 999
 QRIS_MAX_IDR = 10_000_000
+QRIS_MAX_ORDER_IDR = QRIS_MAX_IDR - 999
 
 # Cash at pickup: notes counted by hand at a producer's door, in a village, often by someone travelling home
 # with them. Rp5 juta is fifty Rp100.000 notes, already a thick bundle to carry and count, and above the
@@ -21,7 +23,7 @@ QRIS_MAX_IDR = 10_000_000
 CASH_ON_PICKUP_MAX_IDR = 5_000_000
 
 # The most one payment by each method can be; another method adds its own entry.
-MAX_PAYMENT_IDR = {"stripe": STRIPE_MAX_CHARGE_IDR, "bank_transfer": BANK_TRANSFER_MAX_IDR, "qris": QRIS_MAX_IDR,
+MAX_PAYMENT_IDR = {"stripe": STRIPE_MAX_CHARGE_IDR, "bank_transfer": BANK_TRANSFER_MAX_IDR, "qris": QRIS_MAX_ORDER_IDR,
                    "cash_on_pickup": CASH_ON_PICKUP_MAX_IDR}
 DEFAULT_METHOD = "stripe"
 

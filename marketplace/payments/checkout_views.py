@@ -16,12 +16,12 @@ from ..orders import service as orders
 from ..orders.forms import CheckoutForm
 from ..orders.views import _cart, _own_order, _visible_cart, bp
 from ..web import show_error
-from . import cash, service, transfer
+from . import cash, emails, service, transfer
 from .gateway import PaymentsUnavailable
 from .settle import open_attempt
 
 # The order in which checkout offers them.
-CHECKOUT_METHODS = ("bank_transfer", "stripe")
+CHECKOUT_METHODS = ("bank_transfer", "qris", "stripe")
 METHOD_LABELS = {"stripe": _l("Kartu kredit/debit (Stripe)"), "bank_transfer": _l("Transfer bank"),
                  "qris": _l("QRIS"), "cash_on_pickup": _l("Bayar tunai saat diambil")}
 
@@ -35,7 +35,7 @@ def offered_methods():
 def payment_words():
     """For the order pages: the order's open attempt, its method's name and where to transfer to."""
     return {"open_payment": open_attempt, "method_label": lambda method: METHOD_LABELS.get(method, method),
-            "receiving_accounts": transfer.active_accounts}
+            "receiving_accounts": transfer.active_accounts, "qris_code": transfer.qris_code}
 
 
 def _order_placed(response):
@@ -126,7 +126,7 @@ def _start_payment(order, method="stripe"):
 def _start_transfer(order, method):
     """Open the transfer attempt (its unique amount) and show the buyer where and how much to transfer."""
     try:
-        transfer.start_transfer(order, method)
+        emails.payment_instructions(transfer.start_transfer(order, method), transfer.active_accounts())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

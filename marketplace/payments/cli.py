@@ -72,3 +72,4 @@ def import_statement_command(path, account_id):
     db.session.commit()
     click.echo(f"{result.settled} settled, {result.refund_owed} owed back, {result.unmatched} unmatched, "
                f"{result.already_imported} already imported.")
+from . import cli_reminders as _cli_reminders  # noqa: E402,F401  (adds )

@@ -77,6 +77,8 @@ class PaymentMethodSetting(db.Model):
 
     method: Mapped[str] = mapped_column(String(20), primary_key=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # QRIS only: the platform's static payload (the text inside its printed QR), checked when an admin saves it.
+    payload: Mapped[str] = mapped_column(Text, default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -112,6 +114,9 @@ class StatementLine(db.Model):
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), index=True, default=None)
     outcome: Mapped[str] = mapped_column(String(20), default="unmatched", index=True)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when an admin matched the line to a payment by hand (an unmatched line, matched once).
+    matched_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), default=None)
+    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class PaymentEvent(db.Model):

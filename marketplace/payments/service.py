@@ -19,7 +19,7 @@ from ..models_base import utcnow
 from ..orders import service as orders
 from ..orders.models import Order, ShopOrder
 from . import gateway
-from .models import Payment, PaymentRefund
+from .models import TRANSFER_METHODS, Payment, PaymentRefund
 from .settle import open_attempt, paid_attempt, start_attempt
 
 # Stripe refuses a session that expires sooner than 30 minutes after it arrives; a minute covers clock and transit.
@@ -183,6 +183,8 @@ def shop_refund_due(part):
     if not part.refund_due:
         return None
     payment = paid_attempt(part.order)
+    if payment is not None and payment.method in TRANSFER_METHODS:  # given back by transfer: payments.refunds
+        return None
     return part.id, payment.stripe_payment_intent if payment is not None else None, part.refund_amount_idr
 
 
@@ -191,7 +193,8 @@ def due_shop_refunds(limit=100):
     paid = (Payment.order_id == ShopOrder.order_id) & (Payment.state == "paid")
     rows = db.session.execute(select(ShopOrder.id, Payment.stripe_payment_intent, ShopOrder.refund_amount_idr)
                               .outerjoin(Payment, paid)
-                              .where(ShopOrder.refund_amount_idr > 0, ShopOrder.stripe_refund_id.is_(None))
+                              .where(ShopOrder.refund_amount_idr > 0, ShopOrder.stripe_refund_id.is_(None),
+                                     Payment.method.is_(None) | Payment.method.not_in(TRANSFER_METHODS))
                               .order_by(ShopOrder.cancelled_at, ShopOrder.id).limit(limit))
     return [tuple(row) for row in rows]
 

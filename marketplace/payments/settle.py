@@ -15,7 +15,8 @@ from ..ledger import rules as ledger
 from ..models_base import utcnow
 from ..orders import service as orders
 from ..orders.models import Order
-from .models import CLOSED_STATES, Payment
+from . import emails
+from .models import CLOSED_STATES, TRANSFER_METHODS, Payment
 
 _NO_SYNC = {"synchronize_session": False}
 # Where each method's money is held, for the ledger (a shop collects cash at pickup itself).
@@ -145,7 +146,27 @@ def _owe_back(payment, outcome):
     if payment.method != "stripe" and isinstance(payment.received_idr, int) and payment.received_idr > 0:
         ledger.record_late_payment(f"payment-{payment.id}", held_account(payment), payment.received_idr,
                                    order_id=payment.order_id)
+        if payment.method in TRANSFER_METHODS:  # the buyer gives an account to receive it on the order's page
+            emails.refund_owed(payment.order, f"payment-{payment.id}", payment.received_idr)
     return outcome
+
+
+def owe_back_closed(payment, amount_idr, now=None):
+    """Money arrived for an attempt closed before it came: owed back and flagged, whatever its order became
+    ('superseded' when the buyer had switched method, 'refunded_late' when its time ran out); None when the
+    attempt was no longer closed (handled meanwhile)."""
+    lock_order(payment.order_id)
+    claimed = db.session.execute(update(Payment).where(Payment.id == payment.id, Payment.state.in_(CLOSED_STATES))
+                                 .values(state="refund_owed", received_idr=amount_idr, closed_at=now or utcnow()),
+                                 execution_options=_NO_SYNC).rowcount == 1
+    db.session.refresh(payment)
+    if not claimed:
+        return None
+    if latest_attempt(payment.order).id != payment.id:
+        orders.flag_order(payment.order, "Pembayaran untuk cara bayar yang sudah diganti; dana dikembalikan.")
+        return _owe_back(payment, "superseded")
+    orders.flag_order(payment.order, "Transfer masuk setelah waktu bayar habis; dana harus dikembalikan.")
+    return _owe_back(payment, "refunded_late")
 
 
 def mark_refunded(payment, now=None):

@@ -15,7 +15,10 @@ from sqlalchemy import select
 
 from ..errors import InvalidInput, InvalidState
 from ..extensions import db
+from ..i18n import rupiah
 from ..models_base import utcnow
+from ..orders.limits import QRIS_MAX_IDR
+from . import proofs, qris
 from .models import MAX_UNIQUE_CODE, TRANSFER_METHODS, Payment, PaymentMethodSetting, ReceivingAccount
 from .settle import open_attempt, settle, start_attempt
 
@@ -23,14 +26,19 @@ CODE_TRIES = 40
 ACCOUNT_NUMBER = re.compile(r"[0-9][0-9 ]*")
 # Offered at checkout unless an admin switched them; the others wait for an admin to set them up.
 ENABLED_BY_DEFAULT = ("stripe",)
+# The most a payment may ask, code included, where the method caps it (checkout keeps totals Rp999 below).
+CODE_ROOM_IDR = {"qris": QRIS_MAX_IDR}
 
 
 def method_enabled(method):
-    """True when the platform offers this method (bank transfer also needs an active receiving account)."""
+    """True when the platform offers this method (bank transfer also needs an active receiving account, QRIS the
+    platform's static payload)."""
     setting = db.session.get(PaymentMethodSetting, method)
     enabled = setting.enabled if setting is not None else method in ENABLED_BY_DEFAULT
     if enabled and method == "bank_transfer":
         return bool(active_accounts())
+    if enabled and method == "qris":
+        return bool(setting.payload)
     return enabled
 
 
@@ -41,6 +49,33 @@ def set_method_enabled(method, enabled):
     db.session.add(setting)
     db.session.flush()
     return setting
+
+
+def set_qris_payload(payload):
+    """Store the platform's static QRIS payload once it passes qris.validate_static (InvalidInput with the
+    reason otherwise); returns the merchant name it carries."""
+    payload = str(payload or "").strip()
+    merchant = qris.validate_static(payload)
+    setting = db.session.get(PaymentMethodSetting, "qris") or PaymentMethodSetting(method="qris", enabled=False)
+    setting.payload = payload
+    db.session.add(setting)
+    db.session.flush()
+    return merchant
+
+
+def qris_payload():
+    """The platform's static QRIS payload, or "" when no admin has set one."""
+    setting = db.session.get(PaymentMethodSetting, "qris")
+    return setting.payload if setting is not None else ""
+
+
+def qris_code(payment):
+    """The payment's dynamic QRIS as an inline SVG (amount filled in), or None when no static payload is set."""
+    static = qris_payload()
+    if not static or payment.method != "qris":
+        return None
+    return qris.svg(qris.dynamic_payload(static, payment.amount_idr),
+                    title=_("QRIS %(amount)s", amount=rupiah(payment.amount_idr)))
 
 
 def active_accounts():
@@ -59,7 +94,9 @@ def start_transfer(order, method="bank_transfer", now=None):
     now = now or utcnow()
     deadline = now + timedelta(hours=current_app.config["BANK_TRANSFER_HOURS"])
     for _attempt in range(CODE_TRIES):
-        payment = start_attempt(order, method, deadline, unique_code_idr=_candidate_code(order.total_idr), now=now)
+        code = _candidate_code(order.total_idr, CODE_ROOM_IDR.get(method, MAX_UNIQUE_CODE + order.total_idr)
+                               - order.total_idr)
+        payment = start_attempt(order, method, deadline, unique_code_idr=code, now=now)
         if payment is not None:
             order.expires_at = deadline
             db.session.flush()
@@ -67,12 +104,13 @@ def start_transfer(order, method="bank_transfer", now=None):
     raise InvalidState(_("Semua kode unik untuk jumlah ini sedang dipakai; coba lagi sebentar lagi."))
 
 
-def _candidate_code(total_idr):
-    """A code no open transfer of this total uses now (a concurrent checkout may still take it first)."""
+def _candidate_code(total_idr, room_idr=MAX_UNIQUE_CODE):
+    """A code no open transfer of this total uses now (a concurrent checkout may still take it first), and no
+    larger than the room the method's limit leaves above the total (QRIS stops at Rp10 juta)."""
     taken = {amount - total_idr for amount in db.session.scalars(select(Payment.amount_idr).where(
         Payment.state == "pending", Payment.method.in_(TRANSFER_METHODS),
         Payment.amount_idr.between(total_idr + 1, total_idr + MAX_UNIQUE_CODE)))}
-    free = [code for code in range(1, MAX_UNIQUE_CODE + 1) if code not in taken]
+    free = [code for code in range(1, min(MAX_UNIQUE_CODE, room_idr) + 1) if code not in taken]
     if not free:
         raise InvalidState(_("Semua kode unik untuk jumlah ini sedang dipakai; coba lagi sebentar lagi."))
     return secrets.choice(free)
@@ -110,8 +148,9 @@ def open_transfers(limit=200):
                               .order_by(Payment.created_at, Payment.id).limit(limit)).all()
 
 
-def confirm_received(payment_id, bank_reference, now=None):
-    """An admin saw the exact amount arrive: settle the attempt with the bank's reference; returns the outcome."""
+def confirm_received(payment_id, bank_reference, now=None, admin=None):
+    """An admin saw the exact amount arrive: settle the attempt with the bank's reference (its waiting proofs are
+    accepted with it); returns the outcome."""
     reference = " ".join(str(bank_reference or "").split())
     if not 3 <= len(reference) <= 100:
         raise InvalidInput(_("Tuliskan referensi bank (3 sampai 100 huruf)."), field="bank_reference")
@@ -121,4 +160,7 @@ def confirm_received(payment_id, bank_reference, now=None):
     if payment.state != "pending":
         raise InvalidState(_("Pembayaran ini sudah ditutup."))
     payment.bank_reference = reference
-    return settle(payment, payment.amount_idr, f"admin: {reference}", now=now)
+    outcome = settle(payment, payment.amount_idr, f"admin: {reference}", now=now)
+    if outcome == "paid":
+        proofs.accept_waiting(payment, admin, now)
+    return outcome

@@ -43,3 +43,5 @@ def stripe_webhook():
 
 
 from . import admin_views as _admin_views  # noqa: E402,F401  (the admin page attaches its routes to bp)
+from . import refund_views as _refund_views  # noqa: E402,F401  (switching method and refunds by transfer)
+from . import proof_views as _proof_views  # noqa: E402,F401  (so do the proofs of transfer)

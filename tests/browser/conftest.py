@@ -16,7 +16,6 @@ Rate limits start afresh for every journey: every browser request comes from 127
 of all features together would soon exceed "5 registrations a minute". (RATELIMIT_ENABLED=False would not
 hold: every app of the test run shares Flask-Limiter's one Limiter, and the next app made sets it back.)
 """
-import os
 import threading
 import uuid
 
@@ -25,39 +24,20 @@ from werkzeug.serving import make_server
 
 from marketplace import create_app
 from marketplace.extensions import db, limiter
+from tests.browser import CHROMIUM, missing_browser
 from tests.conftest import TEST_PASSWORD
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
 
 
-def _missing_browser():
-    """Why the browser journeys cannot run here, or None. Under CI=true they always run (and fail loudly)."""
-    if os.access(CHROMIUM, os.X_OK) or os.environ.get("CI") == "true":
-        return None
-    return (f"no Chromium at {CHROMIUM}; get it with 'sudo make browser' (or 'sudo apt-get install chromium'), "
-            f"or set CHROMIUM=/path/to/chromium")
-
-
 def pytest_collection_modifyitems(config, items):
     """Skip the browser journeys, all with one reason, when there is no browser to drive."""
-    reason = _missing_browser()
-    browser_items = [item for item in items if item.get_closest_marker("browser")]
-    if reason and browser_items:
-        config.stash[_SKIPPED] = (len(browser_items), reason)
-        for item in browser_items:
-            item.add_marker(pytest.mark.skip(reason=reason))
-
-
-def pytest_terminal_summary(terminalreporter, config):
-    """One clear line at the end of the run when the browser journeys were skipped."""
-    skipped = config.stash.get(_SKIPPED, None)
-    if skipped:
-        terminalreporter.write_line(f"{skipped[0]} browser tests skipped: {skipped[1]}", yellow=True, bold=True)
-
-
-_SKIPPED = pytest.StashKey()
+    reason = missing_browser()
+    if reason:
+        for item in items:
+            if item.get_closest_marker("browser"):
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 class LiveServer:

@@ -97,3 +97,78 @@ def test_two_admins_creating_batches_at_once_pay_each_balance_once(market):
     assert counts == {shop_id: 1 for shop_id in shop_ids}
     assert all(market.run(lambda s=s: service.shop_balances(s)["available"]) == 0 for s in shop_ids)
     assert market.run(check.problems) == []
+
+
+def _handover_rival(market, part_id, action):
+    """The producer handing a pickup part over, or cancelling it (a no-show), as a thread would: 'won' or
+    'refused'."""
+    from marketplace.errors import InvalidState
+    from marketplace.orders import service as orders
+    from marketplace.orders.models import ShopOrder
+
+    def act():
+        with market.app.app_context():
+            try:
+                part = db.session.get(ShopOrder, part_id)
+                if action == "cancel":
+                    orders.cancel_shop_order(part, part.shop.owner, "producer", "Pembeli tidak datang")
+                else:
+                    orders.hand_over(part, part.shop.owner)
+                db.session.commit()
+                return action
+            except InvalidState:
+                db.session.rollback()
+                return "refused"
+            finally:
+                db.session.remove()
+    return act
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_handover_racing_a_cancellation_is_booked_once(market, round_):
+    """A pickup part handed over at the moment it is cancelled: one of them happens, and the ledger holds
+    exactly its consequence: the shop's share pending (later available), or given back and owed to the buyer."""
+    from marketplace.accounts.models import User
+    from marketplace.orders import earnings
+    from marketplace.orders import service as orders
+    from marketplace.orders.models import ShopOrder
+    from tests.orders.helpers import address
+
+    product_id = market.make_product(stock=10, price_idr=75_000)
+    buyer_id = market.make_user()
+    market.fill_cart(buyer_id, (product_id, 2))
+
+    def paid_and_ready():
+        from marketplace.catalogue.models import Product
+
+        shop_of_product = db.session.get(Product, product_id).shop_id
+        order = orders.place_order(db.session.get(User, buyer_id), address(), {shop_of_product: "pickup"})
+        orders.settle_order(order, f"pi_handover_{order.id}")
+        part = order.shop_orders[0]
+        orders.accept_shop_order(part, part.shop.owner)
+        orders.mark_ready_for_pickup(part, part.shop.owner)
+        return part.id, part.shop_id, part.total_idr, earnings.share_of(part).net_idr
+
+    part_id, shop_id, gross, net = market.run(paid_and_ready)
+    owed_before = market.run(lambda: service.balance("refunds_owed"))
+    results = in_parallel([_handover_rival(market, part_id, action) for action in ("cancel", "hand_over") * 3])
+    winners = [result for result in results if result != "refused"]
+    assert len(winners) == 1
+    state = market.run(lambda: db.session.get(ShopOrder, part_id).state)
+    assert state == {"cancel": "cancelled", "hand_over": "completed"}[winners[0]]
+    kinds = market.run(lambda: sorted(db.session.scalars(select(JournalEntry.kind)
+                                                         .where(JournalEntry.shop_order_id == part_id))))
+    if state == "cancelled":
+        assert kinds == ["shop_order_cancelled"]
+        assert market.run(lambda: service.balance("refunds_owed")) == owed_before + gross
+        market.run(lambda: earnings.release_due(hold_days=0))             # nothing of this part to release
+        assert market.run(lambda: service.shop_balances(shop_id)) == {"pending": 0, "available": 0,
+                                                                      "commission_owed": 0}
+    else:
+        assert kinds == []
+        assert market.run(lambda: service.balance("refunds_owed")) == owed_before
+        assert market.run(lambda: service.shop_balances(shop_id)["pending"]) == net
+        assert market.run(lambda: earnings.release_due(hold_days=0)) >= 1
+        assert market.run(lambda: service.shop_balances(shop_id)) == {"pending": 0, "available": net,
+                                                                      "commission_owed": 0}
+    assert market.run(check.problems) == []

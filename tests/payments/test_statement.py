@@ -90,6 +90,19 @@ def test_an_unknown_amount_is_listed_unmatched_and_settles_nothing(account, tran
     assert (line.outcome, line.payment_id) == ("unmatched", None)
 
 
+def test_a_line_booked_this_morning_in_kutai_kartanegara_is_not_in_the_future(account, transfer_of):
+    """07:30 WITA is 23:30 UTC of the day before: the bank's date is today, where the statement is made."""
+    _order, payment = transfer_of()
+    morning = utcnow().replace(hour=23, minute=30, second=0, microsecond=0)   # the next 23:30 UTC, before
+    if morning <= utcnow():                                                  # the transfer's deadline
+        morning += timedelta(days=1)
+    local_today, local_tomorrow = morning.date() + timedelta(days=1), morning.date() + timedelta(days=2)
+    raw = _csv(f"{local_today},TRF PAGI,{_rupiah_dots(payment.amount_idr)},CR")
+    assert statement.import_statement(account.id, raw, now=morning).settled == 1
+    with pytest.raises(InvalidInput, match="masa depan"):
+        statement.import_statement(account.id, _csv(f"{local_tomorrow},TRF BESOK,1000,CR"), now=morning)
+
+
 def test_formulas_and_html_in_descriptions_are_stored_inert(account):
     today = utcnow().date()
     statement.import_statement(account.id, _csv(f'{today},"=HYPERLINK(""http://x"")",1000,CR',

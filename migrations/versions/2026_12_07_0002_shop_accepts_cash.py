@@ -1,8 +1,8 @@
 """A shop may accept cash when the buyer picks the order up (off until the producer turns it on).
 
 Revision ID: 7c3a1e5d9b42
-Revises: 2e8b5c7a9f61
-Create Date: 2026-12-07 00:00:00
+Revises: 5b1d7e3a9c24
+Create Date: 2026-12-07 00:02:00
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '7c3a1e5d9b42'
-down_revision = '2e8b5c7a9f61'
+down_revision = '5b1d7e3a9c24'
 branch_labels = None
 depends_on = None
 
