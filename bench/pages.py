@@ -4,7 +4,7 @@
                                     [--budget-only] [--profile PAGE]
 
 Seeds a throw-away database (SQLite, or a database created on the PostgreSQL server given by --postgres)
-with the demo marketplace plus enough approved listings (with cover photos) that the home page shows 24
+with the demo marketplace plus enough approved listings (with cover photos) that the home page shows a full page of
 product cards, serves bench/bench_wsgi.py with gunicorn (2 sync workers, 127.0.0.1, a free port), and loads
 the trivial route and every page of PAGES in alternating slices with wrk (or a pure-Python load generator
 when wrk is missing). Prints per page requests/s, its share of the trivial route's, p50/p99 latency, and

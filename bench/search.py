@@ -1,27 +1,44 @@
-"""Search speed: the marketplace's search against SQLite FTS5 on the same synthetic listings, in one run.
+"""Search speed: both search backends against SQLite FTS5 and plain PostgreSQL full-text, on the same
+synthetic listings, in one run.
 
-    .venv/bin/python bench/search.py --listings 10000 [--per-kind 50] [--seed 20261128] [--keep DIR]
+    .venv/bin/python bench/search.py --listings 10000 100000 [--per-kind 50] [--seed 20261128]
+                                     [--postgres URL | --no-postgres] [--keep DIR]
 
-Builds a deterministic synthetic Indonesian catalogue of N approved listings in a throw-away SQLite
-database (bulk inserts; the services are not what is measured here), indexes it with the project's own
-rebuild (`flask search reindex`'s code: database -> documents -> Whoosh, new directory, atomic switch),
-then runs a fixed query mix (one word, two words, filters, a facet-heavy broad word, typos, prefixes)
-through marketplace.search.service.search, the function behind /search and /api/v1/search (every call
-computes the total and both facets). The same mix then runs on an FTS5 table of the same listings: a
-bm25-ranked page of 20 plus category and district counts (their sum is the total), with the same
-filters; FTS5 gets no typo correction, synonyms or stemming. Prints indexing time, index size, median
-and p95 per query kind and overall for both, and their ratio. Goals: p95 < 30 ms at 10,000 listings;
-at 100,000 listings p95 <= 2x FTS5's p95 and a rebuild under 90 s.
+For each size, builds a deterministic synthetic Indonesian catalogue of N approved listings (bulk inserts;
+the services are not what is measured here) twice: in a throw-away SQLite database and in a throw-away
+database on --postgres's server (default $TEST_DATABASE_URL, else postgresql+psycopg://postgres@127.0.0.1/test).
+
+- Whoosh backend (SQLite): the project's own rebuild (`flask search reindex`'s code: database ->
+  documents -> Whoosh, new directory, atomic switch); index size on disk.
+- PostgreSQL backend: the same rebuild into search_document and search_word; their size with indexes.
+- SQLite FTS5 and plain PostgreSQL full-text (Snowball `indonesian`, weighted title/names/description,
+  GIN index, no trigram table): the same listings, a ranked page of 20 plus category and district counts
+  (their sum is the total) with the same filters; neither gets typo correction, synonyms or Sastrawi.
+
+Both backends' query mix (one word, two words, filters, a facet-heavy broad word, typos, prefixes) runs in
+a fresh process, as a gunicorn worker would, through marketplace.search.service.search, the function
+behind /search and /api/v1/search (every call computes the total and both facets); the process reports
+its memory (RSS now, and its peak) after the mix. The yardsticks run in this process. Then a single
+listing change: Whoosh's commit + drain, and on PostgreSQL the same change committed with and without
+the search document written in its transaction.
+
+Prints build times, sizes, median and p95 per kind and overall, ratios, and the machine's load averages
+(the figures mean little on a loaded machine). Goals: Whoosh p95 < 30 ms at 10,000 listings and <= FTS5's
+at 100,000; the PostgreSQL backend's p95 within 2x FTS5's at 100,000; a listing change < 5 ms more with
+the PostgreSQL backend than without search; a rebuild of 100,000 under 90 s.
 """
 import argparse
+import json
 import os
 import random
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -67,7 +84,7 @@ FILTERS = [("kopi", {"min_price": "20000", "max_price": "150000"}), ("madu", {"i
            ("abon ikan", {"district": "64.02.11", "in_stock": "1"}), ("", {"category": "madu"})]
 BROAD = ["asli", "alami", "kemasan", "tradisional", "kutai", "kalimantan", "olahan", "khas", "desa", "halal"]
 TYPOS = ["madu kelulutt", "amplan", "kripik pisang", "rmabutan", "mdau", "kopi liberka", "gula aeren",
-         "lempk durian", "abon ikna", "tenun dyoo"]
+         "lempk durian", "abon ikna", "tenun dyoo", "tsmbutan", "kopi kuberika"]
 PREFIXES = ["kerip", "amp", "kel", "ter", "madu kel", "gula se", "dod", "anya", "kop", "cemp"]
 KINDS = {"one word": [(q, {}) for q in ONE_WORD], "two words": [(q, {}) for q in TWO_WORDS],
          "filter": FILTERS, "broad + facets": [(q, {}) for q in BROAD], "typo": [(q, {}) for q in TYPOS],
@@ -106,7 +123,7 @@ def catalogue(count, seed):
 
 def fill_database(app, shops, listings):
     """Bulk-insert users, shops and approved listings (Core inserts: minutes faster than the services)."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import insert, select, text
 
     from marketplace.accounts.models import User
     from marketplace.catalogue.categories import ensure_categories
@@ -131,6 +148,10 @@ def fill_database(app, shops, listings):
                  "status": "approved", "approved_at": approved}
                 for n, shop, category, title, description, unit, price, stock, approved
                 in listings[start:start + 5000]])
+        db.session.commit()
+        # Fresh statistics, as autovacuum would have them in production: without them PostgreSQL plans the
+        # page's listing query (20 ids) as a nested loop over every shop, 100 times slower.
+        db.session.execute(text("ANALYZE"))
         db.session.commit()
 
 
@@ -240,24 +261,26 @@ def percentile(values, share):
 
 
 def run_mix(mix, search):
-    """{kind: [seconds]} of running every query of the mix once."""
+    """{kind: [(wall seconds, CPU seconds of this process)]} of running every query of the mix once."""
     timings = {}
     for kind, text, args in mix:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         search(text, args)
-        timings.setdefault(kind, []).append(time.perf_counter() - started)
+        timings.setdefault(kind, []).append((time.perf_counter() - started, time.process_time() - cpu))
     return timings
 
 
 def report(name, timings):
-    """Print median and p95 per kind and overall; returns (median, p95) overall."""
-    print(f"\n{name}: {'kind':16} {'median ms':>10} {'p95 ms':>8}")
-    for kind, values in timings.items():
-        print(f"{'':{len(name)}}  {kind:16} {ms(statistics.median(values)):>10} {ms(percentile(values, .95)):>8}")
-    everything = [v for values in timings.values() for v in values]
-    overall = statistics.median(everything), percentile(everything, .95)
-    print(f"{'':{len(name)}}  {'overall':16} {ms(overall[0]):>10} {ms(overall[1]):>8}")
-    return overall
+    """Print median and p95 per kind and overall, and the median CPU time of this process (the whole cost
+    for Whoosh and FTS5, only the client's share for PostgreSQL); returns (median, p95) overall."""
+    print(f"\n{name}: {'kind':16} {'median ms':>10} {'p95 ms':>8} {'CPU ms':>8}")
+    rows = list(timings.items()) + [("overall", [pair for pairs in timings.values() for pair in pairs])]
+    for kind, pairs in rows:
+        wall, cpu = [w for w, _ in pairs], [c for _, c in pairs]
+        print(f"{'':{len(name)}}  {kind:16} {ms(statistics.median(wall)):>10} {ms(percentile(wall, .95)):>8} "
+              f"{ms(statistics.median(cpu)):>8}")
+    everything = [w for pairs in timings.values() for w, _ in pairs]
+    return statistics.median(everything), percentile(everything, .95)
 
 
 def directory_size(path):
@@ -265,62 +288,231 @@ def directory_size(path):
     return sum(os.path.getsize(os.path.join(folder, name)) for folder, _, names in os.walk(path) for name in names)
 
 
+PLAIN_CONFIG = "indonesian"
+
+
+def plain_postgres_table(connection, shops, listings):
+    """The same listings in a table with one weighted tsvector built by PostgreSQL's own parser and
+    Snowball stemmer (title A, shop/category/district names B, description and unit C) and a GIN index."""
+    from sqlalchemy import text as sql
+
+    from marketplace import regions
+
+    connection.execute(sql("""
+        CREATE TABLE plain_fts (id integer PRIMARY KEY, terms tsvector, category text, district text,
+                                price bigint, stock integer, approved timestamptz)"""))
+    shop_by_id = {n: (name, district) for n, name, district in shops}
+    rows = [{"id": n, "title": title, "meta": f"{shop_by_id[shop][0]} {regions.name(shop_by_id[shop][1])} {category}",
+             "body": f"{description} {unit}", "category": category, "district": shop_by_id[shop][1],
+             "price": price, "stock": stock, "approved": approved}
+            for n, shop, category, title, description, unit, price, stock, approved in listings]
+    statement = sql(f"""
+        INSERT INTO plain_fts VALUES (:id, setweight(to_tsvector('{PLAIN_CONFIG}', :title), 'A')
+            || setweight(to_tsvector('{PLAIN_CONFIG}', :meta), 'B') || setweight(to_tsvector('{PLAIN_CONFIG}', :body), 'C'),
+            :category, :district, :price, :stock, :approved)""")
+    for start in range(0, len(rows), 5000):
+        connection.execute(statement, rows[start:start + 5000])
+    connection.execute(sql("CREATE INDEX plain_fts_terms ON plain_fts USING gin (terms)"))
+    connection.execute(sql("CREATE INDEX plain_fts_category ON plain_fts (category)"))
+    connection.execute(sql("ANALYZE plain_fts"))
+
+
+def plain_postgres_search(connection, text, args):
+    """The plain PostgreSQL yardstick: a ts_rank-ranked page plus category and district counts."""
+    from sqlalchemy import text as sql
+
+    words = [w for w in "".join(c if c.isalnum() else " " for c in text.lower()).split()]
+    params, where = {}, []
+    rank = "0"
+    if words:
+        parts = words[:-1] + [words[-1] + (":*" if len(words[-1]) < 6 else "")]
+        params["q"] = " & ".join(parts)
+        where.append(f"terms @@ to_tsquery('{PLAIN_CONFIG}', :q)")
+        rank = f"ts_rank(terms, to_tsquery('{PLAIN_CONFIG}', :q))"
+    if args.get("category"):
+        slug = args["category"]
+        params["categories"] = [slug, *(child for child, parent in PARENTS.items() if parent == slug)]
+        where.append("category = ANY(:categories)")
+    for name, clause in (("district", "district = :district"), ("min_price", "price >= :min_price"),
+                         ("max_price", "price <= :max_price")):
+        if args.get(name):
+            params[name] = args[name] if name == "district" else int(args[name])
+            where.append(clause)
+    if args.get("in_stock"):
+        where.append("stock > 0")
+    order = {"price_asc": "price, id", "price_desc": "price DESC, id", "newest": "approved DESC, id"}.get(
+        args.get("sort"), f"{rank} DESC, id" if words else "approved DESC, id")
+    condition = " WHERE " + " AND ".join(where) if where else ""
+    offset = (int(args.get("page", 1)) - 1) * 20
+    page = connection.execute(sql(f"SELECT id FROM plain_fts{condition} ORDER BY {order} LIMIT 20 OFFSET {offset}"),
+                              params).all()
+    categories = connection.execute(sql(f"SELECT category, count(*) FROM plain_fts{condition} GROUP BY category"),
+                                    params).all()
+    districts = connection.execute(sql(f"SELECT district, count(*) FROM plain_fts{condition} GROUP BY district"),
+                                   params).all()
+    return sum(n for _, n in categories), page, districts
+
+
+def bench_app(url, work, backend):
+    """The marketplace on a bench database, with a search backend and index folder of the bench's."""
+    from marketplace import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "SEARCH_BACKEND": backend,
+                       "SEARCH_INDEX_DIR": os.path.join(work, "index"), "SEARCH_SYNC_ON_COMMIT": False,
+                       "INSTANCE_PATH": os.path.join(work, "instance")})
+
+
+def memory_mb():
+    """(resident now, peak resident) of this process, in MB (Linux /proc)."""
+    fields = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            fields[name] = value.strip()
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def server_cpu(pid):
+    """CPU seconds a PostgreSQL server process has used so far (same machine; /proc, 10 ms ticks)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def worker(options):
+    """--worker: run the query mix through service.search in this fresh process; print JSON (timings, memory)."""
+    from marketplace.search import service
+
+    app = bench_app(options.worker_url, options.worker_dir, options.worker)
+    started_with = memory_mb()[0]
+    with app.test_request_context("/api/v1/search"):
+        def search(text, args):
+            return service.search(service.parse_params({"q": text, **args}))
+
+        started = time.perf_counter()
+        search("madu", {})
+        search("mdau", {})
+        first = time.perf_counter() - started
+        pid = None
+        if options.worker == "postgres":    # the request's session keeps its connection: one server process
+            from marketplace.extensions import db
+
+            pid = db.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            cpu = server_cpu(pid)
+        timings = run_mix(query_mix(options.per_kind), search)
+        server = (server_cpu(pid) - cpu) / len(query_mix(options.per_kind)) if pid else None
+    rss, peak = memory_mb()
+    print(json.dumps({"timings": timings, "first": first, "rss": rss, "peak": peak, "app_rss": started_with,
+                      "server_cpu": server}))
+
+
+def in_worker(options, backend, url, work):
+    """Run the mix in a fresh process (a worker's view: its own caches, its own memory); returns its JSON."""
+    command = [sys.executable, os.path.abspath(__file__), "--worker", backend, "--worker-url", url,
+               "--worker-dir", work, "--per-kind", str(options.per_kind)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"the {backend} worker failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def postgres_change_cost(app, listings, seed, count=20):
+    """([ms of a stock change committed with the search document], [ms without search]): the same change,
+    once through the app's session (the document and word counts are written in its transaction), once
+    on a session the search listener ignores."""
+    from marketplace.catalogue.models import Product
+    from marketplace.database import side_session
+    from marketplace.extensions import db
+    from marketplace.search.outbox import DRAIN_SESSION
+
+    rng, with_search, without = random.Random(seed), [], []
+    with app.app_context():
+        for product_id in rng.sample(range(1, listings + 1), count):
+            started = time.perf_counter()
+            product = db.session.get(Product, product_id)
+            product.stock += 1
+            db.session.commit()
+            with_search.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            with side_session(db.engine, {DRAIN_SESSION: True}) as session:
+                product = session.get(Product, product_id)
+                product.stock += 1
+                session.commit()
+            without.append(time.perf_counter() - started)
+            db.session.remove()
+    return with_search, without
+
+
+def load_average():
+    """The machine's load averages (1, 5, 15 minutes) and how many cores it has."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--listings", type=int, default=10_000)
+    parser.add_argument("--listings", type=int, nargs="+", default=[10_000])
     parser.add_argument("--per-kind", type=int, default=50, help="queries of each kind (6 kinds)")
     parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL",
+                                                             "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--keep", help="work in this directory and keep it")
+    parser.add_argument("--worker", choices=["whoosh", "postgres"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker-url", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-dir", help=argparse.SUPPRESS)
     options = parser.parse_args()
-    work = options.keep or tempfile.mkdtemp(prefix="search-bench-")
-    os.makedirs(work, exist_ok=True)
-    try:
-        run(options, work)
-    finally:
-        if not options.keep:
-            shutil.rmtree(work, ignore_errors=True)
+    if options.worker:
+        return worker(options)
+    print(f"Start: {load_average()}")
+    summary = []
+    for count in options.listings:
+        work = options.keep or tempfile.mkdtemp(prefix="search-bench-")
+        os.makedirs(work, exist_ok=True)
+        try:
+            summary.append(run(options, count, work))
+        finally:
+            if not options.keep:
+                shutil.rmtree(work, ignore_errors=True)
+    print(f"\nSummary (overall median / p95 in ms; ratios of p95 to FTS5's); end: {load_average()}")
+    for row in summary:
+        print("  " + row)
+    return None
 
 
-def run(options, work):
-    from marketplace import create_app
+def run(options, count, work):
+    """Every engine at one size; returns a summary line."""
     from marketplace.extensions import db
-    from marketplace.search import analysis, service, sync
+    from marketplace.search import analysis, sync
 
     for name in ("bench.db", "fts5.db"):
         if os.path.exists(os.path.join(work, name)):
             os.remove(os.path.join(work, name))
     shutil.rmtree(os.path.join(work, "index"), ignore_errors=True)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{work}/bench.db", "SECRET_KEY": "bench",
-                      "SEARCH_INDEX_DIR": os.path.join(work, "index"), "SEARCH_SYNC_ON_COMMIT": False})
+    print(f"\n=== {count} listings ({load_average()}) ===")
+    sqlite_url = f"sqlite:///{work}/bench.db"
+    app = bench_app(sqlite_url, work, "whoosh")
     started = time.perf_counter()
-    shops, listings = catalogue(options.listings, options.seed)
+    shops, listings = catalogue(count, options.seed)
     fill_database(app, shops, listings)
-    print(f"{options.listings} listings in {len(shops)} shops; database filled in {time.perf_counter() - started:.1f} s")
+    print(f"{count} listings in {len(shops)} shops; SQLite filled in {time.perf_counter() - started:.1f} s")
 
     with app.app_context():
         started, cpu = time.perf_counter(), time.process_time()
         indexed = sync.rebuild(app, db.engine)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     stemming = analysis.STEM_STATS
+    whoosh_size = directory_size(os.path.join(work, "index"))
     print(f"Whoosh rebuild: {indexed} listings in {elapsed:.1f} s (CPU {cpu:.1f} s), "
-          f"{indexed / elapsed:.0f} listings/s; index {directory_size(os.path.join(work, 'index')) / 1e6:.1f} MB")
+          f"{indexed / elapsed:.0f} listings/s; index {whoosh_size / 1e6:.1f} MB")
     print(f"Sastrawi stemming: {stemming['misses']} distinct words, {stemming['seconds']:.2f} s "
           f"= {100 * stemming['seconds'] / elapsed:.1f}% of the rebuild (cached per word)")
-
-    mix = query_mix(options.per_kind)
-    with app.test_request_context("/api/v1/search"):
-        def whoosh(text, args):
-            return service.search(service.parse_params({"q": text, **args}))
-
-        started = time.perf_counter()
-        whoosh("madu", {})
-        whoosh("mdau", {})
-        print(f"First searches after opening the index (searcher, columns, vocabulary): "
-              f"{ms(time.perf_counter() - started).strip()} ms")
-        whoosh_overall = report("Whoosh (service.search)", run_mix(mix, whoosh))
+    figures = {"Whoosh": in_worker(options, "whoosh", sqlite_url, work)}
+    overall = {"Whoosh": report_worker("Whoosh backend (service.search, fresh process)", figures["Whoosh"])}
 
     with app.test_request_context("/api/v1/search"):
-        drains, searches = single_edits(app, options.listings, options.seed)
+        drains, searches = single_edits(app, count, options.seed)
+        db.engine.dispose()
     print(f"\nOne listing edited, committed and drained into the index ({len(drains)} times): "
           f"median {ms(statistics.median(drains)).strip()} ms, max {ms(max(drains)).strip()} ms; "
           f"the next search (new generation): median {ms(statistics.median(searches)).strip()} ms, "
@@ -331,9 +523,93 @@ def run(options, work):
     print(f"\nFTS5 table built in {time.perf_counter() - started:.1f} s; "
           f"{os.path.getsize(os.path.join(work, 'fts5.db')) / 1e6:.1f} MB")
     fts5_search(connection, "madu", {})
-    fts_overall = report("SQLite FTS5", run_mix(mix, lambda text, args: fts5_search(connection, text, args)))
-    print(f"\nRatio Whoosh / FTS5: median {whoosh_overall[0] / fts_overall[0]:.2f}, "
-          f"p95 {whoosh_overall[1] / fts_overall[1]:.2f}")
+    overall["FTS5"] = report("SQLite FTS5", run_mix(query_mix(options.per_kind),
+                                                     lambda text, args: fts5_search(connection, text, args)))
+    connection.close()
+    if not options.no_postgres:
+        overall.update(run_postgres(options, count, work, shops, listings))
+    line = f"{count:>7} listings: " + "; ".join(f"{name} {ms(m).strip()} / {ms(p).strip()}" for name, (m, p) in overall.items())
+    fts = overall["FTS5"][1]
+    line += " | p95 / FTS5: " + ", ".join(f"{name} {p / fts:.2f}" for name, (_, p) in overall.items() if name != "FTS5")
+    print("\n" + line)
+    return line
+
+
+def report_worker(name, figures):
+    """Print a worker's figures; returns (median, p95) overall."""
+    print(f"\nFirst searches of the fresh process: {ms(figures['first']).strip()} ms; memory: "
+          f"{figures['app_rss']:.0f} MB with the app loaded, {figures['rss']:.0f} MB after the mix "
+          f"(peak {figures['peak']:.0f} MB)")
+    if figures.get("server_cpu") is not None:
+        print(f"PostgreSQL server CPU per query (mean over the mix): {ms(figures['server_cpu']).strip()} ms")
+    return report(name, figures["timings"])
+
+
+def run_postgres(options, count, work, shops, listings):
+    """The PostgreSQL backend and plain PostgreSQL full-text on a throw-away database; {name: (median, p95)}."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    from marketplace.extensions import db
+    from marketplace.search import sync
+
+    base = make_url(options.postgres)
+    name = f"pasardesa_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    overall = {}
+    try:
+        app = bench_app(url, work, "postgres")
+        started = time.perf_counter()
+        fill_database(app, shops, listings)
+        print(f"\nPostgreSQL filled in {time.perf_counter() - started:.1f} s")
+        with app.app_context():
+            started, cpu = time.perf_counter(), time.process_time()
+            indexed = sync.rebuild(app, db.engine)
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("ANALYZE search_document; ANALYZE search_word"))
+                size = connection.execute(sa.text(
+                    "SELECT pg_total_relation_size('search_document') + pg_total_relation_size('search_word')")).scalar()
+                words = connection.execute(sa.text("SELECT count(*) FROM search_word")).scalar()
+            db.engine.dispose()
+        print(f"PostgreSQL backend rebuild: {indexed} listings in {elapsed:.1f} s (CPU here {cpu:.1f} s), "
+              f"{indexed / elapsed:.0f} listings/s; search_document + search_word ({words} words) with indexes "
+              f"{size / 1e6:.1f} MB")
+        figures = in_worker(options, "postgres", url, work)
+        overall["PostgreSQL backend"] = report_worker("PostgreSQL backend (service.search, fresh process)", figures)
+        with_search, without = postgres_change_cost(app, count, options.seed)
+        print(f"\nOne listing's stock changed and committed ({len(without)} times): median "
+              f"{ms(statistics.median(with_search)).strip()} ms with its search document written in the "
+              f"transaction, {ms(statistics.median(without)).strip()} ms without search: "
+              f"{ms(statistics.median(with_search) - statistics.median(without)).strip()} ms more")
+        with app.app_context():
+            db.engine.dispose()
+
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            started = time.perf_counter()
+            plain_postgres_table(connection, shops, listings)
+            built = time.perf_counter() - started
+        with engine.connect() as connection:
+            size = connection.execute(sa.text("SELECT pg_total_relation_size('plain_fts')")).scalar()
+            print(f"\nPlain PostgreSQL full-text table built in {built:.1f} s; with indexes {size / 1e6:.1f} MB")
+            plain_postgres_search(connection, "madu", {})
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            cpu = server_cpu(pid)
+            timings = run_mix(query_mix(options.per_kind),
+                              lambda text, args: plain_postgres_search(connection, text, args))
+            print(f"\nPostgreSQL server CPU per query (mean over the mix): "
+                  f"{ms((server_cpu(pid) - cpu) / len(query_mix(options.per_kind))).strip()} ms")
+            overall["plain PostgreSQL FTS"] = report("Plain PostgreSQL FTS", timings)
+        engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return overall
 
 
 if __name__ == "__main__":

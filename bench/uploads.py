@@ -43,7 +43,10 @@ def _app(files):
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{files}/bench.db", "SECRET_KEY": "bench",
                       "MEDIA_ROOT": os.path.join(files, "media"), "SEARCH_INDEX_DIR": os.path.join(files, "index"),
                       "MAIL_OUTBOX_DIR": os.path.join(files, "mail"), "ARGON2_MEMORY_KIB": 1024,
-                      "ARGON2_TIME_COST": 1, "RATELIMIT_ENABLED": False, "SERVER_NAME": "bench.example.com"})
+                      "ARGON2_TIME_COST": 1, "RATELIMIT_ENABLED": False, "SERVER_NAME": "bench.example.com",
+                      # Each buyer checks out once per round and never pays: the unpaid-order cap would refuse
+                      # every round after the second, and a refusal is fast.
+                      "MAX_UNPAID_ORDERS": 100_000})
     with app.app_context():
         from marketplace.catalogue.categories import ensure_categories
 

@@ -62,6 +62,7 @@ def _init_extensions(app):
     from .accounts.service import load_user_from_session
     from .csrf import CookielessSessionInterface
     from .database import configure_sqlite
+    from .media.limits import upload_limit
     from .media.urls import media_src, media_srcset, media_url
     from .orders.messaging import courier_name
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -89,6 +90,7 @@ def _init_extensions(app):
     app.add_template_global(media_srcset)
     app.add_template_global(media_src)
     app.add_template_global(courier_name)
+    app.add_template_global(upload_limit)
     app.add_template_filter(email_name)
     app.after_request(add_security_headers)
     static_files.init_app(app)

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
 
+from .media.limits import MAX_REQUEST_BYTES
+
 
 
 class ConfigError(RuntimeError):
@@ -155,8 +157,8 @@ def load_config(app, test_config=None):
         LOG_LEVEL=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
         BABEL_DEFAULT_LOCALE="id",
         LANGUAGES=("id", "en"),
-        # 15 MB photo plus the rest of the form.
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        # A photo at its limit plus the rest of the form; stated to people by media.limits.upload_limit().
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=production,

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from .extensions import db
+from .media.limits import request_too_large
 
 
 class DomainError(Exception):
@@ -108,9 +109,7 @@ def register_error_handlers(app):
 
     @app.errorhandler(413)
     def too_large(error):
-        limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        return _render(413, _("Berkas terlalu besar"),
-                       _("Ukuran kiriman melebihi batas %(mb)d MB. Perkecil foto lalu coba lagi.", mb=limit_mb))
+        return _render(413, _("Berkas terlalu besar"), request_too_large())
 
     @app.errorhandler(429)
     def too_many_requests(error):

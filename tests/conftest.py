@@ -267,7 +267,8 @@ def make_shop(app, make_user):
 
 @pytest.fixture
 def make_product(app, make_shop, make_user):
-    """Create a listing: make_product(shop=None, status="approved", title=..., category="madu", **fields).
+    """Create a listing: make_product(shop=None, status="approved", title=..., category="madu", photos=(),
+    **fields); photos are processed images, or (image, alt text) pairs, attached while it is a draft.
 
     `status` is reached through the real service functions (submit, approve, reject, archive)."""
     from sqlalchemy import select
@@ -276,13 +277,17 @@ def make_product(app, make_shop, make_user):
     from marketplace.catalogue.models import Category
     from marketplace.moderation import service as moderation
 
-    def make(shop=None, status="approved", title=None, category="madu", **fields):
+    def make(shop=None, status="approved", title=None, category="madu", photos=(), **fields):
         shop = shop or make_shop()
         category_id = db.session.scalar(select(Category.id).where(Category.slug == category))
         details = dict(title=title or f"Madu kelulut {uuid.uuid4().hex[:6]}", description="Madu asli.",
                        category_id=category_id, price_idr=50000, stock=10, unit="250 ml", weight_g=300)
         details.update(fields)
         product = service.create_product(shop, service.ProductDetails(**details))
+        # Photos go on before the review: a photo added to an approved listing waits for an admin.
+        for photo in photos:
+            stored, alt_text = photo if isinstance(photo, tuple) else (photo, "")
+            service.add_photo(product, stored, alt_text)
         if status != "draft":
             service.submit_product(product)
         if status in ("approved", "rejected", "archived"):

@@ -8,6 +8,7 @@ from ..errors import InvalidInput, InvalidState
 from ..extensions import db
 from ..idempotency import claim, settle
 from ..media.uploads import take_finished
+from . import edits
 from .models import MAX_PHOTOS, Product
 from .service import ProductDetails, add_photo, create_product, submit_product, update_product
 
@@ -23,14 +24,17 @@ class EditConflict(InvalidState):
 
 
 def version_of(product):
-    """The token a draft carries back to say which state of the listing it was made from."""
-    return product.updated_at.isoformat(timespec="microseconds")
+    """The token a draft carries back to say which state of the listing it was made from (a change awaiting
+    review included: it is what the producer's pages show)."""
+    moments = [product.updated_at] + ([product.pending_edit.updated_at] if product.pending_edit else [])
+    return max(moment for moment in moments if moment is not None).isoformat(timespec="microseconds")
 
 
 def listing_fields(product):
     """The listing's editable fields as plain values, as the phone shows them next to its draft."""
-    values = {field.name: getattr(product, field.name) for field in fields(ProductDetails)}
-    values["halal_expires_on"] = product.halal_expires_on.isoformat() if product.halal_expires_on else ""
+    shown = edits.shown_to_producer(product)
+    values = {field.name: getattr(shown, field.name) for field in fields(ProductDetails)}
+    values["halal_expires_on"] = shown.halal_expires_on.isoformat() if shown.halal_expires_on else ""
     return {**values, "status": product.status, "version": version_of(product)}
 
 

@@ -20,8 +20,8 @@ from ..extensions import db
 from ..text import CONTROL, one_line
 from ..moderation import service as moderation
 from ..text import parse_whole_number
-from . import service
-from .models import MAX_PHOTOS, Category, Product
+from . import edits, service
+from .models import MAX_PHOTOS, Category, Product, ProductEdit
 
 COLUMNS = ("title", "description", "category", "price_idr", "stock", "unit", "weight_g", "photos")
 REQUIRED = ("title", "category", "price_idr", "stock")
@@ -164,9 +164,11 @@ def start_import(shop, storage, photos_dir=None, approve=False):
     # Read once with their photos, oldest first so that when titles repeat the newest listing wins:
     # re-running a big file then costs no query per row to find what it updates.
     listings = db.session.scalars(select(Product).where(Product.shop_id == shop.id, Product.status != "archived")
-                                  .options(selectinload(Product.images)).order_by(Product.id))
+                                  .options(selectinload(Product.images),
+                                           selectinload(Product.pending_edit).selectinload(ProductEdit.images))
+                                  .order_by(Product.id))
     for product in listings:
-        job.existing[_key(product.title)] = product
+        job.existing[_key(edits.shown_to_producer(product).title)] = product
     return job
 
 
@@ -196,8 +198,8 @@ def _import_values(job, line, values):
         raise
     if not batches and _nothing_to_do(job, clean, existing):
         # The usual case when a file is run again: no savepoint, no flush.
-        return RowResult(line, existing.title, "unchanged", status=existing.status, photos=len(existing.images),
-                         product_id=existing.id)
+        return RowResult(line, existing.title, "unchanged", status=existing.status,
+                         photos=len(edits.shown_to_producer(existing).images), product_id=existing.id)
     try:
         with db.session.begin_nested():
             product, action = _save(job, clean, existing, [image for batch in batches for image in batch.images])
@@ -206,10 +208,11 @@ def _import_values(job, line, values):
         for batch in batches:
             batch.discard()
         raise
-    job.existing[_key(product.title)] = product
+    shown = edits.shown_to_producer(product)
+    job.existing[_key(shown.title)] = product
     # A new listing given no photos has none: not asking saves a query per row of a big file.
-    photos = len(product.images) if batches or existing is not None else 0
-    return RowResult(line, product.title, action, status=product.status, photos=photos, product_id=product.id)
+    photos = len(shown.images) if batches or existing is not None else 0
+    return RowResult(line, shown.title, action, status=product.status, photos=photos, product_id=product.id)
 
 
 def _whole(values, column, required=True):
@@ -242,7 +245,7 @@ def _details(job, values, existing):
     if existing is not None:
         # The file has no regulation columns: keep the numbers the producer filled in on the site.
         for name in ("pirt_number", "bpom_number", "halal_number", "halal_expires_on"):
-            setattr(details, name, getattr(existing, name))
+            setattr(details, name, getattr(edits.shown_to_producer(existing), name))
     return service.validate_details(details)
 
 
@@ -297,12 +300,14 @@ def _nothing_to_do(job, clean, existing):
     """True when the row says exactly what the listing already holds (and --approve has nothing to do)."""
     if existing is None or (job.approve and existing.status != "approved"):
         return False
-    return all(getattr(clean, f.name) == getattr(existing, f.name) for f in fields(service.ProductDetails))
+    shown = edits.shown_to_producer(existing)
+    return all(getattr(clean, f.name) == getattr(shown, f.name) for f in fields(service.ProductDetails))
 
 
 def _state(product):
-    return (tuple(getattr(product, f.name) for f in fields(service.ProductDetails)), product.status,
-            tuple(image.content_hash for image in product.images))
+    shown = edits.shown_to_producer(product)
+    return (tuple(getattr(shown, f.name) for f in fields(service.ProductDetails)), product.status,
+            tuple(image.content_hash for image in shown.images))
 
 
 def _save(job, clean, existing, images):
@@ -321,12 +326,9 @@ def _save(job, clean, existing, images):
 def _replace_photos(product, images):
     """The row's photos become the gallery, unless they already are it; no photos keeps the gallery."""
     hashes = list(dict.fromkeys(image.content_hash for image in images))
-    if not hashes or hashes == [image.content_hash for image in product.images]:
+    if not hashes or hashes == [image.content_hash for image in edits.shown_to_producer(product).images]:
         return
-    for image in list(product.images):
-        service.remove_photo(product, image.id)
-    for stored in images:
-        service.add_photo(product, stored)
+    service.replace_photos(product, images)
 
 
 def _publish(job, product):
@@ -337,6 +339,8 @@ def _publish(job, product):
         service.submit_product(product)
     if product.status == "pending":
         moderation.approve_product(product, None, automatic=True)
+    elif product.pending_edit is not None:
+        moderation.confirm_change(product, None, automatic=True)
 
 
 def import_file(job, records, progress=None):

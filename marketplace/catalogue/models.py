@@ -74,6 +74,9 @@ class Product(db.Model):
     category = relationship("Category")
     images = relationship("ProductImage", order_by="ProductImage.position", cascade="all, delete-orphan",
                           back_populates="product")
+    # The producer's change to the approved content, held apart until an admin confirms it (catalogue.edits).
+    pending_edit = relationship("ProductEdit", uselist=False, cascade="all, delete-orphan",
+                                back_populates="product")
 
     @hybrid_property
     def is_public(self):
@@ -102,20 +105,74 @@ class Product(db.Model):
         return self.images[0] if self.images else None
 
 
-class ProductImage(db.Model):
-    """One photo of a product, stored by content hash in media storage."""
+class PhotoColumns:
+    """What a gallery keeps of each photo: the stored file's hash and size, its place and its description."""
 
-    __tablename__ = "product_image"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
     alt_text: Mapped[str] = mapped_column(String(200), default="")
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
 
+
+class ProductImage(PhotoColumns, db.Model):
+    """One photo of a product, stored by content hash in media storage."""
+
+    __tablename__ = "product_image"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), index=True)
+
     product = relationship("Product", back_populates="images")
+
+
+class ProductEdit(db.Model):
+    """A producer's change to an approved listing's reviewed content, waiting for an admin.
+
+    The product row stays the approved version, which is all the public, the search index and checkout ever
+    read; confirming copies this onto it, rejecting deletes it. One per listing: a second edit replaces it.
+    Price, stock, unit and weight are not reviewed and live on the product only."""
+
+    __tablename__ = "product_edit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"), unique=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    pirt_number: Mapped[str] = mapped_column(String(15), default="")
+    bpom_number: Mapped[str] = mapped_column(String(20), default="")
+    halal_number: Mapped[str] = mapped_column(String(40), default="")
+    halal_expires_on: Mapped[date | None] = mapped_column(Date, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    product = relationship("Product", back_populates="pending_edit")
+    category = relationship("Category")
+    images = relationship("ProductEditImage", order_by="ProductEditImage.position", cascade="all, delete-orphan",
+                          back_populates="edit")
+
+    # The fields an edit does not hold are the product's, so the producer's forms read one object.
+    price_idr = property(lambda self: self.product.price_idr)
+    stock = property(lambda self: self.product.stock)
+    unit = property(lambda self: self.product.unit)
+    weight_g = property(lambda self: self.product.weight_g)
+
+    @property
+    def cover(self):
+        """The first photo of the edited gallery, or None."""
+        return self.images[0] if self.images else None
+
+
+class ProductEditImage(PhotoColumns, db.Model):
+    """One photo of a pending edit's gallery; never shown to the public until the edit is confirmed."""
+
+    __tablename__ = "product_edit_image"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edit_id: Mapped[int] = mapped_column(ForeignKey("product_edit.id", ondelete="CASCADE"), index=True)
+
+    edit = relationship("ProductEdit", back_populates="images")
 
 
 class ProductSlugHistory(db.Model):

@@ -22,7 +22,7 @@ from .. import regions
 from ..extensions import db
 from ..shops.models import Shop, ShopSlugHistory
 from . import service
-from .models import Category, Product, ProductImage
+from .models import Category, Product, ProductEditImage, ProductImage
 
 PER_PAGE = 24
 # Page numbers beyond a million are never real; refusing longer input avoids int() on huge strings.
@@ -263,5 +263,7 @@ def stock_state(product):
 
 
 def photo_hashes_in_use(_sender=None):
-    """Content hashes of every listing's photos, whatever the listing's state (`flask media collect`)."""
-    return set(db.session.scalars(select(ProductImage.content_hash).distinct()))
+    """Content hashes of every listing's photos, whatever the listing's state, and of the photos of edits
+    waiting for review (`flask media collect`)."""
+    return set(db.session.scalars(select(ProductImage.content_hash).distinct())) | \
+        set(db.session.scalars(select(ProductEditImage.content_hash).distinct()))

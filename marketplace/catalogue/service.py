@@ -15,9 +15,12 @@ from ..media.service import process_upload
 from ..models_base import utcnow
 from ..moderation import service as moderation
 from ..shops.models import Shop
-from ..text import plain_text, slugify
-from .models import (MAX_PHOTOS, MAX_PRICE_IDR, MAX_STOCK, MIN_PRICE_IDR, Category, Product, ProductImage,
-                     ProductSlugHistory)
+from ..text import plain_text
+from . import edits
+from .edits import REVIEWED_FIELDS
+from .models import (MAX_PHOTOS, MAX_PRICE_IDR, MAX_STOCK, MIN_PRICE_IDR, Category, Product, ProductEdit,
+                     ProductEditImage, ProductImage)
+from .slugs import product_slug_holder, retitle, unique_slug  # noqa: F401  (product_slug_holder: queries)
 
 PIRT_PATTERN = re.compile(r"^[0-9]{15}$")
 BPOM_PATTERN = re.compile(r"^M[DL][0-9]{12}$")
@@ -27,10 +30,8 @@ LOW_STOCK = 5
 MAX_ID = 2**31 - 1
 MAX_DESCRIPTION = 5000
 MAX_UNIT = 60
-# Edits to these fields of an approved listing need another look by an admin: buyers trust the
-# regulation badges as much as the title.
-REVIEWED_FIELDS = ("title", "description", "category_id", "pirt_number", "bpom_number", "halal_number",
-                   "halal_expires_on")
+# What a producer may change on a public listing without an admin's look.
+IMMEDIATE_FIELDS = ("price_idr", "unit", "weight_g")
 
 
 @dataclass
@@ -100,42 +101,10 @@ def _regulation_numbers(details):
     return pirt, bpom, halal
 
 
-def product_slug_holder(shop_id, slug):
-    """The shop's listing whose web address is or was this slug, or None."""
-    return db.session.scalar(select(Product).where(Product.shop_id == shop_id, Product.slug == slug)) or \
-        db.session.scalar(select(Product).join(ProductSlugHistory, ProductSlugHistory.product_id == Product.id)
-                          .where(ProductSlugHistory.shop_id == shop_id, ProductSlugHistory.slug == slug))
-
-
-def _unique_slug(shop, title, product=None):
-    """A slug from the title that no other listing of the shop has or had (-2, -3... when taken)."""
-    base = slugify(title, 90) or "produk"
-    slug, n = base, 1
-    while True:
-        other = product_slug_holder(shop.id, slug)
-        if other is None or other is product:
-            return slug
-        n += 1
-        slug = f"{base}-{n}"
-
-
-def _move_to_slug(product, slug):
-    """Give the listing its new web address and remember the old one, so shared links keep working."""
-    if product.slug == slug:
-        return
-    db.session.add(ProductSlugHistory(shop_id=product.shop_id, product_id=product.id, slug=product.slug))
-    back = db.session.scalar(select(ProductSlugHistory).where(ProductSlugHistory.shop_id == product.shop_id,
-                                                              ProductSlugHistory.slug == slug))
-    if back is not None:  # renamed back to an old title
-        db.session.delete(back)
-        db.session.flush()
-    product.slug = slug
-
-
 def create_product(shop, details):
     """A new draft listing in the shop."""
     clean = validate_details(details)
-    product = Product(shop=shop, slug=_unique_slug(shop, clean.title), status="draft")
+    product = Product(shop=shop, slug=unique_slug(shop, clean.title), status="draft")
     for field in fields(ProductDetails):
         setattr(product, field.name, getattr(clean, field.name))
     db.session.add(product)
@@ -144,19 +113,22 @@ def create_product(shop, details):
 
 
 def update_product(product, details, stock_seen=None):
-    """Apply an edit; price and stock apply at once, content edits of a public listing await review.
+    """Apply an edit: price, stock, unit and weight at once; reviewed content of a public listing is held
+    until an admin confirms it (catalogue.edits), so the public keeps seeing the approved version.
 
     `stock_seen` is the stock the producer's form showed; see _apply_stock."""
     require_editable(product)
     clean = validate_details(details)
-    content_changed = any(getattr(product, name) != getattr(clean, name) for name in REVIEWED_FIELDS)
-    if clean.title != product.title:
-        _move_to_slug(product, _unique_slug(product.shop, clean.title, product))
-    for field in fields(ProductDetails):
-        if field.name != "stock":
-            setattr(product, field.name, getattr(clean, field.name))
-    if content_changed:
-        mark_changed(product)
+    shown = edits.shown_to_producer(product)
+    if any(getattr(shown, name) != getattr(clean, name) for name in REVIEWED_FIELDS):
+        target = edits.editing_copy(product)
+        if target is product:
+            retitle(product, clean.title)
+        for name in REVIEWED_FIELDS:
+            setattr(target, name, getattr(clean, name))
+        edits.changed(product, target)
+    for name in IMMEDIATE_FIELDS:
+        setattr(product, name, getattr(clean, name))
     _apply_stock(product, clean.stock, stock_seen)
     db.session.flush()
     return product
@@ -187,12 +159,6 @@ def _apply_stock(product, stock, seen):
     flag_modified(product, "stock")
 
 
-def mark_changed(product):
-    """An approved listing's content changed: it stays public but goes back to the admins."""
-    if product.status == "approved":
-        product.changed_since_approval = True
-
-
 def set_stock(product, stock, stock_seen=None):
     """Set the stock count (a producer's restock); `stock_seen` as for update_product."""
     require_editable(product)
@@ -219,6 +185,7 @@ def archive_product(product):
         raise InvalidState(_("Produk ini sudah diarsipkan."))
     product.status = "archived"
     product.changed_since_approval = False
+    edits.discard(product)
     db.session.flush()
 
 
@@ -295,81 +262,97 @@ def _named(upload, step):
 
 
 def photo_room(product):
-    """How many more photos the listing can take."""
-    return MAX_PHOTOS - len(product.images)
+    """How many more photos the listing can take (its pending edit's gallery when one waits)."""
+    return MAX_PHOTOS - len(edits.shown_to_producer(product).images)
 
 
 def add_photo(product, stored_image, alt_text=""):
     """Attach a processed photo at the end of the gallery; the same photo twice is kept once."""
     require_editable(product)
-    for image in product.images:
+    for image in edits.shown_to_producer(product).images:
         # A retried upload on a flaky connection must not double the photo.
         if image.content_hash == stored_image.content_hash:
             return image
-    if len(product.images) >= MAX_PHOTOS:
+    if photo_room(product) <= 0:
         raise InvalidInput(_("Paling banyak %(n)d foto per produk.", n=MAX_PHOTOS), field="photo")
-    image = ProductImage(content_hash=stored_image.content_hash, width=stored_image.width,
-                         height=stored_image.height, alt_text=_alt(alt_text, product),
-                         position=len(product.images))
-    product.images.append(image)
-    mark_changed(product)
+    target = edits.editing_copy(product)
+    image = (ProductEditImage if isinstance(target, ProductEdit) else ProductImage)(
+        content_hash=stored_image.content_hash, width=stored_image.width, height=stored_image.height,
+        alt_text=_alt(alt_text, target), position=len(target.images))
+    target.images.append(image)
+    edits.changed(product, target)
     db.session.flush()
     return image
 
 
-def _alt(alt_text, product):
-    return " ".join(plain_text(alt_text).split())[:200] or product.title
+def replace_photos(product, stored_images):
+    """The given photos become the gallery, in order (the importer's rows)."""
+    require_editable(product)
+    target = edits.editing_copy(product)
+    target.images.clear()
+    edits.changed(product, target)
+    db.session.flush()
+    for stored in stored_images:
+        add_photo(product, stored)
+
+
+def _alt(alt_text, listing):
+    return " ".join(plain_text(alt_text).split())[:200] or listing.title
 
 
 def set_photo_alt(product, image_id, alt_text):
     """Describe a photo for buyers who cannot see it (empty: the listing's title)."""
     require_editable(product)
-    image = _photo_of(product, image_id)
-    image.alt_text = _alt(alt_text, product)
-    mark_changed(product)
+    target, image = _editable_photo(product, image_id)
+    image.alt_text = _alt(alt_text, target)
+    edits.changed(product, target)
     db.session.flush()
 
 
 def remove_photo(product, image_id):
     """Remove one photo; the others close the gap. The files stay: the same photo may serve elsewhere."""
     require_editable(product)
-    image = _photo_of(product, image_id)
-    product.images.remove(image)
-    _renumber(product)
-    mark_changed(product)
+    target, image = _editable_photo(product, image_id)
+    target.images.remove(image)
+    _renumber(target)
+    edits.changed(product, target)
     db.session.flush()
 
 
 def move_photo(product, image_id, offset):
     """Move a photo one place earlier (-1) or later (+1); the first photo is the cover."""
     require_editable(product)
-    image = _photo_of(product, image_id)
-    images = list(product.images)
+    target, image = _editable_photo(product, image_id)
+    images = list(target.images)
     index = images.index(image)
-    target = max(0, min(len(images) - 1, index + offset))
-    if target == index:
+    destination = max(0, min(len(images) - 1, index + offset))
+    if destination == index:
         return
-    images.insert(target, images.pop(index))
-    product.images[:] = images
-    _renumber(product)
-    mark_changed(product)
+    images.insert(destination, images.pop(index))
+    target.images[:] = images
+    _renumber(target)
+    edits.changed(product, target)
     db.session.flush()
 
 
 def photo_of(product, image_id):
-    """The listing's photo with this id, or None."""
-    return next((image for image in product.images if image.id == image_id), None)
+    """The photo with this id in the gallery its producer sees, or None."""
+    return next((image for image in edits.shown_to_producer(product).images if image.id == image_id), None)
 
 
-def _photo_of(product, image_id):
-    image = photo_of(product, image_id)
-    if image is None:
+def _editable_photo(product, image_id):
+    """(where the change goes, the photo there) for a photo id of the gallery the producer sees: the first
+    change of a public listing's photo starts a pending edit, whose copy of that photo is returned."""
+    shown = edits.shown_to_producer(product).images
+    index = next((n for n, image in enumerate(shown) if image.id == image_id), None)
+    if index is None:
         raise InvalidInput(_("Foto tidak ditemukan."), field="photo")
-    return image
+    target = edits.editing_copy(product)
+    return target, target.images[index]
 
 
-def _renumber(product):
-    for position, image in enumerate(product.images):
+def _renumber(listing):
+    for position, image in enumerate(listing.images):
         image.position = position
 
 
@@ -416,7 +399,8 @@ def products_of(shop):
     """The shop's listings as its producer sees them: archived last, most recently changed first."""
     archived_last = case((Product.status == "archived", 1), else_=0)
     return db.session.scalars(select(Product).where(Product.shop_id == shop.id)
-                              .options(selectinload(Product.images))
+                              .options(selectinload(Product.images),
+                                       selectinload(Product.pending_edit).selectinload(ProductEdit.images))
                               .order_by(archived_last, Product.updated_at.desc(), Product.id.desc())).all()
 
 

@@ -8,8 +8,12 @@ changes its content, so the files can be cached forever.
 
 Variants: every size in VARIANT_SIZES up to and including the first that holds
 the whole master; that last one is the master's own size (never upscaled). So a
-2000 px master gets 320, 640 and 1280; a 1000 px master gets 320, 640 and a
-"1280" of 1000 px; a 200 px master gets only a "320" of 200 px.
+2000 px master gets 320, 640, 960 and 1280; a 900 px master gets 320, 640 and a
+"960" of 900 px; a 200 px master gets only a "320" of 200 px.
+
+960 came later than the others: photos stored before it have no "960" until
+`flask media rebuild` makes it, and meanwhile /media/ answers for it with the
+next larger variant they have (LEGACY_FALLBACK, see views.py).
 """
 import hashlib
 import io
@@ -25,10 +29,15 @@ from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from marketplace.errors import InvalidInput
 
-MAX_PHOTO_BYTES = 15 * 1024 * 1024
+from .limits import MAX_PHOTO_BYTES, photo_too_large
+
 MAX_PIXELS = 50_000_000
 MASTER_MAX_SIDE = 2048
-VARIANT_SIZES = (320, 640, 1280)
+# 960 is what a phone picks for a portrait photo: a 412 px screen at 1.75x wants 665 px across, which a
+# portrait "640" (480 px wide) is not and a portrait "1280" (960x1280, about 130 KB) is with twice the bytes.
+VARIANT_SIZES = (320, 640, 960, 1280)
+# Sizes added after photos were already stored: (size, the next larger size that every such photo has).
+LEGACY_FALLBACK = {960: 1280}
 # The name marketplace/media/urls.py imports. These are longest sides, not
 # widths: a portrait variant "640" is 480 px wide (see variant_dimensions).
 VARIANT_WIDTHS = VARIANT_SIZES
@@ -56,6 +65,16 @@ RESAMPLE = Image.Resampling.HAMMING
 # What a corrupt file of an accepted format raises from Pillow or pillow_heif.
 _DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error)
 _MASTER_KEY = re.compile(r"m/[0-9a-f]{2}/([0-9a-f]{64})\.webp")
+_VARIANT_KEY = re.compile(r"v/([0-9a-f]{2})/([0-9a-f]{64})-(\d+)\.webp")
+
+
+def legacy_variant_key(key):
+    """For the key of a size added after a photo was stored (its "960"), the key of the variant stored instead
+    (its "1280", which holds at least as many pixels); None for any other key."""
+    match = _VARIANT_KEY.fullmatch(key)
+    if match is None or int(match[3]) not in LEGACY_FALLBACK:
+        return None
+    return variant_key(match[2], LEGACY_FALLBACK[int(match[3])])
 
 
 @dataclass(frozen=True)
@@ -166,8 +185,7 @@ def read_upload(upload):
     if not data:
         raise InvalidInput(_("Berkas foto kosong. Pilih foto JPEG, PNG, WebP atau HEIC."))
     if len(data) > MAX_PHOTO_BYTES:
-        raise InvalidInput(_("Foto terlalu besar: maksimal %(mb)d MB per foto. Perkecil foto lalu coba lagi.",
-                             mb=MAX_PHOTO_BYTES // (1024 * 1024)))
+        raise InvalidInput(photo_too_large())
     return data
 
 

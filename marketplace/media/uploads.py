@@ -6,6 +6,7 @@ Parts live in the database, so any server process can take the next one. When th
 whole file goes through the one photo pipeline (process_upload), exactly like a form upload; a refused file
 leaves nothing behind. Uploads not finished, or finished but never used, for a day are discarded."""
 import re
+import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
@@ -15,7 +16,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..errors import InvalidInput, InvalidState
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
-from .service import MAX_PHOTO_BYTES, process_upload
+from .limits import MAX_PHOTO_BYTES, photo_too_large
+from .service import process_upload
 
 PART_BYTES = 256 * 1024
 MAX_OPEN_UPLOADS = 40
@@ -82,8 +84,7 @@ def start_upload(user, token, size_bytes):
             raise InvalidInput(_("Ukuran foto berbeda dengan unggahan yang sudah dimulai."))
         return upload
     if not isinstance(size_bytes, int) or isinstance(size_bytes, bool) or not 0 < size_bytes <= MAX_PHOTO_BYTES:
-        raise InvalidInput(_("Foto terlalu besar: maksimal %(mb)d MB per foto. Perkecil foto lalu coba lagi.",
-                             mb=MAX_PHOTO_BYTES // (1024 * 1024)))
+        raise InvalidInput(photo_too_large())
     open_count = db.session.scalar(select(db.func.count()).select_from(PhotoUpload)
                                    .where(PhotoUpload.user_id == user.id))
     if open_count >= MAX_OPEN_UPLOADS:
@@ -134,6 +135,23 @@ def finish_upload(upload, storage):
         raise
     upload.content_hash, upload.width, upload.height = stored.content_hash, stored.width, stored.height
     db.session.execute(delete(PhotoUploadPart).where(PhotoUploadPart.upload_id == upload.id))
+    db.session.flush()
+    return upload
+
+
+def keep_processed(user, stored):
+    """Keep a photo already through the pipeline as the user's finished upload; returns it (its token names it).
+
+    A form refused for another reason (a shop without a village) carries the token in a hidden field, so the
+    photo is neither lost nor sent again over a weak signal. Like every upload, it is discarded after a day."""
+    open_count = db.session.scalar(select(db.func.count()).select_from(PhotoUpload)
+                                   .where(PhotoUpload.user_id == user.id))
+    if open_count >= MAX_OPEN_UPLOADS:
+        raise InvalidState(_("Terlalu banyak foto yang belum selesai dikirim. Kirim draf yang ada dulu."))
+    size = max(1, sum(stored.variant_bytes.values()))
+    upload = PhotoUpload(user_id=user.id, token=secrets.token_urlsafe(24), size_bytes=size, received_bytes=size,
+                         content_hash=stored.content_hash, width=stored.width, height=stored.height)
+    db.session.add(upload)
     db.session.flush()
     return upload
 

@@ -13,6 +13,7 @@ ACTION_LABELS = {
     "approve": _l("Disetujui"),
     "reject": _l("Ditolak"),
     "confirm_change": _l("Perubahan dikonfirmasi"),
+    "reject_change": _l("Perubahan ditolak"),
     "unpublish": _l("Diturunkan"),
     "suspend_shop": _l("Toko dibekukan"),
     "reinstate_shop": _l("Toko dipulihkan"),

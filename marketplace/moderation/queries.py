@@ -12,7 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from .. import regions
 from ..accounts.models import User
-from ..catalogue.models import Product
+from ..catalogue import edits
+from ..catalogue.models import Product, ProductEdit
 from ..extensions import db
 from ..models_base import utcnow
 from ..shops.models import Shop
@@ -22,7 +23,7 @@ from .service import SNAPSHOT_REGULATION_FIELDS
 
 PER_PAGE = 25
 AUDIT_PER_PAGE = 50
-ACTIONS = ("approve", "reject", "confirm_change", "unpublish", "suspend_shop", "reinstate_shop", "trust_shop",
+ACTIONS = ("approve", "reject", "confirm_change", "reject_change", "unpublish", "suspend_shop", "reinstate_shop", "trust_shop",
            "untrust_shop", "dismiss_reports", "review_hidden")
 
 
@@ -32,7 +33,8 @@ def _display_zone():
 
 def _product_loading():
     return (selectinload(Product.images), selectinload(Product.category),
-            selectinload(Product.shop).selectinload(Shop.owner))
+            selectinload(Product.shop).selectinload(Shop.owner),
+            selectinload(Product.pending_edit).selectinload(ProductEdit.images))
 
 
 def paginate(query, page, per_page=PER_PAGE):
@@ -76,7 +78,7 @@ class Change:
 
 @dataclass
 class ChangeSummary:
-    """What changed in a listing since it was approved."""
+    """What changed in a listing since it was approved; `version` names the waiting edit shown."""
 
     title: Change
     description: Change
@@ -86,6 +88,7 @@ class ChangeSummary:
     new_photos: list
     added_photos: list = field(default_factory=list)
     removed_photos: list = field(default_factory=list)
+    version: str = ""
 
     @property
     def photos_changed(self):
@@ -94,21 +97,26 @@ class ChangeSummary:
 
 
 def change_summary(product):
-    """Old beside new for title, description, category, regulation numbers and photos (None: no snapshot)."""
-    snapshot = latest_snapshot(product)
-    if snapshot is None:
-        return None
-    new_photos = [image.content_hash for image in product.images]
-    old_photos = list(snapshot.photo_hashes or [])
+    """Old beside new for title, description, category, regulation numbers and photos: the public listing
+    beside its waiting edit, or (a change already public: a trusted shop's) the last snapshot beside the
+    listing. None when neither exists."""
+    old, new = product, product.pending_edit
+    if new is not None:
+        old_photos = [image.content_hash for image in product.images]
+    else:
+        old, new = latest_snapshot(product), product
+        if old is None:
+            return None
+        old_photos = list(old.photo_hashes or [])
+    new_photos = [image.content_hash for image in new.images]
     return ChangeSummary(
-        title=Change("title", snapshot.title, product.title),
-        description=Change("description", snapshot.description, product.description),
-        category=Change("category", snapshot.category, product.category),
-        regulations=[Change(name, getattr(snapshot, name), getattr(product, name))
-                     for name in SNAPSHOT_REGULATION_FIELDS],
+        title=Change("title", old.title, new.title),
+        description=Change("description", old.description, new.description),
+        category=Change("category", old.category, new.category),
+        regulations=[Change(name, getattr(old, name), getattr(new, name)) for name in SNAPSHOT_REGULATION_FIELDS],
         old_photos=old_photos, new_photos=new_photos,
         added_photos=[h for h in new_photos if h not in old_photos],
-        removed_photos=[h for h in old_photos if h not in new_photos])
+        removed_photos=[h for h in old_photos if h not in new_photos], version=edits.edit_version(product))
 
 
 def decisions_about(product=None, shop=None):

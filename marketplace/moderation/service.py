@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from ..catalogue import edits
 from ..catalogue.models import Product
 from ..errors import InvalidInput, InvalidState, NotAllowed
 from ..extensions import db
@@ -172,18 +173,49 @@ def reject_product(product, actor, reason):
     return decision
 
 
-def confirm_change(product, actor):
-    """Accept the edits made to an approved listing; its current content becomes the approved one."""
-    _require_admin(actor)
+def _claim_change(product, seen, refusal):
+    """Take the listing's waiting change for one decision: refused when there is none, when another admin
+    decided first, or when the producer changed it again after the admin looked (`seen`: edit_version)."""
     if product.status == "approved" and not product.changed_since_approval:
         raise InvalidState(_("Produk ini tidak berubah sejak disetujui; tidak ada yang perlu dikonfirmasi."))
-    _claim_product(product, "approved", lambda: _("Perubahan tidak dapat dikonfirmasi. %(state)s",
-                                                  state=_product_state(product)),
-                   status="approved", changed_since_approval=True)
+    if seen is not None and product.pending_edit is not None and seen != edits.edit_version(product):
+        raise InvalidState(_("Produsen mengubah produk ini lagi sejak halaman ini dibuka. Periksa perubahan "
+                             "terbarunya."))
+    _claim_product(product, "approved", refusal, status="approved", changed_since_approval=True)
     product.changed_since_approval = False
-    decision = record_decision(action="confirm_change", actor=actor, product=product)
+
+
+def confirm_change(product, actor, seen=None, *, automatic=False):
+    """Accept the change waiting on an approved listing: it becomes the public, approved content (the index
+    follows through the outbox). `seen` is the edit_version the admin looked at; automatic: the importer's
+    --approve, with no actor."""
+    if not automatic:
+        _require_admin(actor)
+    _claim_change(product, seen, lambda: _("Perubahan tidak dapat dikonfirmasi. %(state)s",
+                                           state=_product_state(product)))
+    edits.publish(product)
+    product.rejection_reason = ""
+    decision = record_decision(action="confirm_change", actor=actor, product=product, automatic=automatic)
+    db.session.flush()
     _snapshot(product, decision)
     db.session.flush()
+    return decision
+
+
+def reject_change(product, actor, reason, seen=None):
+    """Refuse the change waiting on an approved listing: the public keeps the approved version, and the
+    producer is told why (on their listing and by email)."""
+    _require_admin(actor)
+    reason = _reason(reason)
+    if product.pending_edit is None:
+        raise InvalidState(_("Perubahan ini sudah tayang; turunkan produknya bila isinya tidak pantas."))
+    _claim_change(product, seen, lambda: _("Perubahan tidak dapat ditolak. %(state)s",
+                                           state=_product_state(product)))
+    edits.discard(product)
+    product.rejection_reason = reason
+    decision = record_decision(action="reject_change", actor=actor, product=product, reason=reason)
+    db.session.flush()
+    notify.listing_decided("change_rejected", product, decision)
     return decision
 
 
@@ -196,6 +228,8 @@ def unpublish_product(product, actor, reason):
                                                   state=_product_state(product)), status="approved")
     product.rejection_reason = reason
     product.changed_since_approval = False
+    # Out of the catalogue, the producer's waiting change is simply the listing they fix and submit again.
+    edits.publish(product)
     decision = record_decision(action="unpublish", actor=actor, product=product, reason=reason)
     db.session.flush()
     return decision

@@ -1,5 +1,5 @@
 """Admin screens for listings: the review queue, changed listings, one listing's page and its decisions."""
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -106,13 +106,33 @@ def reject(product_id):
         _("Produk \u201c%(title)s\u201d ditolak; produsennya melihat alasannya.", title=product.title), form)
 
 
+def _seen():
+    """The version of the waiting change the admin's page showed (a missing one matches no change)."""
+    return request.args.get("seen", "")[:40]
+
+
 @bp.route("/admin/produk/<int:product_id>/konfirmasi", methods=["POST"])
 @admin_required
 def confirm(product_id):
-    """Accept the edits of an approved listing."""
+    """Publish the change waiting on an approved listing, as the admin saw it."""
     product = get_or_404(Product, product_id)
-    return _decide(product, lambda: service.confirm_change(product, current_user),
-                   _("Perubahan \u201c%(title)s\u201d dikonfirmasi.", title=product.title), back="moderation.changed")
+    return _decide(product, lambda: service.confirm_change(product, current_user, _seen()),
+                   _("Perubahan \u201c%(title)s\u201d dikonfirmasi dan tayang.",
+                     title=(product.pending_edit or product).title), back="moderation.changed")
+
+
+@bp.route("/admin/produk/<int:product_id>/tolak-perubahan", methods=["POST"])
+@admin_required
+def reject_change(product_id):
+    """Refuse the change waiting on an approved listing; the approved version stays public."""
+    product = get_or_404(Product, product_id)
+    form = ReasonForm()
+    if not form.validate():
+        return _render_product(product, form, status=422)
+    return _decide(product, lambda: service.reject_change(
+        product, current_user, service.compose_reason(form.reason.data, form.note.data), _seen()),
+        _("Perubahan \u201c%(title)s\u201d ditolak; pembeli tetap melihat versi yang disetujui.",
+          title=product.title), form, back="moderation.changed")
 
 
 @bp.route("/admin/produk/<int:product_id>/turunkan", methods=["POST"])

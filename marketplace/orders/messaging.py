@@ -1,18 +1,40 @@
 """Words about a shop order that people pass on: courier names, and the one-tap WhatsApp messages between
 producer and buyer (wa.me links with the text already written)."""
+import re
 from urllib.parse import quote
 
 from flask_babel import gettext as _
 
 from .. import text
+from ..errors import InvalidInput
 
 COURIER_NAMES = {"jne": "JNE", "jnt": "J&T Express", "sicepat": "SiCepat", "pos": "POS Indonesia",
                  "anteraja": "AnterAja", "ninja": "Ninja Xpress", "lion": "Lion Parcel"}
 
 
-def courier_name(code):
-    """The courier as people call it; 'other' and unknown codes read as 'another courier'."""
+OTHER_COURIER_MAX = 40
+# Letters (any script), digits, spaces and the punctuation of company names: "Travel Loa Kulu", "CV. Sinar & Co".
+_OTHER_COURIER = re.compile(r"[^\W_][\w .,&'()/-]*")
+
+
+def courier_name(code, other=""):
+    """The courier as people call it: the typed name for 'other' when there is one, else 'another courier'."""
+    if code == "other" and other:
+        return other
     return COURIER_NAMES.get(code) or _("kurir lain")
+
+
+def other_courier_name(code, typed):
+    """The name typed for a courier not in the list, tidied; required for 'other', dropped for any other code."""
+    if code != "other":
+        return ""
+    name = " ".join(str(typed or "").split())
+    if not name:
+        raise InvalidInput(_("Tulis nama kurirnya, misalnya Travel Loa Kulu."), field="courier_other")
+    if len(name) > OTHER_COURIER_MAX or not _OTHER_COURIER.fullmatch(name):
+        raise InvalidInput(_("Nama kurir paling banyak %(n)d huruf, angka, spasi dan tanda . , & ' ( ) / -",
+                             n=OTHER_COURIER_MAX), field="courier_other")
+    return name
 
 
 def whatsapp_link(phone, message):
@@ -31,7 +53,7 @@ def message_to_buyer(part):
                   code=code, shop=shop),
         "preparing": _("Halo, pesanan %(code)s sedang kami siapkan di %(shop)s.", code=code, shop=shop),
         "shipped": _("Halo, pesanan %(code)s sudah dikirim lewat %(courier)s, resi %(resi)s.", code=code,
-                     courier=courier_name(part.courier), resi=part.tracking_number),
+                     courier=courier_name(part.courier, part.courier_other), resi=part.tracking_number),
         "ready_for_pickup": _("Halo, pesanan %(code)s sudah siap diambil di %(shop)s.", code=code, shop=shop),
         "completed": _("Terima kasih, pesanan %(code)s sudah selesai. Jangan lupa beri ulasan ya.", code=code),
         "cancelled": _("Mohon maaf, pesanan %(code)s di %(shop)s kami batalkan: %(reason)s. Dana Anda "

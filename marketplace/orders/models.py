@@ -154,6 +154,8 @@ class ShopOrder(db.Model):
     platform_fee_idr: Mapped[int] = mapped_column(BigInteger, default=0)
     state: Mapped[str] = mapped_column(String(20), default="awaiting_payment", index=True)
     courier: Mapped[str] = mapped_column(String(20), default="")
+    # The courier's own name when `courier` is "other" (a local courier, a bus company), else "".
+    courier_other: Mapped[str] = mapped_column(String(40), default="")
     tracking_number: Mapped[str] = mapped_column(String(40), default="")
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -6,7 +6,7 @@ from .service import accept_shop_order, require_paid, ship_shop_order
 QUEUED_ACTIONS = ("accept", "ship")
 
 
-def act_once(part, producer, key, action, courier="", tracking_number=""):
+def act_once(part, producer, key, action, courier="", tracking_number="", courier_other=""):
     """Accept or ship the part unless this key did so already; returns True when it acted now."""
     if claim(producer, key, f"order_{action}", part.id) is not None:
         return False
@@ -14,5 +14,5 @@ def act_once(part, producer, key, action, courier="", tracking_number=""):
     if action == "accept":
         accept_shop_order(part, producer)
     else:
-        ship_shop_order(part, producer, courier, tracking_number)
+        ship_shop_order(part, producer, courier, tracking_number, courier_other=courier_other)
     return True

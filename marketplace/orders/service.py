@@ -28,6 +28,7 @@ from ..search import outbox as search_outbox
 from .address import Address, copy_address, remember_address, remembered_address, validate_address  # noqa: F401
 from .cart import merge_visitor_cart  # noqa: F401 (accounts.views calls it after login)
 from . import earnings, queries
+from .messaging import other_courier_name
 from .models import COURIERS, ORDER_TRANSITIONS, RELEASABLE_STATES, CartItem, Order, OrderEvent, OrderItem, ShopOrder
 
 PAYMENT_WINDOW = timedelta(minutes=30)
@@ -422,17 +423,19 @@ def accept_shop_order(part, producer, now=None):
     return _move(part, "preparing", producer, "producer", now=now, accepted_at=now)
 
 
-def ship_shop_order(part, producer, courier, tracking_number, now=None):
-    """The producer hands a prepared order to a courier; the buyer gets the courier and tracking number."""
+def ship_shop_order(part, producer, courier, tracking_number, now=None, courier_other=""):
+    """The producer hands a prepared order to a courier (named, when not in the list); the buyer gets the courier
+    and tracking number."""
     courier = str(courier or "").strip().lower()
     if courier not in COURIERS:
         raise InvalidInput(_("Pilih kurir dari daftar."), field="courier")
+    courier_other = other_courier_name(courier, courier_other)
     tracking_number = " ".join(str(tracking_number or "").split()).upper()
     if not 4 <= len(tracking_number) <= 40 or not TRACKING_PATTERN.fullmatch(tracking_number):
         raise InvalidInput(_("Nomor resi 4 sampai 40 huruf, angka atau tanda hubung."), field="tracking_number")
     now = now or utcnow()
     _move(part, "shipped", producer, "producer", note=f"{courier} {tracking_number}", now=now,
-          courier=courier, tracking_number=tracking_number, shipped_at=now)
+          courier=courier, courier_other=courier_other, tracking_number=tracking_number, shipped_at=now)
     notify.order_event("shipped", part.order, part)
     return part
 

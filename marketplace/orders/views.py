@@ -125,7 +125,7 @@ class PartView:
 
 def _part_views(order):
     """Each part with its timeline, courier name and the WhatsApp link to its shop."""
-    return [PartView(part, part.timeline, courier_name(part.courier) if part.courier else "", link_to_producer(part))
+    return [PartView(part, part.timeline, courier_name(part.courier, part.courier_other) if part.courier else "", link_to_producer(part))
             for part in order.shop_orders]
 
 

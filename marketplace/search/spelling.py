@@ -51,12 +51,13 @@ def within(a, b, limit):
 
 
 class Vocabulary:
-    """Words with their document frequencies, bucketed by (letter, position, length) for quick lookup.
+    """Words with their document frequencies, bucketed for quick lookup.
 
     A candidate must share its first letter with the typed word, or have the typed word's first letter
     second (a letter missing at the start), or the typed word's second letter first or second (a swap,
-    an extra or a wrong first letter). This skips most of the vocabulary; it misses only words whose
-    first two letters are both mistyped, which buyers rarely do.
+    an extra or a wrong first letter): within one edit that finds every word. With two edits (words of
+    8 letters or more) both may fall on the first two letters ("tsmbutan" for "rambutan"); the rest of
+    the word is then exactly as typed, so such words are also looked up by their last three letters.
     """
 
     def __init__(self, frequencies):
@@ -66,6 +67,7 @@ class Vocabulary:
             if len(word) >= 3 and word.isalpha():
                 self._buckets[(word[0], 0, len(word))].append(word)
                 self._buckets[(word[1], 1, len(word))].append(word)
+                self._buckets[(word[-3:], -3, len(word))].append(word)
 
     def __contains__(self, word):
         return word in self.frequencies
@@ -75,10 +77,12 @@ class Vocabulary:
         keys = {(word[0], 0), (word[0], 1)}
         if len(word) > 1:
             keys |= {(word[1], 0), (word[1], 1)}
+        if limit >= 2:
+            keys.add((word[-3:], -3))
         seen = set()
-        for letter, position in keys:
+        for key, position in keys:
             for length in range(len(word) - limit, len(word) + limit + 1):
-                for candidate in self._buckets.get((letter, position, length), ()):
+                for candidate in self._buckets.get((key, position, length), ()):
                     if candidate not in seen:
                         seen.add(candidate)
                         yield candidate

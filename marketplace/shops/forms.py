@@ -1,7 +1,7 @@
 """Forms that parse a producer's shop profile; the rules themselves live in service._validated."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, TelField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from .. import regions
@@ -41,6 +41,8 @@ class ShopForm(Form):
     pickup_allowed = BooleanField(_l("Pembeli boleh mengambil sendiri"))
     cash_on_pickup = BooleanField(_l("Terima bayar tunai saat pesanan diambil"))
     logo = FileField(_l("Logo toko"), render_kw={"accept": "image/*", "data-shrink": "2048"})
+    # The logo of a refused submission, already processed and kept as a finished upload (media.uploads).
+    logo_token = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,6 +16,8 @@ class ShipForm(Form):
 
     # validate_choice is off so that an unknown courier gets the service's one message, like every other refusal.
     courier = SelectField(_l("Kurir"), validate_choice=False)
+    # Only for courier "other" (required then): the courier's own name, which the buyer reads.
+    courier_other = StringField(_l("Nama ekspedisi"), render_kw={"maxlength": 40, "autocomplete": "off"})
     tracking_number = StringField(_l("Nomor resi"))
 
     def __init__(self, *args, **kwargs):

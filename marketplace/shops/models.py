@@ -29,6 +29,9 @@ class Shop(db.Model):
     village_code: Mapped[str] = mapped_column(String(13))
     whatsapp: Mapped[str] = mapped_column(String(16))
     logo_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The stored logo's size; unknown (None) for logos stored before it was recorded.
+    logo_width: Mapped[int | None] = mapped_column(Integer, default=None)
+    logo_height: Mapped[int | None] = mapped_column(Integer, default=None)
     shipping_fee_idr: Mapped[int] = mapped_column(BigInteger, default=0)
     pickup_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     # The buyer may pay in cash when collecting a pickup order (payments.cash); the producer's choice.
@@ -45,6 +48,11 @@ class Shop(db.Model):
     def is_active(self):
         """True when the shop may sell."""
         return self.status == "active"
+
+    @property
+    def logo_is_square(self):
+        """True when the stored logo is known to be square: only then is it shown cropped to a circle."""
+        return bool(self.logo_width) and self.logo_width == self.logo_height
 
     @property
     def district_name(self):

@@ -141,6 +141,7 @@ def _move_to_slug(shop, slug):
 def set_logo(shop, stored_image):
     """Use a processed photo as the shop's logo."""
     shop.logo_hash = stored_image.content_hash
+    shop.logo_width, shop.logo_height = stored_image.width, stored_image.height
     db.session.flush()
 
 

@@ -4,13 +4,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.decorators import role_required
+from ..catalogue import edits
 from ..catalogue import service as catalogue
 from ..catalogue.forms import PhotoAltForm, ProductForm, StockForm
 from ..catalogue.models import MAX_PHOTOS
-from ..errors import InvalidInput, NotAllowed
+from ..errors import DomainError, InvalidInput, NotAllowed
 from ..extensions import db
 from ..database import release_transaction
-from ..media import quota
+from ..media import quota, uploads
 from ..media.storage import get_storage
 from ..text import slugify
 from ..web import show_error
@@ -86,27 +87,64 @@ def edit_shop():
     form = ShopForm(obj=shop)
     if request.method == "POST" and request.form.get("action") == "villages":
         # Without JavaScript, choosing a district reloads the form with its villages, keeping what was typed.
+        _keep_logo(form)
         return _render_shop_form(form, shop, reloaded=True)
     if form.validate_on_submit():
         upload = form.logo_upload()
         saved = _save_with_photos(form, [upload] if upload else [], 1,
                                   lambda: service.validate_details(form.details(), shop),
-                                  lambda logos: _save_shop(shop, form.details(), logos), photo_field="logo")
+                                  lambda logos: _save_shop(shop, form, logos), photo_field="logo")
         if saved is not None:
             flash(_("Profil toko sudah disimpan.") if shop else _("Toko Anda sudah dibuka."), "success")
             return redirect(url_for("shops.dashboard"))
-    status = 200 if request.method == "GET" else 422
-    return _render_shop_form(form, shop, status=status)
+    if request.method == "GET":
+        return _render_shop_form(form, shop)
+    _keep_logo(form)
+    return _render_shop_form(form, shop, status=422)
+
+
+def _keep_logo(form):
+    """A refused form keeps the logo chosen: processed now and kept as a finished upload whose token the form
+    carries, so the producer need not pick it (and send it over a weak signal) again."""
+    upload = form.logo_upload()
+    if upload is None or form.logo.errors:
+        return  # nothing chosen, or the logo itself was refused
+    try:
+        upload.stream.seek(0)  # the pipeline may have read it before another refusal
+        quota.charge_photos(current_user.id, 1)
+        db.session.rollback()  # the refused form wrote nothing; no transaction stays open while decoding
+        batch = catalogue.process_photos([upload], get_storage(), 1)
+        form.logo_token.data = uploads.keep_processed(current_user, batch.images[0]).token
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        form.logo_token.data = ""
+        show_error(form, DomainError(error.message, field="logo"))
+
+
+def _pending_logo(form):
+    """The finished upload the form's logo_token names, or None (no token, or not this producer's)."""
+    try:
+        upload = uploads.find_upload(current_user, form.logo_token.data) if form.logo_token.data else None
+    except InvalidInput:
+        upload = None
+    if upload is None or not upload.is_done:
+        form.logo_token.data = ""
+        return None
+    return upload
 
 
 def _render_shop_form(form, shop, status=200, **context):
     preview_slug = slugify(form.slug.data or "", 80) or slugify(form.name.data or "", 80)
     return render_template("shops/shop_form.html", form=form, shop=shop, preview_slug=preview_slug,
-                           **context), status
+                           pending_logo=_pending_logo(form), **context), status
 
 
-def _save_shop(shop, details, logos):
-    shop = service.update_shop(shop, details) if shop else service.open_shop(current_user, details)
+def _save_shop(shop, form, logos):
+    """Open or update the shop; its logo is the file just sent, else the one kept from a refused submission."""
+    shop = service.update_shop(shop, form.details()) if shop else service.open_shop(current_user, form.details())
+    if not logos and form.logo_token.data:
+        logos = uploads.take_finished(current_user, [form.logo_token.data])
     for stored in logos:
         service.set_logo(shop, stored)
     return shop
@@ -149,7 +187,8 @@ def edit_product(product_id):
     """Edit a listing and add photos; the gallery below orders, describes and removes them."""
     product = _own_product(product_id)
     catalogue.require_editable(product)
-    form = ProductForm(obj=product)
+    # The producer edits what they last wrote: their change awaiting review, if any, else the listing.
+    form = ProductForm(obj=edits.shown_to_producer(product))
     if form.validate_on_submit():
         saved = _save_with_photos(form, form.uploads(), catalogue.photo_room(product),
                                   lambda: catalogue.validate_details(form.details()),

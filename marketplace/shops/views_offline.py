@@ -7,7 +7,7 @@ from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..catalogue import drafts
+from ..catalogue import drafts, edits
 from ..catalogue import service as catalogue
 from ..catalogue.forms import ProductForm
 from ..errors import DomainError, NotAllowed
@@ -39,9 +39,10 @@ def _refused(error):
 
 
 def _listing_answer(product, created, status=200):
+    photos = len(edits.shown_to_producer(product).images)
     return jsonify(id=product.id, status=product.status, created=created,
                    edit_url=url_for("shops.edit_product", product_id=product.id),
-                   photos=len(product.images), version=drafts.version_of(product)), status
+                   photos=photos, version=drafts.version_of(product)), status
 
 
 @bp.post("/dashboard/api/listings")
@@ -104,7 +105,7 @@ def send_order_step(shop_order_id, action):
     form = ShipForm() if action == "ship" else ActionForm()
     if not form.validate_on_submit():
         return _invalid(form)
-    shipping = (form.courier.data, form.tracking_number.data) if action == "ship" else ("", "")
+    shipping = (form.courier.data, form.tracking_number.data, form.courier_other.data) if action == "ship" else ()
     try:
         acted = act_once(part, current_user, request.form.get("idempotency_key"), action, *shipping)
     except DomainError as error:

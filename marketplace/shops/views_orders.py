@@ -130,7 +130,8 @@ def accept_order(shop_order_id):
 def ship_order(shop_order_id):
     """Hand a prepared delivery to a courier, with its tracking number."""
     def ship(part, form):
-        orders.ship_shop_order(part, current_user, form.courier.data, form.tracking_number.data)
+        orders.ship_shop_order(part, current_user, form.courier.data, form.tracking_number.data,
+                               courier_other=form.courier_other.data)
 
     return _act(shop_order_id, ShipForm(), ship, _("Pesanan ditandai dikirim."), "ship_form")
 

@@ -348,7 +348,7 @@
 
   function actionText(action) {
     if (action.action === "accept") { return words("accept", {code: action.code}); }
-    return words("ship", {code: action.code, courier: action.fields.courier,
+    return words("ship", {code: action.code, courier: action.fields.courier_other || action.fields.courier,
       resi: action.fields.tracking_number});
   }
 
@@ -501,7 +501,9 @@
     }
 
     function shipFields(form) {
-      return {courier: form.elements.courier.value, tracking_number: form.elements.tracking_number.value};
+      var other = form.elements.courier_other;
+      return {courier: form.elements.courier.value, courier_other: other ? other.value : "",
+        tracking_number: form.elements.tracking_number.value};
     }
 
     each(document.querySelectorAll("form[action$='/" + id + "/accept'], form[action$='/" + id + "/ship']"),

@@ -82,12 +82,26 @@ def _producer_accepts_and_ships(page, code):
     assert code in link and "JP 7788 1234 56" in link and "JNE" in link
 
 
-def _buyer_confirms_and_reviews(page, code, title):
+def _buyer_copies_the_tracking_number(page, javascript):
+    """With JavaScript a button copies the resi; without it the resi is plain text and no button is shown."""
+    copy = page.get_by_role("button", name="Salin resi")
+    if not javascript:
+        expect(copy).to_have_count(0)
+        return
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    copy.click()
+    expect(page.get_by_role("status").filter(has_text="Nomor resi sudah disalin.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == "JP 7788 1234 56"
+    assert copy.bounding_box()["height"] >= 44
+
+
+def _buyer_confirms_and_reviews(page, code, title, javascript=True):
     page.goto("/orders")
     expect(page.get_by_role("row", name=re.compile(code))).to_contain_text("Dikirim")
     page.get_by_role("link", name=code).click()
     expect(page.get_by_text("Nomor resi: JP 7788 1234 56")).to_be_visible()
     expect(page.get_by_text("Kurir: JNE")).to_be_visible()
+    _buyer_copies_the_tracking_number(page, javascript)
     expect(page.get_by_text(re.compile(r"\d{2}\.\d{2} WITA")).first).to_be_visible()
     page.get_by_text("Pesanan sudah diterima", exact=True).click()  # opens the confirmation
     page.get_by_role("button", name="Ya, barang sudah saya terima").click()
@@ -119,7 +133,7 @@ def test_from_first_listing_to_review(new_context, live_server, tmp_path, javasc
     buyer_email = live_server.make_user("buyer")
     code = _buyer_orders_and_pays(buyer_page, token, title, buyer_email, javascript)
     _producer_accepts_and_ships(producer_page, code)
-    _buyer_confirms_and_reviews(buyer_page, code, title)
+    _buyer_confirms_and_reviews(buyer_page, code, title, javascript)
 
     sent = [(to, subject) for to, subject, _body in _emails(live_server) if code in subject]
     assert (producer_email, f"Pesanan baru {code} sudah dibayar") in sent

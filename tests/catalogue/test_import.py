@@ -102,10 +102,13 @@ def test_changed_row_updates_the_listing_through_the_service(run_import, shop, p
     db.session.expire_all()
     found = listings(shop)
     assert len(found) == 3
-    honey = found["MADU KELULUT ASLI"]
+    honey = found["Madu Kelulut Asli"]
     assert (honey.price_idr, honey.stock, honey.status) == (130000, 12, "approved")
-    # New title and photos: public, but back in front of the admins.
-    assert honey.changed_since_approval and len(honey.images) == 1
+    # Price and stock at once; the new title and photos wait for the admins, the public keeps the approved ones.
+    assert honey.changed_since_approval and len(honey.images) == 2
+    assert honey.pending_edit.title == "MADU KELULUT ASLI" and len(honey.pending_edit.images) == 1
+    again = run_import(write(tmp_path, "changed.csv", text.encode()), "--photos", str(photos))
+    assert 'baris 2: tidak berubah "MADU KELULUT ASLI"' in report(again)[2]
 
 
 def test_approve_publishes_as_an_automatic_decision(run_import, shop, photos, client):

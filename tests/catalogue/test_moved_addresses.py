@@ -4,6 +4,7 @@ import pytest
 from marketplace.catalogue import service as catalogue
 from marketplace.errors import InvalidInput
 from marketplace.extensions import db
+from marketplace.moderation import service as moderation
 from marketplace.shops import service as shops
 
 
@@ -17,8 +18,11 @@ def rename_shop(shop, slug=None, name=None):
 
 
 def retitle(product, title):
+    """Rename a public listing; the new title (and address) goes live as the change is confirmed."""
     fields = {name: getattr(product, name) for name in catalogue.ProductDetails.__dataclass_fields__}
     catalogue.update_product(product, catalogue.ProductDetails(**{**fields, "title": title}))
+    if product.pending_edit is not None:
+        moderation.confirm_change(product, None, automatic=True)
     db.session.commit()
 
 

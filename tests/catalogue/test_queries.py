@@ -34,13 +34,16 @@ def test_newest_cards_show_only_public_listings_newest_first(make_product, make_
     assert not {product.id for product in hidden} & set(ids)
 
 
-def test_card_carries_what_the_card_shows(make_product, make_shop, photo):
+def test_card_carries_what_the_card_shows(make_product, make_shop, make_user, photo):
     shop = make_shop(name="Toko Madu Loa Kulu", district_code="64.02.02")
-    product = make_product(shop=shop, title="Madu Kelulut", price_idr=125000, unit="1 botol", stock=0)
+    product = make_product(shop=shop, title="Madu Kelulut", price_idr=125000, unit="1 botol", stock=0,
+                           status="draft")
     first, second = photo((10, 200, 10)), photo((200, 10, 10))
     service.add_photo(product, first)
     service.add_photo(product, second)
     service.move_photo(product, product.images[1].id, -1)
+    service.submit_product(product)
+    moderation.approve_product(product, make_user("admin"))
     db.session.commit()
 
     card = next(card for card in queries.newest_cards() if card.id == product.id)
@@ -157,9 +160,7 @@ def test_is_home_district(app, code, expected):
 
 
 def test_product_for_page_loads_shop_category_and_photos_in_two_queries(make_product, photo, count_queries):
-    product = make_product()
-    service.add_photo(product, photo())
-    db.session.commit()
+    product = make_product(photos=[photo()])
     shop_slug, product_slug = product.shop.slug, product.slug
     db.session.expunge_all()
 

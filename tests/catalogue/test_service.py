@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from werkzeug.datastructures import FileStorage
 
 from marketplace.catalogue import service
-from marketplace.catalogue.models import Category, Product, ProductImage
+from marketplace.catalogue.models import Category, Product, ProductEdit, ProductImage
 from marketplace.errors import InvalidInput, InvalidState, NotAllowed
 from marketplace.extensions import db
 from marketplace.media.storage import get_storage
@@ -192,15 +192,22 @@ def test_archive_takes_it_out_for_good(make_product, status, details):
 @pytest.mark.parametrize("change", [{"title": "Madu Kelulut Super"}, {"description": "Baru."},
                                     {"category_id": "gula-pemanis"}, {"pirt_number": "206330201012324"},
                                     {"bpom_number": "MD 224510001234"}])
-def test_content_edit_of_approved_stays_public_and_is_flagged(make_product, change):
+def test_content_edit_of_approved_is_held_for_review_and_flagged(make_product, change):
     product = make_product(status="approved", title="Madu Kelulut Asli")
     details = service.ProductDetails(title=product.title, description=product.description,
                                      category_id=product.category_id, price_idr=product.price_idr, stock=product.stock,
                                      unit=product.unit, weight_g=product.weight_g)
     if "category_id" in change:
         change = {"category_id": category_id(change["category_id"])}
+    approved = {name: getattr(product, name) for name in service.REVIEWED_FIELDS} | {"slug": product.slug}
     service.update_product(product, replace(details, **change))
+    db.session.commit()
+    db.session.expire_all()
     assert product.status == "approved" and product.is_public and product.changed_since_approval
+    # The public row is still the approved version; the change waits apart.
+    assert {name: getattr(product, name) for name in approved} == approved
+    [(name, value)] = change.items()
+    assert getattr(product.pending_edit, name) == getattr(service.validate_details(replace(details, **change)), name)
 
 
 def test_price_stock_and_unit_edits_apply_at_once_unflagged(make_product):
@@ -220,15 +227,21 @@ def test_content_edit_of_a_draft_is_not_flagged(make_product, details):
     assert not product.changed_since_approval
 
 
-def test_photo_changes_of_approved_are_flagged_and_approval_clears(make_product, admin):
-    product = make_product(status="approved")
-    image = service.add_photo(product, stored(jpeg_bytes()))
-    assert product.changed_since_approval
-    for change in (lambda: service.set_photo_alt(product, image.id, "Botol madu"),
-                   lambda: service.remove_photo(product, image.id)):
-        product.changed_since_approval = False
-        change()
-        assert product.changed_since_approval and product.is_public
+def test_photo_changes_of_approved_wait_apart_and_undoing_them_drops_the_edit(make_product, admin):
+    first = stored(jpeg_bytes())
+    product = make_product(status="approved", photos=[first])
+    image = service.add_photo(product, stored(jpeg_bytes(colour=(1, 200, 1))))
+    assert product.changed_since_approval and len(product.images) == 1 and len(product.pending_edit.images) == 2
+    service.set_photo_alt(product, image.id, "Botol madu")
+    service.move_photo(product, image.id, -1)
+    db.session.commit()
+    assert [i.alt_text for i in product.pending_edit.images] == ["Botol madu", product.title]
+    assert [i.content_hash for i in product.images] == [first.content_hash]
+    service.remove_photo(product, product.pending_edit.images[0].id)
+    db.session.commit()
+    # Back to exactly the approved gallery: nothing is left to review.
+    assert product.pending_edit is None and not product.changed_since_approval and product.is_public
+    assert db.session.scalar(select(func.count()).select_from(ProductEdit)) == 0
 
 
 @pytest.mark.parametrize("stock", [-1, 100_001, "5", None])

@@ -80,3 +80,21 @@ def test_a_young_unused_photo_is_kept_then_collected(app, make_product):
 def test_collect_refuses_a_nonsense_grace(runner):
     result = runner.invoke(args=["media", "collect", "--grace-hours", "0"])
     assert result.exit_code != 0 and "grace-hours" in result.output
+
+
+def test_a_photo_of_a_change_awaiting_review_is_kept_and_collected_once_the_change_is_refused(
+        app, make_product, make_user):
+    storage = get_storage()
+    product = make_product()
+    waiting = process_upload(photo(11), storage)
+    catalogue.add_photo(product, waiting)
+    db.session.commit()
+    assert product.images == [] and [i.content_hash for i in product.pending_edit.images] == [waiting.content_hash]
+    later = storage.modified_at(waiting.master_key) + timedelta(hours=48)
+    assert collect(storage, hashes_in_use(app), now=later).deleted_photos == 0
+    assert len(files_of(storage, waiting)) == 1 + len(waiting.variant_keys)
+
+    moderation.reject_change(product, make_user("admin"), "Foto kurang jelas")
+    db.session.commit()
+    assert collect(storage, hashes_in_use(app), now=later).deleted_photos == 1
+    assert files_of(storage, waiting) == []

@@ -167,7 +167,7 @@ def test_phone_photo_is_upright_sized_and_stored(files, storage):
     # decoded at half size by JPEG draft mode rather than resized to 2048.
     assert (stored.width, stored.height) == (1500, 2000)
     assert stored.master_key == master_key(stored.content_hash)
-    assert set(stored.variant_keys) == {320, 640, 1280}
+    assert set(stored.variant_keys) == {320, 640, 960, 1280}
     master = open_stored(storage, stored.master_key)
     assert master.size == (stored.width, stored.height)
     assert_upright(master)
@@ -178,7 +178,7 @@ def test_phone_photo_is_upright_sized_and_stored(files, storage):
         assert max(variant.size) == size
         assert stored.variant_bytes[size] == len(storage.open(key))
         assert_upright(variant)
-    assert len(stored_files(storage)) == 4
+    assert len(stored_files(storage)) == 5
 
 
 @pytest.mark.parametrize("build", [images.phone_jpeg, images.heic, images.webp_with_metadata],
@@ -259,8 +259,9 @@ def test_unreadable_exif_does_not_cost_the_photo(files, storage):
 
 
 @pytest.mark.parametrize("size, master, variants", [
-    ((3000, 1000), (2048, 683), {320: (320, 107), 640: (640, 213), 1280: (1280, 427)}),
-    ((1000, 600), (1000, 600), {320: (320, 192), 640: (640, 384), 1280: (1000, 600)}),
+    ((3000, 1000), (2048, 683), {320: (320, 107), 640: (640, 213), 960: (960, 320), 1280: (1280, 427)}),
+    ((1000, 600), (1000, 600), {320: (320, 192), 640: (640, 384), 960: (960, 576), 1280: (1000, 600)}),
+    ((900, 600), (900, 600), {320: (320, 213), 640: (640, 427), 960: (900, 600)}),
     ((500, 300), (500, 300), {320: (320, 192), 640: (500, 300)}),
     ((200, 100), (200, 100), {320: (200, 100)}),
 ])
@@ -284,7 +285,7 @@ def test_different_photos_get_different_keys(files, storage):
     one = process_upload(images.plain_png(files, 900, 700, "a.png").read_bytes(), storage)
     other = process_upload(images.plain_png(files, 700, 900, "b.png").read_bytes(), storage)
     assert one.content_hash != other.content_hash
-    assert len(stored_files(storage)) == 2 * 4  # each: master, 320, 640 and a "1280" of 900 px
+    assert len(stored_files(storage)) == 2 * 4  # each: master, 320, 640 and a "960" of 900 px
 
 
 # --- rebuild -------------------------------------------------------------------------------
@@ -295,7 +296,7 @@ def test_rebuild_regenerates_deleted_variants(files, storage):
     for stored in (wide, small):
         for key in stored.variant_keys.values():
             storage.delete(key)
-    assert rebuild_variants(storage) == 3 + 2
+    assert rebuild_variants(storage) == 4 + 2  # 320, 640, 960 and a "1280" of 1600 px; 320 and a "640"
     for stored in (wide, small):
         for size, key in stored.variant_keys.items():
             img = open_stored(storage, key)
@@ -313,4 +314,4 @@ def test_key_helpers_for_templates():
     content_hash = "ab" + "0" * 62
     assert master_key(content_hash) == f"m/ab/{content_hash}.webp"
     assert variant_key(content_hash, 640) == f"v/ab/{content_hash}-640.webp"
-    assert service.variant_sizes(2000, 1500) == (320, 640, 1280)
+    assert service.variant_sizes(2000, 1500) == (320, 640, 960, 1280)

@@ -14,6 +14,7 @@ def test_srcset_of_a_large_portrait_uses_real_widths(app):
     assert srcset.split(", ") == [
         f"/media/v/ab/ab{'0' * 62}-320.webp 240w",
         f"/media/v/ab/ab{'0' * 62}-640.webp 480w",
+        f"/media/v/ab/ab{'0' * 62}-960.webp 720w",
         f"/media/v/ab/ab{'0' * 62}-1280.webp 960w",
     ]
 

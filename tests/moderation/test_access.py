@@ -3,6 +3,10 @@ Every admin POST also needs its CSRF token."""
 import pytest
 import sqlalchemy as sa
 
+from dataclasses import fields
+
+from marketplace.catalogue import service as catalogue
+from marketplace.catalogue.edits import edit_version
 from marketplace.extensions import db
 from marketplace.moderation import service
 from tests.conftest import Auth, csrf_token
@@ -14,7 +18,8 @@ POST_ROUTES = [
     ("/admin/antrean/setujui", {"product_ids": "{pending}"}),
     ("/admin/produk/{pending}/setujui", {}),
     ("/admin/produk/{pending}/tolak", {"reason": "unclear_photo", "note": "x"}),
-    ("/admin/produk/{approved}/konfirmasi", {}),
+    ("/admin/produk/{approved}/konfirmasi?seen={seen}", {}),
+    ("/admin/produk/{approved}/tolak-perubahan?seen={seen}", {"reason": "prohibited", "note": "x"}),
     ("/admin/produk/{approved}/turunkan", {"reason": "prohibited", "note": "x"}),
     ("/admin/laporan/produk/{approved}", {"action": "unpublish", "reason": "prohibited", "note": "x"}),
     ("/admin/laporan/toko/{shop}", {"action": "suspend", "note": "x"}),
@@ -24,7 +29,8 @@ POST_ROUTES = [
     ("/admin/toko/{trusted}/cabut-tepercaya", {}),
     ("/admin/reviews/{review}/hide", {"reason": "Berisi nomor telepon pribadi"}),
 ]
-MODERATION_TABLES = ("product", "shop", "moderation_decision", "product_snapshot", "report", "review")
+MODERATION_TABLES = ("product", "shop", "moderation_decision", "product_snapshot", "report", "review",
+                     "product_edit", "product_edit_image")
 
 
 @pytest.fixture
@@ -32,7 +38,8 @@ def world(make_user, make_shop, make_product, make_order, admin):
     """Something for every admin action to act on, and one person of each role."""
     shop, suspended, trusted = make_shop(), make_shop(), make_shop()
     approved = make_product(shop=shop)
-    approved.changed_since_approval = True
+    current = {field.name: getattr(approved, field.name) for field in fields(catalogue.ProductDetails)}
+    catalogue.update_product(approved, catalogue.ProductDetails(**{**current, "title": "Judul menunggu tinjauan"}))
     service.file_report(reason="scam", address_hash="f" * 64, product=approved)
     service.file_report(reason="scam", address_hash="f" * 64, shop=shop)
     service.suspend_shop(suspended, admin, "Penipuan")
@@ -40,7 +47,7 @@ def world(make_user, make_shop, make_product, make_order, admin):
     db.session.commit()
     return {"pending": make_product(shop=shop, status="pending").id, "approved": approved.id, "shop": shop.id,
             "suspended": suspended.id, "trusted": trusted.id, "review": _review(make_order).id, "admin": admin,
-            "buyer": make_user("buyer"), "producer": shop.owner}
+            "buyer": make_user("buyer"), "producer": shop.owner, "seen": edit_version(approved)}
 
 
 def _review(make_order):
@@ -59,7 +66,7 @@ def _review(make_order):
 
 
 def fill(template, world):
-    return template.format(**{key: value for key, value in world.items() if isinstance(value, int)})
+    return template.format(**{key: value for key, value in world.items() if isinstance(value, (int, str))})
 
 
 def moderation_rows():
@@ -85,7 +92,7 @@ def test_the_lists_above_cover_every_admin_route(app):
              if rule.rule.startswith("/admin") and not rule.rule.startswith(MONEY_ADMIN_PREFIXES)}
     normalised = {route.replace("{approved}", "{x}").replace("{pending}", "{x}").replace("{shop}", "{x}")
                   .replace("{suspended}", "{x}").replace("{trusted}", "{x}").replace("{review}", "{x}")
-                  for route in listed}
+                  for route in (route.split("?")[0] for route in listed)}
     assert rules == normalised
 
 

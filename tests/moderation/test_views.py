@@ -1,6 +1,7 @@
 """The admin screens, driven through HTTP by a logged-in admin."""
+import html
 import re
-from dataclasses import fields
+from dataclasses import fields, replace
 
 import pytest
 from sqlalchemy import func, select
@@ -9,6 +10,7 @@ from marketplace.catalogue import service as catalogue
 from marketplace.extensions import db
 from marketplace.moderation import service
 from marketplace.moderation.models import ModerationDecision, Report
+from marketplace.notifications.models import Notification
 from tests.conftest import csrf_token
 
 
@@ -136,16 +138,63 @@ def edit(product, **changes):
     db.session.commit()
 
 
-def test_changed_listing_shows_old_beside_new_and_is_confirmed(admin_client, make_product):
+def form_action(body, path):
+    """The action of the page's form posting to path (query string included), as the browser would send it."""
+    return html.unescape(re.search(rf'action="({re.escape(path)}[^"]*)"', body).group(1))
+
+
+def test_changed_listing_shows_old_beside_new_and_is_confirmed(admin_client, client, make_product):
     product = make_product(title="Madu kelulut 250 ml")
     edit(product, title="Madu kelulut super <b>obat</b>")
     body = admin_client.get("/admin/berubah").get_data(as_text=True)
     assert "Madu kelulut 250 ml" in body and "Madu kelulut super &lt;b&gt;obat&lt;/b&gt;" in body
-    response = post(admin_client, f"/admin/produk/{product.id}/konfirmasi")
+    confirm = form_action(body, f"/admin/produk/{product.id}/konfirmasi")
+    response = post(admin_client, confirm)
     assert response.status_code == 302 and response.headers["Location"] == "/admin/berubah"
-    assert not fresh(product).changed_since_approval
-    response = post(admin_client, f"/admin/produk/{product.id}/konfirmasi")
+    product = fresh(product)
+    assert not product.changed_since_approval and product.title == "Madu kelulut super <b>obat</b>"
+    assert product.pending_edit is None and product.slug == "madu-kelulut-super-b-obat-b"
+    assert client.get(f"/toko/{product.shop.slug}/{product.slug}").status_code == 200
+    response = post(admin_client, confirm)
     assert response.status_code == 409 and "tidak berubah sejak disetujui" in response.get_data(as_text=True)
+
+
+def test_a_change_edited_again_after_the_admin_looked_is_not_confirmed_blind(admin_client, make_product):
+    product = make_product(title="Madu kelulut 250 ml")
+    edit(product, title="Madu kelulut 250 ml asli")
+    confirm = form_action(admin_client.get(f"/admin/produk/{product.id}").get_data(as_text=True),
+                          f"/admin/produk/{product.id}/konfirmasi")
+    catalogue.update_product(product, replace(catalogue.ProductDetails(**{
+        field.name: getattr(product, field.name) for field in fields(catalogue.ProductDetails)}),
+        title="Madu kelulut 250 ml asli", description="Menyembuhkan segala penyakit."))
+    db.session.commit()
+    for url in (confirm, f"/admin/produk/{product.id}/konfirmasi"):
+        response = post(admin_client, url)
+        assert response.status_code == 409 and "mengubah produk ini lagi" in response.get_data(as_text=True)
+    product = fresh(product)
+    assert product.title == "Madu kelulut 250 ml" and product.description == "Madu asli."
+    assert product.pending_edit.description == "Menyembuhkan segala penyakit."
+
+
+def test_a_rejected_change_leaves_the_approved_version_and_tells_the_producer(admin_client, client, auth,
+                                                                              make_product):
+    product = make_product(title="Madu kelulut 250 ml")
+    edit(product, title="Madu kelulut obat kanker")
+    body = admin_client.get("/admin/berubah").get_data(as_text=True)
+    reject = form_action(body, f"/admin/produk/{product.id}/tolak-perubahan")
+    response = post(admin_client, reject, reason="other")  # "other" needs the reason written out
+    assert response.status_code == 422 and fresh(product).pending_edit is not None
+    response = post(admin_client, reject, reason="other", note="Klaim kesehatan tidak boleh.")
+    assert response.status_code == 302
+    product = fresh(product)
+    assert product.title == "Madu kelulut 250 ml" and product.pending_edit is None and product.is_public
+    assert not product.changed_since_approval and product.rejection_reason == "Klaim kesehatan tidak boleh."
+    [told] = db.session.scalars(select(Notification).where(Notification.kind == "producer_listing_change_rejected"))
+    assert "Klaim kesehatan tidak boleh." in told.body and "Madu kelulut 250 ml" in told.body
+    assert "obat kanker" not in client.get(f"/toko/{product.shop.slug}/{product.slug}").get_data(as_text=True)
+    auth.login(product.shop.owner.email)
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "Perubahan terakhir Anda ditolak" in dashboard and "Klaim kesehatan tidak boleh." in dashboard
 
 
 def test_changed_regulation_number_is_shown_old_beside_new(admin_client, make_product):

@@ -11,11 +11,14 @@ ACCOUNT_NUMBER = "0123 4567 8901"
 
 
 def methods_on():
-    """A receiving account, and bank transfer and QRIS offered beside cards."""
+    """A receiving account, and bank transfer and QRIS (with a published static payload) offered beside cards."""
+    from tests.payments.test_qris import PUBLISHED
+
     account = ReceivingAccount(bank="BRI", account_number=ACCOUNT_NUMBER, holder_name="PT Pasar Desa")
     db.session.add(account)
     transfer.set_method_enabled("bank_transfer", True)
     transfer.set_method_enabled("qris", True)
+    transfer.set_qris_payload(PUBLISHED[0][0])
     db.session.commit()
     return account
 

@@ -66,9 +66,10 @@ def test_drafts_and_unrelated_columns_write_nothing(make_product, honey):
     db.session.rollback()
 
 
-def test_rows_wait_when_sync_on_commit_is_off_and_a_drain_applies_them(app, honey):
+def test_rows_wait_when_sync_on_commit_is_off_and_a_drain_applies_them(app, honey, admin):
     app.config["SEARCH_SYNC_ON_COMMIT"] = False
     catalogue.update_product(honey, details_of(honey, title="Madu Bunga Akasia"))
+    moderation.confirm_change(honey, admin)
     db.session.commit()
     assert outbox_rows() == [("product", honey.id)]
     assert run_search("akasia").total == 0                   # not applied yet
@@ -95,8 +96,12 @@ def test_approving_publishes(search_backend, make_product, admin):
 
 
 @ON_EVERY_BACKEND
-def test_editing_the_title_changes_what_is_found(honey):
+def test_editing_the_title_changes_what_is_found_once_confirmed(honey, admin):
     catalogue.update_product(honey, details_of(honey, title="Madu Hutan Tabang"))
+    db.session.commit()
+    assert run_search("hutan tabang").total == 0
+    assert titles(run_search("kelulut sungai")) == ["Madu Kelulut Sungai"]
+    moderation.confirm_change(honey, admin)
     db.session.commit()
     assert titles(run_search("hutan tabang")) == ["Madu Hutan Tabang"]
     assert run_search("kelulut sungai").total == 0
@@ -177,11 +182,15 @@ class FakeStoredImage:
 
 
 @ON_EVERY_BACKEND
-def test_photos_change_the_result_image(honey):
+def test_photos_change_the_result_image_once_confirmed(honey, admin):
     catalogue.add_photo(honey, FakeStoredImage("a" * 64))
+    db.session.commit()
+    assert run_search("kelulut sungai").items[0]["image"] is None
+    moderation.confirm_change(honey, admin)
     db.session.commit()
     assert run_search("kelulut sungai").items[0]["image"] == "a" * 64
     catalogue.remove_photo(honey, honey.images[0].id)
+    moderation.confirm_change(honey, admin)
     db.session.commit()
     assert run_search("kelulut sungai").items[0]["image"] is None
 

@@ -59,6 +59,9 @@ CASES = [
     Case("lempk durian", ("Lempok Durian Asli",)),
     Case("mdu kelulut", ("Madu Kelulut Asli 250 ml",), why="three-letter words are corrected too"),
     Case("kpi liberika", ("Kopi Liberika Bubuk",)),
+    Case("tsmbutan", ("Rambutan Binjai",), why="long word, both first letters mistyped (r->t, a->s)"),
+    Case("kuberika", ("Kopi Liberika Bubuk",), why="long word, both first letters mistyped (l->k, i->u)"),
+    Case("awlendang doyo", ("Selendang Tenun Doyo",), why="a letter lost at the start and the next mistyped"),
     # Shop names and districts.
     Case("loa kulu", ("Madu Kelulut Asli 250 ml",), why="the shop's district"),
     Case("sumiati", ("Madu Kelulut Asli 250 ml",), why="the shop's name"),

@@ -1,5 +1,6 @@
 """The producer's pages through HTTP: shop, listings, photos (real image files), stock, access control, CSRF."""
 import io
+import json
 import re
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from sqlalchemy import func, select
 
 from marketplace import regions
 from marketplace.catalogue import service as catalogue
-from marketplace.catalogue.models import Category, Product, ProductImage
+from marketplace.catalogue.models import Category, Product, ProductEdit, ProductEditImage, ProductImage
 from marketplace.extensions import db
 from marketplace.media.service import master_key, variant_key
 from marketplace.media.storage import get_storage
@@ -166,7 +167,7 @@ def test_create_listing_with_a_real_jpeg(app, client, shop, logged_in, send):
     assert (product.status, product.price_idr, product.stock, product.weight_g) == ("draft", 125000, 30, 350)
     image = db.session.scalar(select(ProductImage).where(ProductImage.product_id == product.id))
     assert (image.position, image.alt_text, image.width, image.height) == (0, "Botol madu di meja", 1600, 1200)
-    for size in (320, 640, 1280):
+    for size in (320, 640, 960, 1280):
         assert (media_root(app) / variant_key(image.content_hash, size)).is_file()
     assert (media_root(app) / master_key(image.content_hash)).is_file()
     page = client.get(f"/dashboard/products/{product.id}/edit").get_data(as_text=True)
@@ -290,17 +291,27 @@ def test_price_and_stock_of_an_approved_listing_apply_at_once(client, shop, logg
 
 def test_a_title_edit_keeps_an_approved_listing_public_but_flagged(client, shop, logged_in, send, make_product):
     product = make_product(shop=shop, status="approved")
+    title = product.title
     assert send(f"/dashboard/products/{product.id}/edit", edit_form(product, title="Madu baru")).status_code == 302
-    _t, _d, status, _p, _s, changed, _i = snapshot(product)
-    assert status == "approved" and changed is True
+    public_title, _d, status, _p, _s, changed, _i = snapshot(product)
+    assert status == "approved" and changed is True and public_title == title
+    assert "Perubahan menunggu peninjauan" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_a_trusted_shops_title_edit_is_public_at_once_and_flagged(client, shop, logged_in, send, make_product):
+    product = make_product(shop=shop, status="approved")
+    shop.trusted = True
+    db.session.commit()
+    assert send(f"/dashboard/products/{product.id}/edit", edit_form(product, title="Madu baru")).status_code == 302
+    assert snapshot(product)[0] == "Madu baru" and snapshot(product)[5] is True and product.pending_edit is None
     assert "Diubah sejak disetujui" in client.get("/dashboard").get_data(as_text=True)
 
 
-def test_a_photo_added_to_an_approved_listing_flags_it(client, shop, logged_in, send, make_product):
+def test_a_photo_added_to_an_approved_listing_flags_it_and_waits(client, shop, logged_in, send, make_product):
     product = make_product(shop=shop, status="approved")
     response = send(f"/dashboard/products/{product.id}/edit", edit_form(product, photo=file(jpeg_bytes())))
     assert response.status_code == 302
-    assert snapshot(product)[5] is True and len(snapshot(product)[6]) == 1
+    assert snapshot(product)[5] is True and snapshot(product)[6] == [] and len(product.pending_edit.images) == 1
 
 
 def test_a_bad_photo_on_edit_changes_nothing_and_keeps_the_typing(app, client, shop, logged_in, send, make_product):
@@ -537,3 +548,131 @@ def test_changing_the_web_address_keeps_the_old_link_working(client, shop, logge
     assert response.status_code == 302
     moved = client.get(f"/toko/{old}")
     assert moved.status_code == 301 and moved.headers["Location"] == "/toko/jl-poros-loa-kulu-km-20"
+
+
+# --- a change to an approved listing waits for an admin ----------------------------------------------------
+
+def public_pages(app, product):
+    """Every public page that shows the listing, as an anonymous visitor gets it (the index drained on commit)."""
+    visitor = app.test_client()
+    shop = product.shop
+    paths = ["/", f"/toko/{shop.slug}", f"/toko/{shop.slug}/{product.slug}", "/kategori/madu",
+             f"/kecamatan/{shop.district_code}", "/search?q=madu", "/api/v1/search?q=madu"]
+    pages = {}
+    for path in paths:
+        response = visitor.get(path)
+        assert response.status_code == 200, path
+        pages[path] = response.get_data(as_text=True)
+    return pages
+
+
+def approved_with_photo(make_product, shop, **fields):
+    stored = catalogue.process_photos([jpeg_bytes(colour=(1, 2, 3))], get_storage()).images[0]
+    return make_product(shop=shop, title="Madu Kelulut Asli", description="Madu trigona dari kebun karet.",
+                        photos=[stored], **fields), stored
+
+
+def test_an_edit_of_an_approved_listing_is_public_only_once_an_admin_confirms_it(app, client, shop, logged_in,
+                                                                                 send, make_product, make_user):
+    app.config["HOME_PAGE_CACHE_SECONDS"] = 0
+    product, old_photo = approved_with_photo(make_product, shop)
+    response = send(f"/dashboard/products/{product.id}/edit", product_form(
+        title="Madu Ajaib Penyembuh", description="Menyembuhkan kanker dalam sehari.", price_idr="99.000",
+        pirt_number="2066402010123-25", photo=file(jpeg_bytes((800, 600), (200, 10, 10)), "baru.jpg")))
+    assert response.status_code == 302
+    db.session.expire_all()
+    new_photo = product.pending_edit.images[-1].content_hash
+    product_page = f"/toko/{shop.slug}/{product.slug}"
+    pages = public_pages(app, product)
+    for path, html in pages.items():
+        for unreviewed in ("Ajaib", "kanker", "206640201012325", "2066402010123-25", new_photo):
+            assert unreviewed not in html, (path, unreviewed)
+    assert "<h1>Madu Kelulut Asli</h1>" in pages[product_page] and old_photo.content_hash in pages[product_page]
+    assert '<meta name="description" content="Madu Kelulut Asli dari' in pages[product_page]
+    assert "Rp99.000" in pages[product_page]  # the price is not reviewed: it applies at once
+
+    # The producer sees their change, and that it waits.
+    form = client.get(f"/dashboard/products/{product.id}/edit").get_data(as_text=True)
+    assert 'value="Madu Ajaib Penyembuh"' in form and "Menyembuhkan kanker" in form and new_photo in form
+    assert "menunggu peninjauan" in form
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "Madu Ajaib Penyembuh" in dashboard and "Perubahan menunggu peninjauan" in dashboard
+    own_page = client.get(product_page).get_data(as_text=True)
+    assert "<h1>Madu Kelulut Asli</h1>" in own_page and "Perubahan Anda menunggu peninjauan admin" in own_page
+
+    # A second edit before the review replaces the first.
+    response = send(f"/dashboard/products/{product.id}/edit", product_form(
+        title="Madu Kelulut Super", description="Madu trigona dari kebun karet.", price_idr="99.000",
+        stock=str(product.stock)))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert count(ProductEdit) == 1 and product.pending_edit.title == "Madu Kelulut Super"
+    assert [i.content_hash for i in product.pending_edit.images] == [old_photo.content_hash, new_photo]
+
+    moderation.confirm_change(product, make_user("admin"))
+    db.session.commit()
+    pages = public_pages(app, product)
+    product_page = f"/toko/{shop.slug}/madu-kelulut-super"
+    assert product.slug == "madu-kelulut-super" and count(ProductEdit) == count(ProductEditImage) == 0
+    assert "<h1>Madu Kelulut Super</h1>" in pages[product_page] and new_photo in pages[product_page]
+    assert [item["title"] for item in json.loads(pages["/api/v1/search?q=madu"])["items"]] == ["Madu Kelulut Super"]
+
+
+HOSTILE_EDITS = [
+    {"title": "x" * 100_000},
+    {"description": "Ajaib " * 1_000},
+    {"title": "Madu\x00\x1b[31m Ajaib <script>alert(1)</script>"},
+    {"description": "Ajaib\u202e\x07\x08 penyembuh\r\n" * 3},
+    {"pirt_number": "1" * 16},
+    {"category_id": "9" * 30},
+    {"halal_expires_on": "2030-02-30"},
+    {"photo": file(b"\xff\xd8\xff" + b"Ajaib" * 200_000, "ajaib.jpg")},
+]
+
+
+@pytest.mark.parametrize("changes", HOSTILE_EDITS, ids=range(len(HOSTILE_EDITS)))
+def test_hostile_edits_of_an_approved_listing_change_nothing_public(app, shop, logged_in, send, make_product,
+                                                                    changes):
+    product, _photo = approved_with_photo(make_product, shop)
+    public = public_pages(app, product)
+    before = snapshot(product)
+    unreviewed = {"price_idr": "50.000", "stock": str(product.stock), "unit": "250 ml", "weight_g": "300"}
+    response = send(f"/dashboard/products/{product.id}/edit", product_form(**{**unreviewed, **changes}))
+    assert response.status_code in (302, 422)
+    db.session.expire_all()
+    after = snapshot(product)
+    # Only the flag may differ: a valid (cleaned) change waits for review.
+    assert after[:5] == before[:5] and after[6] == before[6]
+    for path, html in public_pages(app, product).items():
+        assert "Ajaib" not in html and "alert(1)" not in html, path
+        assert html.count("Madu Kelulut Asli") == public[path].count("Madu Kelulut Asli"), path
+
+
+def test_a_change_that_comes_back_to_the_approved_version_leaves_nothing_to_review(shop, logged_in, send,
+                                                                                   make_product):
+    product, _photo = approved_with_photo(make_product, shop)
+    send(f"/dashboard/products/{product.id}/edit", product_form(title="Madu Kelulut Baru", stock=str(product.stock),
+                                                                 description=product.description))
+    db.session.expire_all()
+    assert product.pending_edit is not None and product.changed_since_approval
+    send(f"/dashboard/products/{product.id}/edit", product_form(title="Madu Kelulut Asli", stock=str(product.stock),
+                                                                 description=product.description))
+    db.session.expire_all()
+    assert product.pending_edit is None and not product.changed_since_approval and count(ProductEdit) == 0
+
+
+def test_photo_buttons_of_an_approved_listing_change_the_waiting_gallery_only(app, client, shop, logged_in, send,
+                                                                              make_product):
+    product, old_photo = approved_with_photo(make_product, shop)
+    [image] = product.images
+    response = send(f"/dashboard/products/{product.id}/photos/{image.id}/alt", {"alt_text": "Botol Ajaib"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    [waiting] = product.pending_edit.images
+    assert waiting.alt_text == "Botol Ajaib" and product.images[0].alt_text == "Madu Kelulut Asli"
+    assert "Botol Ajaib" not in public_pages(app, product)[f"/toko/{shop.slug}/{product.slug}"]
+    # The buttons now name the waiting gallery's photos; any other id is not found.
+    assert send(f"/dashboard/products/{product.id}/photos/{waiting.id + 1}/delete", {}).status_code == 404
+    assert send(f"/dashboard/products/{product.id}/photos/{waiting.id}/delete", {}).status_code == 302
+    db.session.expire_all()
+    assert product.pending_edit.images == [] and [i.content_hash for i in product.images] == [old_photo.content_hash]

@@ -1,8 +1,8 @@
 """A shop may accept cash when the buyer picks the order up (off until the producer turns it on).
 
 Revision ID: 7c3a1e5d9b42
-Revises: 5b1d7e3a9c24
-Create Date: 2026-12-07 00:02:00
+Revises: 7c3e1a9d5b20
+Create Date: 2026-12-07 00:15:00
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '7c3a1e5d9b42'
-down_revision = '5b1d7e3a9c24'
+down_revision = '7c3e1a9d5b20'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,58 @@
+"""Photos stored before the 960 px variant existed keep working: /media/ answers for their "960" with their
+"1280" (cached a day, not forever) until `flask media rebuild` makes the real one."""
+import pytest
+
+from marketplace.media.service import LEGACY_FALLBACK, process_upload, variant_key
+from marketplace.media.storage import get_storage
+from marketplace.media.urls import media_srcset
+
+from . import images
+
+
+@pytest.fixture
+def legacy(app, tmp_path):
+    """A 2048x1536 photo stored as before: variants 320, 640 and 1280, no 960."""
+    stored = process_upload(images.noisy_jpeg(tmp_path, size=(2400, 1800)).read_bytes(), get_storage())
+    get_storage().delete(stored.variant_keys[960])
+    return stored
+
+
+def test_a_new_photo_has_a_960_variant_between_640_and_1280(app, tmp_path):
+    stored = process_upload(images.noisy_jpeg(tmp_path, size=(2400, 1800)).read_bytes(), get_storage())
+    assert sorted(stored.variant_keys) == [320, 640, 960, 1280]
+    assert stored.variant_bytes[640] < stored.variant_bytes[960] < stored.variant_bytes[1280]
+    with app.test_request_context():
+        assert f"{variant_key(stored.content_hash, 960)} 960w" in media_srcset(stored)
+
+
+def test_a_legacy_photos_960_is_answered_with_its_1280(client, legacy):
+    assert LEGACY_FALLBACK == {960: 1280}
+    with client.get(f"/media/{variant_key(legacy.content_hash, 960)}") as response:
+        assert response.status_code == 200 and response.headers["Content-Type"] == "image/webp"
+        assert response.data == get_storage().open(legacy.variant_keys[1280])
+        assert response.headers["Cache-Control"] == "public, max-age=86400"
+
+
+@pytest.mark.parametrize("key", [
+    "v/00/" + "0" * 64 + "-960.webp",                 # no such photo at all
+    "v/ab/../../etc/passwd-960.webp", "v/ab/" + "a" * 64 + "-960.webp/../x", "v/ab/%00-960.webp",
+    "v/" + "a" * 5000 + "-960.webp",
+])
+def test_no_stand_in_for_what_does_not_exist_or_is_not_a_key(client, legacy, key):
+    response = client.get(f"/media/{key}")
+    assert response.status_code == 404 and "immutable" not in response.headers.get("Cache-Control", "")
+
+
+def test_only_added_sizes_have_a_stand_in(client, legacy):
+    get_storage().delete(legacy.variant_keys[640])  # a lost 640 is lost, not silently replaced
+    assert client.get(f"/media/{legacy.variant_keys[640]}").status_code == 404
+
+
+def test_media_rebuild_makes_the_missing_960(app, client, legacy):
+    result = app.test_cli_runner().invoke(args=["media", "rebuild"])
+    assert result.exit_code == 0, result.output
+    key = variant_key(legacy.content_hash, 960)
+    assert get_storage().exists(key)
+    with client.get(f"/media/{key}") as response:
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert response.data == get_storage().open(key) != get_storage().open(legacy.variant_keys[1280])
