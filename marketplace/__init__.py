@@ -106,6 +106,7 @@ def _register_blueprints(app):
     from .moderation.views import bp as moderation_bp
     from .orders.views import bp as orders_bp
     from .payments import checkout_views as _checkout_views  # noqa: F401 (checkout and paying, on orders_bp)
+    from .shops import views_cash as _views_cash  # noqa: F401 (the producer's cash orders, on shops_bp)
     from .orders.views_admin import bp as orders_admin_bp
     from .payments.views import bp as payments_bp
     from .pwa import bp as pwa_bp
@@ -127,6 +128,8 @@ def _connect_signals():
     from .media.collect import photos_in_use
     from .moderation.queries import snapshot_hashes_in_use
     from .orders.earnings import problems as order_problems
+    from .payments.cash import connect_signals as connect_cash_signals
+    from .payments.cash import problems as cash_problems
     from .payments.refunds import problems as refund_problems
     from .payments.settle import connect_signals as connect_payment_signals
     from .shops.service import logo_hashes_in_use
@@ -134,8 +137,10 @@ def _connect_signals():
     for receiver in (photo_hashes_in_use, logo_hashes_in_use, snapshot_hashes_in_use):
         photos_in_use.connect(receiver)
     checking.connect(order_problems)
+    checking.connect(cash_problems)
     checking.connect(refund_problems)
     connect_payment_signals()
+    connect_cash_signals()
 
 
 def _register_cli(app):

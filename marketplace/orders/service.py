@@ -32,6 +32,8 @@ from .messaging import other_courier_name
 from .models import COURIERS, ORDER_TRANSITIONS, RELEASABLE_STATES, CartItem, Order, OrderEvent, OrderItem, ShopOrder
 
 PAYMENT_WINDOW = timedelta(minutes=30)
+CASH_ON_PICKUP = "cash_on_pickup"
+
 AUTO_COMPLETE_DAYS = 7
 TRACKING_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9 -]*")
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread over the phone
@@ -212,7 +214,8 @@ def place_order(buyer, address, fulfilment, now=None, method=payment_limits.DEFA
         _empty_cart(buyer, items)
         remember_address(buyer, clean)
         record_event(order.id, "pending", actor=buyer, actor_role="buyer", now=now)
-        notify.order_event("placed", order)
+        if method != CASH_ON_PICKUP:  # payments.cash tells both sides once the pickup deadline is set
+            notify.order_event("placed", order)
         db.session.flush()
         reserve_stock([(item.product_id, item.quantity) for item in items], own_savepoint=False)
     except BaseException:
@@ -466,6 +469,32 @@ def hand_over(part, producer, now=None):
         raise InvalidState(_("Hanya pesanan ambil sendiri yang diserahkan langsung oleh penjual."))
     now = now or utcnow()
     return _move(part, "completed", producer, "producer", note="handed_over", now=now, completed_at=now)
+
+
+def complete_cash_pickup(part, producer, now=None):
+    """The buyer paid the producer in cash and took the goods: the order is paid and its one part completed, by
+    one conditional UPDATE of the order that only one caller wins (InvalidState for the others, or once the
+    order was released: cancelled, or expired at its pickup deadline)."""
+    db.session.refresh(part)
+    order = part.order
+    if part.fulfilment != "pickup" or len(order.shop_orders) != 1:
+        raise InvalidState(_("Hanya pesanan ambil sendiri dari satu toko yang dibayar tunai saat diambil."))
+    now = now or utcnow()
+    before = db.session.scalar(select(Order.state).where(Order.id == order.id))
+    claimed = db.session.execute(update(Order).where(Order.id == order.id, Order.state == "pending")
+                                 .values(state="paid", paid_at=now), execution_options=_NO_SYNC).rowcount == 1
+    if not claimed:
+        db.session.refresh(order)
+        raise InvalidState(_("Pesanan ini sudah dibayar, dibatalkan, atau lewat batas waktu pengambilan."))
+    db.session.execute(update(ShopOrder).where(ShopOrder.id == part.id, ShopOrder.state == "awaiting_payment")
+                       .values(state="completed", completed_at=now), execution_options=_NO_SYNC)
+    # A payment recorded by the producer: earnings.py tells cash sales (no money held by the platform) by it.
+    record_event(order.id, "paid", from_state=before, actor=producer, actor_role="producer", now=now)
+    record_event(order.id, "completed", shop_order_id=part.id, from_state="awaiting_payment", actor=producer,
+                 actor_role="producer", now=now)
+    db.session.refresh(order)
+    db.session.refresh(part)
+    return part
 
 
 def cancel_shop_order(part, actor, actor_role, reason, now=None):
