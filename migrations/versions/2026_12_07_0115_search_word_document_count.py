@@ -1,7 +1,7 @@
 """search_word's empty word counts the search documents; room on search_document's pages
 
 Revision ID: 3b8f2d6e1c47
-Revises: 7c3e1a9d5b20
+Revises: 7c3a1e5d9b42
 Create Date: 2026-12-07 01:15:00
 
 Ranking weights need the number of live listings; the PostgreSQL search backend keeps it in the row of
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = '3b8f2d6e1c47'
-down_revision = '7c3e1a9d5b20'
+down_revision = '7c3a1e5d9b42'
 branch_labels = None
 depends_on = None
 
