@@ -106,6 +106,7 @@ def _register_blueprints(app):
     from .moderation.views import bp as moderation_bp
     from .orders.views import bp as orders_bp
     from .payments import checkout_views as _checkout_views  # noqa: F401 (checkout and paying, on orders_bp)
+    from .shops import views_cash as _views_cash  # noqa: F401 (the producer's cash orders, on shops_bp)
     from .orders.views_admin import bp as orders_admin_bp
     from .payments.views import bp as payments_bp
     from .pwa import bp as pwa_bp
@@ -128,6 +129,8 @@ def _connect_signals():
     from .moderation.queries import snapshot_hashes_in_use
     from .orders.earnings import problems as order_problems
     from .ledger.queries import naming_held
+    from .payments.cash import connect_signals as connect_cash_signals
+    from .payments.cash import problems as cash_problems
     from .payments.reconcile import held_names
     from .payments.reconcile import problems as held_problems
     from .payments.refunds import problems as refund_problems
@@ -137,10 +140,12 @@ def _connect_signals():
     for receiver in (photo_hashes_in_use, logo_hashes_in_use, snapshot_hashes_in_use):
         photos_in_use.connect(receiver)
     checking.connect(order_problems)
+    checking.connect(cash_problems)
     checking.connect(refund_problems)
     checking.connect(held_problems)
     naming_held.connect(held_names)
     connect_payment_signals()
+    connect_cash_signals()
 
 
 def _register_cli(app):

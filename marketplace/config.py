@@ -131,6 +131,7 @@ def load_config(app, test_config=None):
         PAYOUT_MINIMUM=_whole_number(env, "PAYOUT_MINIMUM", 50_000, 1, 10**12),
         PAYOUT_HOLD_DAYS=_whole_number(env, "PAYOUT_HOLD_DAYS", 3, 0, 90),
         BANK_TRANSFER_HOURS=_whole_number(env, "BANK_TRANSFER_HOURS", 24, 1, 168),
+        CASH_PICKUP_DAYS=_whole_number(env, "CASH_PICKUP_DAYS", 3, 1, 14),
         RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Always explicit: Flask-Limiter keeps the last app's value on its one Limiter object otherwise.
         RATELIMIT_ENABLED=True,

@@ -60,7 +60,7 @@ def release_earnings(reference, shop_id, net_idr, shop_order_id=None):
     return post("earnings_released", reference, lines, shop_order_id=shop_order_id)
 
 
-def record_cash_commission(reference, shop_id, fee_idr, shop_order_id=None):
+def record_cash_commission(reference, shop_id, fee_idr, shop_order_id=None, order_id=None):
     """A cash sale at pickup: the shop holds the money, and owes the platform its fee."""
     lines = [debit(shop_account(shop_id, "commission_owed"), fee_idr), credit("income:commission", fee_idr)]
-    return post("cash_commission", reference, lines, shop_order_id=shop_order_id)
+    return post("cash_commission", reference, lines, shop_order_id=shop_order_id, order_id=order_id)

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..ledger import rules
 from ..ledger.models import JournalEntry
 from ..models_base import utcnow
-from .models import Order, ShopOrder
+from .models import Order, OrderEvent, ShopOrder
 
 
 def share_of(part):
@@ -21,6 +21,13 @@ def record_paid(order, held, unique_code_idr=0):
     """The order's money arrived in `held`: every shop's share waits as pending (once per order)."""
     return rules.record_payment(f"order-{order.id}", held, [share_of(part) for part in order.shop_orders],
                                 unique_code_idr=unique_code_idr, order_id=order.id)
+
+
+def _paid_in_cash(order_id):
+    """The order was paid in cash at pickup (complete_cash_pickup: the producer recorded the payment): the
+    platform never held its money, so it has no payment entry and nothing to release (payments.cash checks it)."""
+    return exists().where(OrderEvent.order_id == order_id, OrderEvent.to_state == "paid",
+                          OrderEvent.shop_order_id.is_(None), OrderEvent.actor_role == "producer")
 
 
 def _released(part_id):
@@ -42,7 +49,8 @@ def release_due(now=None, hold_days=None, limit=500):
     released_already = exists().where(JournalEntry.kind == "earnings_released",
                                       JournalEntry.shop_order_id == ShopOrder.id)
     parts = db.session.scalars(select(ShopOrder).where(ShopOrder.state == "completed",
-                                                       ShopOrder.completed_at <= now - hold, ~released_already)
+                                                       ShopOrder.completed_at <= now - hold, ~released_already,
+                                                       ~_paid_in_cash(ShopOrder.order_id))
                                .order_by(ShopOrder.completed_at, ShopOrder.id).limit(limit)).all()
     count = 0
     for part in parts:
@@ -57,7 +65,8 @@ def problems(_sender=None):
     order never paid, a paid part cancelled without its reversal, a release of a part never completed."""
     found = []
     settled = and_(JournalEntry.kind == "payment_settled", JournalEntry.order_id == Order.id)
-    for code in db.session.scalars(select(Order.code).where(Order.paid_at.is_not(None), ~exists().where(settled))):
+    for code in db.session.scalars(select(Order.code).where(Order.paid_at.is_not(None), ~exists().where(settled),
+                                                             ~_paid_in_cash(Order.id))):
         found.append(f"order {code}: paid, but no payment entry")
     for code in db.session.scalars(select(Order.code).where(Order.paid_at.is_(None), exists().where(settled))):
         found.append(f"order {code}: a payment entry, but never paid")

@@ -16,9 +16,15 @@ BANK_TRANSFER_MAX_IDR = STRIPE_MAX_CHARGE_IDR - 999
 QRIS_MAX_IDR = 10_000_000
 QRIS_MAX_ORDER_IDR = QRIS_MAX_IDR - 999
 
+# Cash at pickup: notes counted by hand at a producer's door, in a village, often by someone travelling home
+# with them. Rp5 juta is fifty Rp100.000 notes, already a thick bundle to carry and count, and above the
+# largest sums village sellers tell us they take in cash; larger orders go by transfer or QRIS, which leave
+# a record. The producer also holds the goods for days on the buyer's word, a risk that should stay small.
+CASH_ON_PICKUP_MAX_IDR = 5_000_000
+
 # The most one payment by each method can be; another method adds its own entry.
 MAX_PAYMENT_IDR = {"stripe": STRIPE_MAX_CHARGE_IDR, "bank_transfer": BANK_TRANSFER_MAX_IDR, "qris": QRIS_MAX_ORDER_IDR,
-                   "cash_on_pickup": STRIPE_MAX_CHARGE_IDR}
+                   "cash_on_pickup": CASH_ON_PICKUP_MAX_IDR}
 DEFAULT_METHOD = "stripe"
 
 

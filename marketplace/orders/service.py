@@ -32,6 +32,8 @@ from .messaging import other_courier_name
 from .models import COURIERS, ORDER_TRANSITIONS, RELEASABLE_STATES, CartItem, Order, OrderEvent, OrderItem, ShopOrder
 
 PAYMENT_WINDOW = timedelta(minutes=30)
+CASH_ON_PICKUP = "cash_on_pickup"
+
 AUTO_COMPLETE_DAYS = 7
 TRACKING_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9 -]*")
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread over the phone
@@ -74,20 +76,26 @@ def _tell_index_if_flipped(product_id, before, after):
         search_outbox.enqueue(db.session, "product", [product_id])
 
 
-def reserve_stock(lines):
+def reserve_stock(lines, own_savepoint=True):
     """Take every (product_id, quantity) off the shelf in product-id order, all or nothing.
 
-    OutOfStock names the first short line."""
-    savepoint = db.session.begin_nested()
+    OutOfStock names the first short line. own_savepoint=False is for a caller whose own savepoint undoes the
+    lines taken before a short one: two round trips fewer while the product rows are locked."""
+    savepoint = db.session.begin_nested() if own_savepoint else None
     try:
         short = next(((pid, qty) for pid, qty in sorted(lines) if not _take(pid, qty)), None)
     except BaseException:
-        savepoint.rollback()
+        if savepoint is not None:
+            savepoint.rollback()
         raise
-    if short is None:
+    if savepoint is None:
+        if short is None:
+            return
+    elif short is None:
         savepoint.commit()
         return
-    savepoint.rollback()  # the lines before the short one go back on the shelf
+    else:
+        savepoint.rollback()  # the lines before the short one go back on the shelf
     product = db.session.get(Product, short[0], populate_existing=True)
     if not product.is_purchasable:
         raise OutOfStock(_("%(title)s tidak tersedia lagi. Hapus dari keranjang untuk melanjutkan.",
@@ -185,8 +193,10 @@ def _check_payable(order, method):
 def place_order(buyer, address, fulfilment, now=None, method=payment_limits.DEFAULT_METHOD):
     """Turn the buyer's cart into a pending order with its stock reserved, in the caller's one transaction.
 
-    The stock is reserved last, so that the contended product rows stay locked (on PostgreSQL) only from the
-    reservation to the commit; when a line is short, the order rows written before it are undone too."""
+    The stock is reserved last, after everything else is written (the history line, the buyer's email rendered
+    and inserted, every pending row flushed), so that the contended product rows stay locked (on PostgreSQL) only
+    for the reservation's UPDATEs, one RELEASE and the commit; when a line is short, the savepoint undoes the
+    order rows written before it, the email and the lines already taken."""
     now = now or utcnow()
     items = _cart_items(buyer)
     products = {product.id: product for product in db.session.scalars(
@@ -203,13 +213,15 @@ def place_order(buyer, address, fulfilment, now=None, method=payment_limits.DEFA
         _check_payable(order, method)
         _empty_cart(buyer, items)
         remember_address(buyer, clean)
-        reserve_stock([(item.product_id, item.quantity) for item in items])
+        record_event(order.id, "pending", actor=buyer, actor_role="buyer", now=now)
+        if method != CASH_ON_PICKUP:  # payments.cash tells both sides once the pickup deadline is set
+            notify.order_event("placed", order)
+        db.session.flush()
+        reserve_stock([(item.product_id, item.quantity) for item in items], own_savepoint=False)
     except BaseException:
         savepoint.rollback()
         raise
     savepoint.commit()
-    record_event(order.id, "pending", actor=buyer, actor_role="buyer", now=now)
-    notify.order_event("placed", order)
     return order
 
 
@@ -457,6 +469,32 @@ def hand_over(part, producer, now=None):
         raise InvalidState(_("Hanya pesanan ambil sendiri yang diserahkan langsung oleh penjual."))
     now = now or utcnow()
     return _move(part, "completed", producer, "producer", note="handed_over", now=now, completed_at=now)
+
+
+def complete_cash_pickup(part, producer, now=None):
+    """The buyer paid the producer in cash and took the goods: the order is paid and its one part completed, by
+    one conditional UPDATE of the order that only one caller wins (InvalidState for the others, or once the
+    order was released: cancelled, or expired at its pickup deadline)."""
+    db.session.refresh(part)
+    order = part.order
+    if part.fulfilment != "pickup" or len(order.shop_orders) != 1:
+        raise InvalidState(_("Hanya pesanan ambil sendiri dari satu toko yang dibayar tunai saat diambil."))
+    now = now or utcnow()
+    before = db.session.scalar(select(Order.state).where(Order.id == order.id))
+    claimed = db.session.execute(update(Order).where(Order.id == order.id, Order.state == "pending")
+                                 .values(state="paid", paid_at=now), execution_options=_NO_SYNC).rowcount == 1
+    if not claimed:
+        db.session.refresh(order)
+        raise InvalidState(_("Pesanan ini sudah dibayar, dibatalkan, atau lewat batas waktu pengambilan."))
+    db.session.execute(update(ShopOrder).where(ShopOrder.id == part.id, ShopOrder.state == "awaiting_payment")
+                       .values(state="completed", completed_at=now), execution_options=_NO_SYNC)
+    # A payment recorded by the producer: earnings.py tells cash sales (no money held by the platform) by it.
+    record_event(order.id, "paid", from_state=before, actor=producer, actor_role="producer", now=now)
+    record_event(order.id, "completed", shop_order_id=part.id, from_state="awaiting_payment", actor=producer,
+                 actor_role="producer", now=now)
+    db.session.refresh(order)
+    db.session.refresh(part)
+    return part
 
 
 def cancel_shop_order(part, actor, actor_role, reason, now=None):

@@ -7,7 +7,7 @@ from ..accounts.decorators import role_required
 from ..errors import DomainError
 from ..extensions import db
 from ..models_base import utcnow
-from . import proofs, qris, statement, statement_layout, transfer
+from . import cash, proofs, qris, statement, statement_layout, transfer
 from .checkout_views import METHOD_LABELS
 from .forms import (AccountForm, ActionForm, LayoutForm, MatchForm, QrisForm, ReceivedForm, RejectForm,
                     StatementForm)
@@ -28,7 +28,8 @@ def _render(form=None, status=200, qris_form=None, layout_form=None, layout_acco
                            layout_form=layout_form or LayoutForm(formdata=None), layout_account=layout_account,
                            form=form or AccountForm(), action_form=ActionForm(),
                            qris_form=qris_form or QrisForm(formdata=None, payload=payload),
-                           qris_merchant=qris.validate_static(payload) if payload else ""), status
+                           qris_merchant=qris.validate_static(payload) if payload else "",
+                           cash_shops=cash.shops_accepting()), status
 
 
 @bp.route("/admin/payments")
@@ -42,9 +43,10 @@ def admin_settings():
 @admin_required
 def switch_method(method):
     """Turn one method on or off."""
-    if method not in PAYMENT_METHODS or not ActionForm().validate_on_submit():
+    enabled = request.form.get("enabled")
+    if method not in PAYMENT_METHODS or enabled not in ("0", "1") or not ActionForm().validate_on_submit():
         abort(400)
-    transfer.set_method_enabled(method, request.form.get("enabled") == "1")
+    transfer.set_method_enabled(method, enabled == "1")
     db.session.commit()
     return redirect(url_for("payments.admin_settings"))
 

@@ -16,7 +16,7 @@ from ..orders import service as orders
 from ..orders.forms import CheckoutForm
 from ..orders.views import _cart, _own_order, _visible_cart, bp
 from ..web import show_error
-from . import emails, service, transfer
+from . import cash, emails, service, transfer
 from .gateway import PaymentsUnavailable
 from .settle import open_attempt
 
@@ -65,7 +65,7 @@ def checkout():
     form = CheckoutForm(obj=None if request.method == "POST" else orders.remembered_address(current_user))
     form.fill_region_choices()
     choices = {group.shop.id: request.form.get(f"fulfilment-{group.shop.id}", "")[:10] for group in cart_view.groups}
-    methods = offered_methods()
+    methods = offered_methods() + cash.methods_for(cart_view.groups)
     method = request.form.get("payment_method", methods[0] if methods else "")[:20]
     if request.method == "POST" and request.form.get("action") == "regions":
         return _render_checkout(form, cart_view, choices, methods, method)  # without JavaScript: selects refilled
@@ -75,6 +75,8 @@ def checkout():
             return _render_checkout(form, cart_view, choices, methods, method, 422)
         try:
             order = orders.place_order(current_user, form.address(), choices, method=method)
+            if method == cash.CASH:
+                cash.start_cash(order)  # placed at once: the pickup deadline is set in the same transaction
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
@@ -94,6 +96,8 @@ def _start_payment(order, method="stripe"):
     """Send the buyer to pay: a transfer's instructions on the order page, or Stripe's page (nothing is held in the
     database while Stripe answers)."""
     code = order.code
+    if method == cash.CASH:  # nothing to pay online: the order page says what to bring, where, by when
+        return redirect(url_for("orders.order_page", code=code))
     if method in ("bank_transfer", "qris"):
         return _start_transfer(order, method)
     try:

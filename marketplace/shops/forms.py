@@ -39,6 +39,7 @@ class ShopForm(Form):
                         render_kw={"inputmode": "tel", "autocomplete": "tel"})
     shipping_fee_idr = RupiahField(_l("Ongkos kirim (Rp)"), validators=[InputRequired()])
     pickup_allowed = BooleanField(_l("Pembeli boleh mengambil sendiri"))
+    cash_on_pickup = BooleanField(_l("Terima bayar tunai saat pesanan diambil"))
     logo = FileField(_l("Logo toko"), render_kw={"accept": "image/*", "data-shrink": "2048"})
     # The logo of a refused submission, already processed and kept as a finished upload (media.uploads).
     logo_token = HiddenField()
@@ -53,7 +54,8 @@ class ShopForm(Form):
         return ShopDetails(name=self.name.data or "", slug=self.slug.data or "", story=self.story.data or "",
                            district_code=self.district_code.data or "", village_code=self.village_code.data or "",
                            whatsapp=self.whatsapp.data or "", shipping_fee_idr=self.shipping_fee_idr.data,
-                           pickup_allowed=bool(self.pickup_allowed.data))
+                           pickup_allowed=bool(self.pickup_allowed.data),
+                           cash_on_pickup=bool(self.cash_on_pickup.data))
 
     def logo_upload(self):
         """The logo file chosen, or None when the input was left empty."""

@@ -1,7 +1,7 @@
 """The shop table."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import regions
@@ -34,6 +34,8 @@ class Shop(db.Model):
     logo_height: Mapped[int | None] = mapped_column(Integer, default=None)
     shipping_fee_idr: Mapped[int] = mapped_column(BigInteger, default=0)
     pickup_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The buyer may pay in cash when collecting a pickup order (payments.cash); the producer's choice.
+    cash_on_pickup: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="active")
     suspension_reason: Mapped[str] = mapped_column(Text, default="")
     trusted: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -29,6 +29,7 @@ class ShopDetails:
     shipping_fee_idr: int
     pickup_allowed: bool
     slug: str = ""
+    cash_on_pickup: bool = False
 
 
 def shop_of(user):
@@ -87,6 +88,9 @@ def validate_details(details, shop=None):
     fee = details.shipping_fee_idr
     if isinstance(fee, bool) or not isinstance(fee, int) or not 0 <= fee <= MAX_SHIPPING_FEE_IDR:
         raise InvalidInput(_("Ongkos kirim antara Rp0 dan Rp10.000.000."), field="shipping_fee_idr")
+    if details.cash_on_pickup is True and not details.pickup_allowed:
+        raise InvalidInput(_("Bayar tunai hanya untuk pesanan yang diambil sendiri: izinkan juga pembeli mengambil "
+                             "sendiri."), field="cash_on_pickup")
     return name, slug, story, whatsapp
 
 
@@ -118,6 +122,7 @@ def _apply(shop, details, cleaned):
     shop.village_code = details.village_code
     shop.shipping_fee_idr = details.shipping_fee_idr
     shop.pickup_allowed = bool(details.pickup_allowed)
+    shop.cash_on_pickup = details.cash_on_pickup is True
 
 
 def _move_to_slug(shop, slug):

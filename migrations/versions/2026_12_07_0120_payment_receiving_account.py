@@ -4,7 +4,7 @@ Payments settled before this revision keep no account: their money stays in `hel
 unassigned bank and QRIS money, and `flask ledger check` reconciles those as accounts of their own.
 
 Revision ID: 8d2f6b1c4e70
-Revises: 7c3e1a9d5b20
+Revises: 3b8f2d6e1c47
 Create Date: 2026-12-07 01:20:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '8d2f6b1c4e70'
-down_revision = '7c3e1a9d5b20'
+down_revision = '3b8f2d6e1c47'
 branch_labels = None
 depends_on = None
 

@@ -1,5 +1,6 @@
-"""Random sequences of checkouts, payments, cancellations, completions, releases, refunds and payouts, with
-every ledger invariant and a model of each shop's balances checked after every step (Hypothesis, stateful)."""
+"""Random sequences of checkouts, payments (cash at pickup too), cancellations, completions, releases, refunds
+and payouts, with every ledger invariant and a model of each shop's balances checked after every step
+(Hypothesis, stateful)."""
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -11,8 +12,10 @@ from marketplace.ledger import check, payouts
 from marketplace.ledger import service as ledger
 from marketplace.ledger.models_payouts import ShopBankAccount
 from marketplace.models_base import utcnow
-from marketplace.orders import earnings, service
+from marketplace.orders import cart, earnings, service
+from marketplace.payments import cash, transfer
 from marketplace.payments import service as payments
+from tests.orders.helpers import address
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +34,7 @@ class Market(RuleBasedStateMachine):
         self.parts, self.payouts = [], []
         self.held_start, self.owed_start = ledger.balance("held:stripe"), ledger.balance("refunds_owed")
         self.held, self.owed = 0, 0
-        self.expected = {shop.id: {"pending": 0, "available": 0} for shop in self.world["shops"]}
+        self.expected = {shop.id: {"pending": 0, "available": 0, "commission_owed": 0} for shop in self.world["shops"]}
         self.baseline = {shop.id: ledger.shop_balances(shop.id) for shop in self.world["shops"]}
 
     @rule(shop=st.integers(0, 2), quantity=st.integers(1, 3), second=st.booleans())
@@ -43,6 +46,23 @@ class Market(RuleBasedStateMachine):
         for part in order.shop_orders:
             self.expected[part.shop_id]["pending"] += part.payout_idr
             self.parts.append(part.id)
+
+    @rule(shop=st.integers(0, 2), quantity=st.integers(1, 3), collected=st.booleans())
+    def cash_sale(self, shop, quantity, collected):
+        """A cash order at pickup, collected (the shop owes the fee) or cancelled (nothing moves)."""
+        product = self.world["products"][shop]
+        cart.add_to_cart(cart.AccountCart(self.world["buyer"]), str(product.id), str(quantity))
+        order = service.place_order(self.world["buyer"], address(), {product.shop_id: "pickup"},
+                                    method="cash_on_pickup")
+        cash.start_cash(order)
+        db.session.commit()
+        part = order.shop_orders[0]
+        if collected:
+            cash.mark_collected(part, part.shop.owner)
+            self.expected[part.shop_id]["commission_owed"] += part.platform_fee_idr
+        else:
+            cash.cancel_pickup(part, part.shop.owner, "Pembeli tidak datang")
+        db.session.commit()
 
     def _part(self, index):
         from marketplace.orders.models import ShopOrder
@@ -102,7 +122,10 @@ class Market(RuleBasedStateMachine):
         batch = payouts.create_batch(self.world["admin"], "held:stripe", minimum=1)
         db.session.commit()
         for payout in batch.payouts if batch else []:
-            self.expected[payout.shop_id]["available"] -= payout.amount_idr
+            owed = max(self.expected[payout.shop_id]["commission_owed"]
+                       + self.baseline[payout.shop_id]["commission_owed"], 0)
+            self.expected[payout.shop_id]["available"] -= payout.amount_idr + owed    # the fee owed is taken back
+            self.expected[payout.shop_id]["commission_owed"] -= owed
             self.payouts.append(payout.id)
 
     @precondition(lambda self: self.payouts)
@@ -126,10 +149,12 @@ class Market(RuleBasedStateMachine):
             now = ledger.shop_balances(shop_id)
             assert now["pending"] - self.baseline[shop_id]["pending"] == expected["pending"]
             assert now["available"] - self.baseline[shop_id]["available"] == expected["available"]
+            assert now["commission_owed"] - self.baseline[shop_id]["commission_owed"] == expected["commission_owed"]
 
 
 def test_random_money_movements_keep_the_ledger_whole(app, make_user, make_shop, make_product, make_order):
-    shops = [make_shop() for _ in range(3)]
+    shops = [make_shop(cash_on_pickup=True) for _ in range(3)]
+    transfer.set_method_enabled("cash_on_pickup", True)
     admin = make_user("admin")
     for shop in shops:
         account = payouts.set_bank_account(shop, payouts.BankAccountDetails("014", "1234567890", "Siti"))

@@ -157,6 +157,14 @@ def heic(directory):
     return path
 
 
+def large_heic(directory, width=3200, height=402):
+    """A HEIC wide enough to be reduced by two while decoding, in two bands (the second partial), with EXIF GPS."""
+    heif = pillow_heif.from_pillow(upright_picture(width, height))
+    path = directory / "large.heic"
+    heif.save(path, quality=90, exif=exif_with_gps().tobytes(), enc_params={"preset": "ultrafast"})
+    return path
+
+
 def heic_with_broken_exif(directory):
     """A HEIC whose EXIF block is not TIFF data at all, as some apps write it."""
     heif = pillow_heif.from_pillow(upright_picture(64, 48))

@@ -5,7 +5,7 @@ import struct
 import pytest
 from flask import Flask
 from flask_babel import Babel
-from PIL import Image, ImageFile, ImageStat
+from PIL import Image, ImageChops, ImageFile, ImageStat
 
 from marketplace.errors import InvalidInput
 from marketplace.media import service
@@ -251,6 +251,23 @@ def test_heic_is_accepted(files, storage):
     stored = process_upload(images.heic(files).read_bytes(), storage)
     assert (stored.width, stored.height) == (640, 480)
     assert_upright(open_stored(storage, stored.variant_keys[640]))
+
+
+def test_large_heic_is_reduced_while_decoding_like_the_whole_image(files, storage):
+    path = images.large_heic(files)
+    stored = process_upload(path.read_bytes(), storage)
+    assert (stored.width, stored.height) == (1600, 201)
+    master = open_stored(storage, stored.master_key)
+    # Red top, blue bottom, the green square (80 px of 3200) in the top-left corner.
+    assert close_to(mean_colour(master, (0.4, 0.05, 0.9, 0.4)), images.RED)
+    assert close_to(mean_colour(master, (0.1, 0.6, 0.9, 0.95)), images.BLUE)
+    assert close_to(mean_colour(master, (0.0, 0.0, 0.02, 0.15)), images.GREEN)
+    assert len(master.getexif()) == 0
+    # Band by band gives what reducing the whole decoded image gives (up to the master's WebP encoding).
+    with Image.open(path) as whole:
+        expected = whole.convert("RGB").reduce(2)
+    difference = ImageStat.Stat(ImageChops.difference(master.convert("RGB"), expected)).mean
+    assert max(difference) < 3
 
 
 def test_unreadable_exif_does_not_cost_the_photo(files, storage):

@@ -1,7 +1,7 @@
 """The PostgreSQL backend: documents written in the listing's own transaction, rebuilds, checks, and
 the same JSON contract as the Whoosh engine. Skipped on SQLite runs."""
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from marketplace.catalogue import service as catalogue
 from marketplace.extensions import db
@@ -39,10 +39,31 @@ def test_word_counts_follow_the_listings(world):
         return db.session.scalar(select(SearchWord.docs).where(SearchWord.word == word))
 
     assert count("rotan") == 1 and count("madu") == 4
+    assert count("") == len(world.products)          # the empty word counts the documents
     catalogue.archive_product(world.products["Tas Anyaman Rotan"])
     catalogue.archive_product(world.products["Madu Hutan Liar"])
+    catalogue.set_stock(world.products["Gula Aren Cetak"], 0)      # words unchanged: counts unchanged
     db.session.commit()
     assert count("rotan") is None and count("madu") == 3
+    assert count("") == len(world.products) - 2
+    assert run_search("").total == len(world.products) - 2
+
+
+def test_the_document_count_is_counted_when_its_row_is_missing(world):
+    """A database upgraded without the empty word's row still ranks by the true number of listings."""
+    ranked = titles(run_search("madu hutan"))
+    db.session.execute(SearchWord.__table__.delete().where(SearchWord.word == ""))
+    assert titles(run_search("madu hutan")) == ranked
+
+
+def test_a_search_leaves_the_planner_settings_of_the_transaction_alone(world):
+    def settings():
+        return db.session.execute(text("SELECT current_setting('random_page_cost'), "
+                                       "current_setting('max_parallel_workers_per_gather')")).one()
+
+    before = settings()
+    assert run_search("madu").total == 4 and run_search("madu kelulut").total >= 2
+    assert settings() == before
 
 
 def test_rebuild_gives_the_same_documents_and_check_finds_no_drift(app, world):

@@ -7,7 +7,7 @@ lag and no outbox to drain.
 from collections import Counter
 from contextlib import contextmanager
 
-from sqlalchemy import delete, select, text as sql
+from sqlalchemy import bindparam, delete, select, text as sql
 from sqlalchemy.engine import Connection
 from sqlalchemy.dialects.postgresql import insert
 
@@ -24,6 +24,18 @@ ID_CHUNK = 500
 REBUILD_CHUNK = 2000
 PREFIX_CANDIDATES = 50      # most frequent completions considered (as the Whoosh engine)
 TYPO_CANDIDATES = 200       # nearest words by trigram distance checked for a correction
+# search_word's row of the empty word counts the documents (ranking weights need the number of live
+# listings: one row read instead of counting 100,000); no listing has an empty word.
+EVERYTHING = ""
+# (`~<=~ ''`, true of the empty word only, is read from the btree; the trigram index would read every row)
+EVERYTHING_SQL = ("COALESCE((SELECT docs FROM search_word WHERE word ~<=~ ''), "
+                  "(SELECT count(*) FROM search_document))")
+EVERYTHING_ROW, UNIT_ROW = 2, 3     # kinds of the counts statement's rows (0 and 1: the facets)
+# Planner settings while a search reads. Search rows are read from memory: index pages cost hardly more
+# than sequential ones. With the server's default (4) the planner scans every document rather than follow
+# the GIN index to a few thousand. And one search uses one core: parallel workers would take the other
+# requests' cores.
+SEARCH_SETTINGS = {"random_page_cost": "1.1", "max_parallel_workers_per_gather": "0"}
 
 
 def _milliseconds(moment):
@@ -43,7 +55,20 @@ def document_row(row):
             "words": sorted(set(named) | set(fields["body"][0]))}
 
 
+_ROWS = []
+
+
+def _rows_of(connection, ids):
+    """The listing rows (documents.listing_rows) of the ids. The select is built once per process and
+    takes the ids as a parameter: building it costs more than running it, on every listing change."""
+    if not _ROWS:
+        _ROWS.append(listing_rows().where(Product.id.in_(bindparam("ids", expanding=True))))
+    return connection.execute(_ROWS[0], {"ids": list(ids)})
+
+
 def _add_counts(delta, doc, sign):
+    docs, in_names = delta.get(EVERYTHING, (0, 0))
+    delta[EVERYTHING] = (docs + sign, in_names)
     named = set(doc["named_words"])
     for word in doc["words"]:
         docs, in_names = delta.get(word, (0, 0))
@@ -77,8 +102,18 @@ class PostgresBackend(SearchBackend):
 
     @contextmanager
     def reading(self):
-        """A reader on the request's own database session (it sees the request's own changes)."""
-        yield PostgresReader(db.session.connection())
+        """A reader on the request's own database session (it sees the request's own changes), with
+        the search planner settings for as long as it reads; the rest of the request's transaction
+        keeps the server's."""
+        connection = db.session.connection()
+        names = list(SEARCH_SETTINGS)
+        previous = connection.execute(sql(
+            "SELECT " + ", ".join(f"current_setting('{name}'), set_config('{name}', :{name}, true)"
+                                  for name in names)), SEARCH_SETTINGS).one()
+        yield PostgresReader(connection)
+        # (after an error the request's transaction is rolled back, which undoes the settings too)
+        connection.execute(sql("SELECT " + ", ".join(f"set_config('{name}', :{name}, true)" for name in names)),
+                           {name: previous[2 * i] for i, name in enumerate(names)})
 
     def apply(self, connection, product_ids):
         """Write the listings' documents and word counts in the caller's transaction (or in a
@@ -97,7 +132,7 @@ class PostgresBackend(SearchBackend):
         old = {row.product_id: row._asdict() for row in connection.execute(
             select(table.c.product_id, table.c.words, table.c.named_words)
             .where(table.c.product_id.in_(ids)).order_by(table.c.product_id).with_for_update())}
-        new = {row.id: document_row(row) for row in connection.execute(listing_rows(ids))}
+        new = {row.id: document_row(row) for row in _rows_of(connection, ids)}
         delta = {}
         for pid in ids:
             before, after = old.get(pid), new.get(pid)
@@ -158,31 +193,46 @@ class PostgresReader(SearchReader):
         return self.connection.execute(sql(statement), values or {}).scalar()
 
     def search(self, query):
-        """Run a SearchQuery; returns Hits."""
+        """Run a SearchQuery; returns Hits. Two statements at most: the total, both facets and the
+        ranking weights in one, the ranked page (when anything matched) in the other."""
         params = q.Params()
         match = q.match_tsquery(query.units, query.match_any) if query.units else None
         where = q.where_sql(params, query, match)
+        ranked = bool(query.units) and query.sort == "relevance"
+        # One unit and no filters: the unit's own count is the total, no second count is needed.
+        unit_counts = ranked and (len(query.units) > 1 or q.filtered(query))
+        statement = (f"SELECT GROUPING(category_id) AS kind, category_id AS value, district AS other, "
+                     f"count(*) AS n FROM search_document WHERE {where} "
+                     f"GROUP BY GROUPING SETS ((category_id), (district))")
+        if ranked:
+            statement += f" UNION ALL SELECT {EVERYTHING_ROW}, NULL, NULL, {EVERYTHING_SQL}"
+        if unit_counts:
+            statement += "".join(
+                f" UNION ALL SELECT {UNIT_ROW}, {i}, NULL, (SELECT count(*) FROM search_document "
+                f"WHERE terms @@ {params.tsquery(q.unit_tsquery(unit))})" for i, unit in enumerate(query.units))
         counts = {"category": Counter(), "district": Counter()}
-        for column, name in (("category_id", "category"), ("district", "district")):
-            rows = self.connection.execute(sql(
-                f"SELECT {column}, count(*) FROM search_document WHERE {where} GROUP BY {column}"), params.values)
-            counts[name].update({value: n for value, n in rows})
+        everything, sizes = 0, {}
+        for kind, value, other, n in self.connection.execute(sql(statement), params.values):
+            if kind == 0:
+                counts["category"][value] = n
+            elif kind == 1:
+                counts["district"][other] = n
+            elif kind == EVERYTHING_ROW:
+                everything = n or 0
+            else:
+                sizes[value] = n
         total = sum(counts["category"].values())
         if not total:
             return Hits(0, [], counts)
         score = "0"
-        if query.units and query.sort == "relevance":
-            score = q.score_sql(params, query.units, self._idfs(query.units))
+        if ranked:
+            idfs = [idf(everything, sizes[i] if unit_counts else total) for i in range(len(query.units))]
+            score = q.score_sql(params, query.units, idfs)
         order = q.order_sql(query, score)
         ids = self.connection.execute(sql(
             f"SELECT product_id FROM search_document WHERE {where} ORDER BY {order} "
             f"LIMIT {int(query.limit)} OFFSET {int(query.offset)}"), params.values).scalars().all()
         return Hits(total, list(ids), counts)
-
-    def _idfs(self, units):
-        everything = self._scalar("SELECT count(*) FROM search_document")
-        return [idf(everything, self._scalar("SELECT count(*) FROM search_document WHERE terms @@ CAST(:q AS tsquery)",
-                                             {"q": q.unit_tsquery(unit)})) for unit in units]
 
     def frequency(self, word):
         """In how many live listings the exact word occurs."""
@@ -215,7 +265,7 @@ class PostgresReader(SearchReader):
         if not limit or not word.isalpha():
             return None
         rows = self.connection.execute(sql(
-            "SELECT word, docs FROM search_word WHERE length(word) BETWEEN :low AND :high "
+            "SELECT word, docs FROM search_word WHERE length(word) BETWEEN :low AND :high AND word <> '' "
             "ORDER BY word <-> :w LIMIT :n"),
             {"w": word, "low": len(word) - limit, "high": len(word) + limit, "n": TYPO_CANDIDATES}).all()
         vocabularies = [Vocabulary({row.word: row.docs for row in rows})]

@@ -50,21 +50,29 @@ def match_tsquery(units, match_any=False):
 
 
 def _best_field(params, cases):
-    # cases: per field, (exact tsquery, exact weight, morph tsquery, stem weight)
-    parts = [f"CASE WHEN terms @@ {params.tsquery(exact_q)} THEN {exact_w} "
-             f"WHEN terms @@ {params.tsquery(morph_q)} THEN {stem_w} ELSE 0 END"
-             for exact_q, exact_w, morph_q, stem_w in cases]
-    return f"GREATEST({', '.join(parts)})"
+    # cases: per field, (exact tsquery, exact weight, morph tsquery, stem weight). The best field's
+    # weight is the largest weight whose tsquery matches: one CASE tries them from the largest down and
+    # stops at the first match (a title match is decided by one test instead of six).
+    tests = sorted(((weight, query_text) for exact_q, exact_w, morph_q, stem_w in cases
+                    for query_text, weight in ((exact_q, exact_w), (morph_q, stem_w))),
+                   key=lambda test: -test[0])
+    whens = " ".join(f"WHEN terms @@ {params.tsquery(query_text)} THEN {weight}" for weight, query_text in tests)
+    return f"CASE {whens} ELSE 0 END"
 
 
-def _word_score(params, word, share):
+def _word_score(params, word, share, gate=True):
     cases = [(text.exact(word, letter), FIELD_WEIGHTS[name][0] * share,
               text.morph(word, letter), FIELD_WEIGHTS[name][1] * share)
              for name, letter in FIELD_WEIGHT_LETTERS.items()]
-    return _best_field(params, cases)
+    best = _best_field(params, cases)
+    if not gate:
+        return best
+    # A listing without the word (in any field) fails one test instead of the six of the fields: most
+    # completions of an unfinished word and most synonyms are absent from a given listing.
+    return f"CASE WHEN terms @@ {params.tsquery(text.morph(word))} THEN {best} ELSE 0 END"
 
 
-def _alternative_score(params, alternative):
+def _alternative_score(params, alternative, gate=True):
     if alternative.same_field and len(alternative.words) > 1:
         cases = [(text.all_of([text.exact(word, letter) for word in alternative.words]),
                   FIELD_WEIGHTS[name][0] * alternative.weight,
@@ -73,9 +81,9 @@ def _alternative_score(params, alternative):
                  for name, letter in FIELD_WEIGHT_LETTERS.items()]
         return _best_field(params, cases)
     share = alternative.weight / len(alternative.words)
-    words = " + ".join(_word_score(params, word, share) for word in alternative.words)
     if len(alternative.words) == 1:
-        return words
+        return _word_score(params, alternative.words[0], share, gate)
+    words = " + ".join(_word_score(params, word, share) for word in alternative.words)
     return f"CASE WHEN terms @@ {params.tsquery(alternative_tsquery(alternative))} THEN {words} ELSE 0 END"
 
 
@@ -83,10 +91,18 @@ def score_sql(params, units, idfs):
     """The relevance score of a row."""
     terms = []
     for unit, unit_idf in zip(units, idfs):
-        alternatives = [_alternative_score(params, alternative) for alternative in unit]
+        # The only word of the only unit is in every row found: no need to test for it first.
+        gate = len(units) > 1 or len(unit) > 1
+        alternatives = [_alternative_score(params, alternative, gate) for alternative in unit]
         best = alternatives[0] if len(alternatives) == 1 else f"GREATEST({', '.join(alternatives)})"
         terms.append(f"{unit_idf!r} * ({best})")
     return " + ".join(terms) or "0"
+
+
+def filtered(query):
+    """True when the query has filters besides its words."""
+    return (query.category_ids is not None or query.district_codes is not None or query.in_stock
+            or query.min_price is not None or query.max_price is not None)
 
 
 def where_sql(params, query, units_tsquery):
