@@ -66,7 +66,7 @@ def _init_extensions(app):
     from .media.urls import media_src, media_srcset, media_url
     from .orders.messaging import courier_name
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
-    from . import static_files
+    from . import links, static_files
     from .notifications import sending
     from .notifications.names import email_name
     from .security import add_security_headers
@@ -94,6 +94,7 @@ def _init_extensions(app):
     app.add_template_filter(email_name)
     app.after_request(add_security_headers)
     static_files.init_app(app)
+    links.init_app(app)
     sending.install()
 
 

@@ -2,7 +2,8 @@
 typed, so it must never become the link in another person's email, in JSON or in a payment redirect."""
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, url_for
+from flask.globals import _cv_request
 
 
 def site_url_for(endpoint, **values):
@@ -18,3 +19,37 @@ def absolute(url):
     if urlsplit(url).scheme:
         return url
     return current_app.config["SITE_URL"].rstrip("/") + "/" + url.lstrip("/")
+
+
+_LINKS_KEY = "pasardesa_links"
+_CACHEABLE_VALUES = (str, int)
+
+
+def cached_url_for(endpoint, **values):
+    """`url_for` for templates, each link built once per process: a page draws 20 to 60 links, most of them
+    the same on every request (the header's, static files'), and werkzeug builds each afresh.
+
+    Within a request a relative link depends only on the endpoint, its values and the script root, because
+    the app's only URL default (a static file's content hash, static_files.py) does not read the request;
+    a new url_defaults function that did would have to leave this cache. Anything else (external links,
+    _anchor and the like, blueprint-relative endpoints, values other than text and whole numbers, debug mode
+    where static files change) goes to url_for itself."""
+    request_context = _cv_request.get(None)
+    app = current_app._get_current_object() if request_context is not None else None
+    if (app is None or app.debug or endpoint[:1] == "."
+            or not all(type(value) in _CACHEABLE_VALUES and key[:1] != "_" for key, value in values.items())):
+        return url_for(endpoint, **values)
+    cache = app.extensions[_LINKS_KEY]
+    key = (request_context.request.script_root, endpoint, *sorted(values.items()))
+    link = cache.get(key)
+    if link is None:
+        if len(cache) > 20_000:  # product and shop links: bounded by the catalogue, bounded here all the same
+            cache.clear()
+        link = cache[key] = url_for(endpoint, **values)
+    return link
+
+
+def init_app(app):
+    """Templates' url_for is cached_url_for."""
+    app.extensions[_LINKS_KEY] = {}
+    app.jinja_env.globals["url_for"] = cached_url_for
