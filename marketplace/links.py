@@ -8,10 +8,21 @@ from flask.globals import _cv_request
 
 def site_url_for(endpoint, **values):
     """The absolute URL of an endpoint (full name, e.g. "orders.order_page") on SITE_URL."""
-    parts = urlsplit(current_app.config["SITE_URL"])
-    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path.rstrip("/") or "/",
-                                       url_scheme=parts.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
+    return _site_adapter().build(endpoint, values, force_external=True)
+
+
+def _site_adapter():
+    """The URL map bound to SITE_URL, once per process and SITE_URL (the search API links 24 listings)."""
+    site_url = current_app.config["SITE_URL"]
+    known = current_app.extensions.get(_SITE_ADAPTER_KEY)
+    if known is None or known[0] != site_url:
+        parts = urlsplit(site_url)
+        adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path.rstrip("/") or "/",
+                                           url_scheme=parts.scheme or "https")
+        known = current_app.extensions[_SITE_ADAPTER_KEY] = (site_url, adapter)
+    return known[1]
+
+_SITE_ADAPTER_KEY = "pasardesa_site_adapter"
 
 
 def absolute(url):
