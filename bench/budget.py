@@ -111,6 +111,18 @@ def budgets(env, page_list, profile=None, batches=BATCHES, requests=REQUESTS):
     for name, path, _cookie in page_list:
         for _ in range(20):
             assert clients[name].get(path).status_code == 200, path
+    samples = _samples(clock, clients, page_list, batches, requests)
+    found = {}
+    for name, parts in samples.items():
+        found[name] = budget = {part: statistics.median(values) for part, values in parts.items()}
+        budget["rest"] = budget["total"] - sum(budget[part] for part in ("queries", "templates", "hooks"))
+        budget["spread"] = (max(parts["total"]) - min(parts["total"])) / budget["total"]
+    _print_hooks(found["trivial"])
+    return found
+
+
+def _samples(clock, clients, page_list, batches, requests):
+    """{page: {part: [ms per request of each batch]}}, the pages taken in turn within every batch."""
     samples = defaultdict(lambda: defaultdict(list))
     with _access_lines_discarded():
         for _ in range(batches):
@@ -123,13 +135,7 @@ def budgets(env, page_list, profile=None, batches=BATCHES, requests=REQUESTS):
                 samples[name]["total"].append((time.process_time() - started) * 1000 / requests)
                 for part in {*clock.parts, "queries", "templates", "hooks"}:
                     samples[name][part].append(clock.parts.get(part, 0.0) * 1000 / requests)
-    found = {}
-    for name, parts in samples.items():
-        found[name] = {part: statistics.median(values) for part, values in parts.items()}
-        found[name]["rest"] = found[name]["total"] - sum(found[name][part] for part in ("queries", "templates", "hooks"))
-        found[name]["spread"] = (max(parts["total"]) - min(parts["total"])) / found[name]["total"]
-    _print_hooks(found["trivial"])
-    return found
+    return samples
 
 
 @contextlib.contextmanager
