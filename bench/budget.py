@@ -1,6 +1,7 @@
 """The in-process CPU budget of each page, split into queries, templates, hooks and the rest (bench/pages.py).
 
-Every page is requested through the app's test client, with the cookie bench/pages.py would send. CPU time
+Every page is requested through the app's test client, with the cookie bench/pages.py would send, in batches
+that take every page in turn; each figure is the median of its batches. CPU time
 (time.process_time) is attributed exclusively: a query run while a template renders counts as a query.
 - queries: inside Session.execute/scalar(s) and Connection.execute (building, compiling, running the
   statement, and the ORM loading its rows; iterating a plain result afterwards falls into the caller);
@@ -8,16 +9,20 @@ Every page is requested through the app's test client, with the cookie bench/pag
 - hooks: the app's before/after/teardown request functions and the session's opening and saving;
 - rest: the view's own Python, routing, Werkzeug, Flask-Login's user loading and the like.
 """
+import contextlib
 import cProfile
 import functools
+import logging
 import os
 import pstats
+import statistics
 import sys
 import time
 from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REQUESTS = 200
+REQUESTS = 50
+BATCHES = 9
 
 
 class Clock:
@@ -87,8 +92,11 @@ def _client_for(app, cookie_kind, product_path):
     return client
 
 
-def budgets(env, page_list, profile=None):
-    """{page name: {"total", "queries", "templates", "hooks", "rest", "hook ...": ms per request}}."""
+def budgets(env, page_list, profile=None, batches=BATCHES, requests=REQUESTS):
+    """{page name: {"total", "queries", "templates", "hooks", "rest", "hook ...": ms per request}}.
+
+    Each figure is the median over `batches` batches of `requests` requests; every batch loads each page in
+    turn (the trivial route among them), so that a neighbour's load on a shared machine falls on all alike."""
     os.environ.update(env)
     sys.path.insert(0, HERE)
     from bench_wsgi import app
@@ -99,24 +107,50 @@ def budgets(env, page_list, profile=None):
         return _profile(app, page_list, profile, kinds, product_path)
     clock = Clock()
     instrument(app, clock)
-    found = {}
+    clients = {name: _client_for(app, kinds.get(name), product_path) for name, _path, _cookie in page_list}
     for name, path, _cookie in page_list:
-        client = _client_for(app, kinds.get(name), product_path)
         for _ in range(20):
-            assert client.get(path).status_code == 200, path
-        clock.parts.clear()
-        started = time.process_time()
-        for _ in range(REQUESTS):
-            client.get(path)
-        total = (time.process_time() - started) * 1000 / REQUESTS
-        parts = {part: value * 1000 / REQUESTS for part, value in clock.parts.items()}
-        parts["total"] = total
-        parts["rest"] = total - sum(parts.get(part, 0.0) for part in ("queries", "templates", "hooks"))
-        for part in ("queries", "templates", "hooks"):
-            parts.setdefault(part, 0.0)
-        found[name] = parts
+            assert clients[name].get(path).status_code == 200, path
+    samples = _samples(clock, clients, page_list, batches, requests)
+    found = {}
+    for name, parts in samples.items():
+        found[name] = budget = {part: statistics.median(values) for part, values in parts.items()}
+        budget["rest"] = budget["total"] - sum(budget[part] for part in ("queries", "templates", "hooks"))
+        budget["spread"] = (max(parts["total"]) - min(parts["total"])) / budget["total"]
     _print_hooks(found["trivial"])
     return found
+
+
+def _samples(clock, clients, page_list, batches, requests):
+    """{page: {part: [ms per request of each batch]}}, the pages taken in turn within every batch."""
+    samples = defaultdict(lambda: defaultdict(list))
+    with _access_lines_discarded():
+        for _ in range(batches):
+            for name, path, _cookie in page_list:
+                client = clients[name]
+                clock.parts.clear()
+                started = time.process_time()
+                for _ in range(requests):
+                    client.get(path)
+                samples[name]["total"].append((time.process_time() - started) * 1000 / requests)
+                for part in {*clock.parts, "queries", "templates", "hooks"}:
+                    samples[name][part].append(clock.parts.get(part, 0.0) * 1000 / requests)
+    return samples
+
+
+@contextlib.contextmanager
+def _access_lines_discarded():
+    """The access log written to /dev/null while measuring: its cost counts, its thousands of lines do not
+    bury the figures."""
+    handlers = [handler for handler in logging.getLogger().handlers + logging.getLogger("marketplace").handlers
+                if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler)]
+    with open(os.devnull, "w") as devnull:
+        kept = [handler.setStream(devnull) for handler in handlers]
+        try:
+            yield
+        finally:
+            for handler, stream in zip(handlers, kept):
+                handler.setStream(stream)
 
 
 def _print_hooks(trivial):
@@ -132,6 +166,6 @@ def _profile(app, page_list, profile, kinds, product_path):
     for _ in range(20):
         client.get(path)
     profiler = cProfile.Profile()
-    profiler.runcall(lambda: [client.get(path) for _ in range(REQUESTS)])
+    profiler.runcall(lambda: [client.get(path) for _ in range(REQUESTS * 4)])
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
     return {}

@@ -3,12 +3,16 @@
     .venv/bin/python bench/pages.py [--duration 10] [--connections 16] [--python-load] [--postgres URL]
                                     [--budget-only] [--profile PAGE]
 
+--budget-only measures in-process CPU alone (no server, no wrk): what to trust on a busy machine, where
+requests/s measure the neighbours as much as the app. BENCH_POSTGRES_URL in the environment = --postgres.
+
 Seeds a throw-away database (SQLite, or a database created on the PostgreSQL server given by --postgres)
 with the demo marketplace plus enough approved listings (with cover photos) that the home page shows a full page of
 product cards, serves bench/bench_wsgi.py with gunicorn (2 sync workers, 127.0.0.1, a free port), and loads
 the trivial route and every page of PAGES in alternating slices with wrk (or a pure-Python load generator
 when wrk is missing). Prints per page requests/s, its share of the trivial route's, p50/p99 latency, and
-the in-process CPU budget per request split into queries, templates, hooks and the rest (bench/budget.py).
+the in-process CPU budget per request (medians of interleaved batches) split into queries, templates, hooks
+and the rest, with the trivial route's CPU / the page's as "CPU share" (bench/budget.py).
 Also says whether an anonymous visitor who opened a product page carries a cookie from then on.
 Goals: every page but the API >= 35% of trivial; home HTML < 15 KB compressed.
 """
@@ -233,17 +237,24 @@ def measure(base, page_list, duration, connections, load, slices=5):
 
 
 def print_results(results, budgets):
-    trivial = results["trivial"][0]
-    print(f"{'page':20} {'req/s':>8} {'share':>6} {'p50 ms':>7} {'p99 ms':>7} | {'CPU ms':>6} "
-          f"{'queries':>8} {'templ.':>7} {'hooks':>7} {'rest':>7}")
-    for name, (rate, p50, p99) in results.items():
-        budget = budgets.get(name)
-        line = f"{name:20} {rate:8.0f} {rate / trivial:6.1%} {p50:7.2f} {p99:7.2f}"
-        if budget:
-            total = budget["total"]
-            parts = ("queries", "templates", "hooks", "rest")
-            line += f" | {total:6.2f} " + " ".join(f"{budget[part] / total:7.0%} " for part in parts)
+    """The served figures (when there are) and the in-process CPU budget of every page, side by side."""
+    trivial_cpu = budgets["trivial"]["total"]
+    served = f"{'req/s':>8} {'share':>6} {'p50 ms':>7} {'p99 ms':>7} | " if results else ""
+    print(f"{'page':20} {served}{'CPU ms':>6} {'spread':>6} {'CPU share':>9} {'queries':>8} {'templ.':>7} "
+          f"{'hooks':>7} {'rest':>7}")
+    for name, budget in budgets.items():
+        line = f"{name:20} "
+        if results:
+            rate, p50, p99 = results[name]
+            line += f"{rate:8.0f} {rate / results['trivial'][0]:6.1%} {p50:7.2f} {p99:7.2f} | "
+        total = budget["total"]
+        line += f"{total:6.2f} {budget['spread']:6.0%} {trivial_cpu / total:9.1%} "
+        line += " ".join(f"{budget[part] / total:7.0%} " for part in ("queries", "templates", "hooks", "rest"))
         print(line)
+    print("CPU ms: median over batches of in-process CPU per request (test client included); spread: (max - min) / "
+          "median of the batches; CPU share: the trivial route's CPU / the page's, what the page's share of the "
+          "trivial route's req/s would be on a quiet machine if serving cost nothing more (gunicorn adds the same "
+          "fixed cost to both, so the served share is higher)")
 
 
 def serve_and_measure(env, page_list_for, args, load):
@@ -294,7 +305,8 @@ def main():
     parser.add_argument("--duration", type=int, default=10, help="seconds per page")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--python-load", action="store_true", help="the Python load generator even if wrk is there")
-    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server to create the throw-away database on")
+    parser.add_argument("--postgres", metavar="URL", default=os.environ.get("BENCH_POSTGRES_URL"),
+                        help="a PostgreSQL server to create the throw-away database on (or $BENCH_POSTGRES_URL)")
     parser.add_argument("--budget-only", action="store_true", help="only the in-process CPU budget, no server")
     parser.add_argument("--profile", metavar="PAGE", help="profile one page in-process (cProfile), no server")
     args = parser.parse_args()
@@ -313,8 +325,11 @@ def main():
             env.pop("FLASK_ENV", None)
             print(f"{approved} approved listings on {database_url.split(':')[0]}")
             budgets = budget.budgets(env, pages(paths, None, None), profile=args.profile)
-            if args.budget_only or args.profile:
-                return print_results({name: (1, 0, 0) for name in budgets}, budgets)
+            if args.profile:
+                return None
+            print(load_average())
+            if args.budget_only:
+                return print_results(None, budgets)
             results, page_list, (raw, compressed, cards) = serve_and_measure(
                 env, lambda base: pages(paths, anonymous_cookie(base, paths["product"]), buyer_cookie(base)),
                 args, load)

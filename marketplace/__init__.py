@@ -8,10 +8,32 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
+class PasarDesa(Flask):
+    """Flask, remembering which functions are plain ones.
+
+    Flask asks inspect whether each view, hook and context processor is a coroutine function every time it
+    calls one, some 25 times per page; the answer never changes, so it is kept per function."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync_functions = {}
+
+    def ensure_sync(self, func):
+        try:
+            return self._sync_functions[func]
+        except KeyError:
+            sync = self._sync_functions[func] = super().ensure_sync(func)
+            if len(self._sync_functions) > 10_000:  # functions are made once at start; a bound all the same
+                self._sync_functions.clear()
+            return sync
+        except TypeError:  # an unhashable callable
+            return super().ensure_sync(func)
+
+
 def create_app(test_config=None):
     """Build the marketplace application."""
     # INSTANCE_PATH in test_config: the folder for the database, files and kept secrets (tests).
-    app = Flask(__name__, instance_relative_config=True, instance_path=(test_config or {}).get("INSTANCE_PATH"),
+    app = PasarDesa(__name__, instance_relative_config=True, instance_path=(test_config or {}).get("INSTANCE_PATH"),
                 template_folder=os.path.join(ROOT, "templates"), static_folder=os.path.join(ROOT, "static"))
     from .config import load_config
 
@@ -66,7 +88,7 @@ def _init_extensions(app):
     from .media.urls import media_src, media_srcset, media_url
     from .orders.messaging import courier_name
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
-    from . import static_files
+    from . import links, static_files
     from .notifications import sending
     from .notifications.names import email_name
     from .security import add_security_headers
@@ -94,6 +116,7 @@ def _init_extensions(app):
     app.add_template_filter(email_name)
     app.after_request(add_security_headers)
     static_files.init_app(app)
+    links.init_app(app)
     sending.install()
 
 

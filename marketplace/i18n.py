@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import current_app, g, has_request_context, request
-from flask_babel import get_locale
+from flask.globals import _cv_app
+from flask_babel import get_locale, get_translations
 
 LANG_COOKIE = "lang"
 
@@ -63,8 +64,43 @@ def wita(moment, pattern="d MMM yyyy, HH.mm"):
     return format_datetime(local, pattern, locale=str(get_locale())) + suffix
 
 
+_TRANSLATED = {}
+
+
+def template_gettext(string):
+    """`_()` in templates: what Flask-Babel's gettext returns, remembered per language and string.
+
+    Flask-Babel finds the request's language and its catalogue anew on every call, through about ten
+    context-local lookups; a product page calls it some 30 times. Catalogues are loaded once per process
+    and never change while it runs, so (language, string) always translates alike; the language is read
+    from where Flask-Babel keeps it for this request (force_locale() included)."""
+    app_context = _cv_app.get(None)
+    babel_context = getattr(app_context.g, "_flask_babel", None) if app_context is not None else None
+    locale = getattr(babel_context, "babel_locale", None)
+    if locale is None:  # the first lookup of a request selects its language
+        return get_translations().ugettext(string)
+    key = (locale.language, locale.territory, locale.script, locale.variant, string)
+    found = _TRANSLATED.get(key)
+    if found is None:
+        if len(_TRANSLATED) > 10_000:  # templates pass literals only; a bound all the same
+            _TRANSLATED.clear()
+        found = _TRANSLATED[key] = get_translations().ugettext(string)
+    return found
+
+
+def _install_template_gettext(app):
+    """Flask-Babel's template callables, with template_gettext for the plain `_()` they mostly use."""
+    app.jinja_env.install_gettext_callables(
+        gettext=template_gettext,
+        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
+        newstyle=True)
+
+
 def init_i18n(app):
-    """Register the filters and the language cookie hook."""
+    """Register the filters, the template translation callables and the language cookie hook."""
+    _install_template_gettext(app)
     app.add_template_filter(rupiah)
     app.add_template_filter(wita)
     app.add_template_global(language_url)

@@ -190,3 +190,25 @@ def test_html_lang_attribute_follows_the_language(client):
 def test_language_switch_keeps_the_rest_of_the_query(app, query, lang, expected):
     with app.app_context(), app.test_request_context("/cari" + query):
         assert language_url(lang) == expected
+
+
+def test_template_translations_follow_each_request_and_force_locale(app):
+    """Template `_()` is remembered per language: Indonesian, English and forced English in one process
+    each get their own wording, in any order, and force_locale inside a request is obeyed."""
+    from flask_babel import force_locale
+
+    template = '{{ _("Masuk") }}|{{ _("Daftar") }}'
+    for _round in range(2):  # each in its own app context, as a served request is (the language sits in g)
+        with app.app_context(), app.test_request_context("/?lang=en"):
+            assert render_template_string(template) == "Log in|Register"
+        with app.app_context(), app.test_request_context("/"):
+            assert render_template_string(template) == "Masuk|Daftar"
+            with force_locale("en"):
+                assert render_template_string(template) == "Log in|Register"
+            assert render_template_string(template) == "Masuk|Daftar"
+
+
+def test_template_translations_keep_escaping_and_placeholders(app):
+    with app.test_request_context("/"):
+        html = render_template_string('{{ _("Halo %(name)s", name=who) }}', who="<b>&</b>")
+    assert html == "Halo &lt;b&gt;&amp;&lt;/b&gt;"

@@ -5,14 +5,16 @@ syntax such as `title:(`, `*` or `~` is punctuation like any other, and the text
 """
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+
+from sqlalchemy import bindparam, select
 
 from .. import regions
-from ..catalogue.models import Category
+from ..catalogue.models import Category, Product
 from ..errors import InvalidInput
 from ..extensions import db
 from ..text import parse_rupiah
@@ -144,9 +146,20 @@ def parse_params(args):
                         in_stock=in_stock in ("1", "on"), sort=sort, page=page, per_page=per_page)
 
 
+# Both selects of a search page are built once per process and read through the session's connection
+# without the ORM layer, as catalogue/queries.py does for listing pages: building them cost more than running.
+@cache
+def _categories_select():
+    return select(Category.id, Category.slug, Category.parent_id, Category.name_id, Category.name_en)
+
+
+@cache
+def _items_select():
+    return listing_rows().where(Product.id.in_(bindparam("ids", expanding=True)))
+
+
 def _categories():
-    rows = db.session.execute(select(Category.id, Category.slug, Category.parent_id, Category.name_id,
-                                     Category.name_en)).all()
+    rows = db.session.connection().execute(_categories_select()).all()
     return {row.id: row for row in rows}
 
 
@@ -224,7 +237,8 @@ def search(params):
 def _items(ids):
     """The listings of a page as the database has them now, in the engine's order: a listing made
     private since it was indexed is left out, and stock is today's, not the index's."""
-    rows = {row.id: row for row in db.session.execute(listing_rows(ids))} if ids else {}
+    rows = ({row.id: row for row in db.session.connection().execute(_items_select(), {"ids": sorted(ids)})}
+            if ids else {})
     return [_item(rows[pid]) for pid in ids if pid in rows]
 
 
