@@ -140,9 +140,10 @@ def test_the_demo_statement_settles_the_awaited_transfer_once(empty, runner):
     assert db.session.get(Payment, waiting.id).state == "paid"
     assert {part.state for part in db.session.get(Order, waiting.order_id).shop_orders} == {"paid"}
     again = runner.invoke(args=["payments", "import-statement", statement_path(), "--account", str(account_id)])
-    assert again.exit_code == 0 and again.output.startswith("0 settled, 0 owed back, 0 unmatched, 1 already"), again.output
-    assert db.session.scalar(select(func.count()).select_from(Payment).where(Payment.state == "paid",
-                                                                              Payment.order_id == waiting.order_id)) == 1
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("0 settled, 0 owed back, 0 unmatched, 1 already")
+    paid = select(func.count()).select_from(Payment).where(Payment.state == "paid", Payment.order_id == waiting.order_id)
+    assert db.session.scalar(paid) == 1
     assert ledger_problems() == []
 
 

@@ -20,7 +20,6 @@ from ..orders.address import remembered_address
 from ..shops.models import Shop
 from . import cash, proofs, qris, standin, statement, transfer, webhooks
 from . import service as payments
-from .models import ReceivingAccount
 from .settle import latest_attempt
 
 # (buyer email, product title, quantity, fulfilment, state to reach)
