@@ -169,12 +169,12 @@ def seed_demo(password=DEMO_PASSWORD):
         shops_made.append(shop)
     moderation_demo.seed(admin)
     ledger_demo.seed(admin, shops_made)
-    payments_demo.seed()
-    # After the demo orders, which remember the address they were sent to: each buyer's own comes back.
+    # Each buyer's own saved address, which their demo orders are sent to.
     for buyer, (_, _, phone, street, district, postal) in zip(buyers, BUYERS):
         remember_address(buyer, validate_address(Address(
             recipient_name=buyer.name, phone=phone, street=street, province_code="64", regency_code="64.02",
             district_code=district, village_code=regions.children(district)[1][0], postal_code=postal)))
+    payments_demo.seed()
     return accounts_made
 
 

@@ -16,9 +16,15 @@ from marketplace.extensions import db
 from marketplace.media.service import variant_key
 from marketplace.media.storage import get_storage
 from marketplace.moderation.demo import PENDING
-from marketplace.orders.models import BuyerAddress, ShopOrder
+from marketplace.ledger.check import problems as ledger_problems
+from marketplace.orders.models import BuyerAddress, Order, ShopOrder
+from marketplace.payments import proofs, qris, transfer
+from marketplace.payments.demo import statement_path
+from marketplace.payments.models import Payment, StatementLine
+from marketplace.payments.proofs import PaymentProof
 from marketplace.shops.models import Shop
 from marketplace.text import normalise_mobile
+from tests.payments.test_qris import decode
 
 DISTRICTS = {code for code, _ in regions.children("64.02")}
 # Every listing of the demo, approved or sent for review: (title, category slug).
@@ -48,11 +54,47 @@ def test_seed_demo_fills_an_empty_marketplace(empty, runner):
     assert roles == {"admin": 1, "buyer": 3, "producer": 20}
     assert db.session.scalar(select(func.count(User.id)).where(User.email_verified_at.is_(None))) == 0
     states = db.session.scalars(select(ShopOrder.state).order_by(ShopOrder.id)).all()
-    assert states == ["paid", "preparing", "ready_for_pickup", "shipped", "completed", "cancelled"]
+    assert states[:6] == ["paid", "preparing", "ready_for_pickup", "shipped", "completed", "cancelled"]
     cancelled = db.session.scalar(select(ShopOrder).where(ShopOrder.state == "cancelled"))
     assert cancelled.stripe_refund_id is not None  # refunded at the stand-in
     _every_listing_has_its_own_photo(public)
     _every_person_has_their_own_details()
+    _every_payment_method_is_there()
+    _every_order_goes_to_its_buyers_own_address()
+    assert ledger_problems() == []
+
+
+def _every_payment_method_is_there():
+    """Cards, a transfer paid by a statement, one awaited with its proof, QRIS received, cash at pickup collected
+    and one waiting; the methods offered, the account and the demo's own QRIS set."""
+    rows = db.session.execute(select(Payment.method, Payment.state, ShopOrder.state, Order.id)
+                              .join(Order, Order.id == Payment.order_id)
+                              .join(ShopOrder, ShopOrder.order_id == Order.id).order_by(Payment.id)).all()
+    assert [row[:3] for row in rows[6:]] == [
+        ("bank_transfer", "paid", "paid"), ("bank_transfer", "pending", "awaiting_payment"),
+        ("qris", "paid", "paid"), ("cash_on_pickup", "paid", "completed"),
+        ("cash_on_pickup", "pending", "awaiting_payment")]
+    assert {row[0] for row in rows[:6]} == {"stripe"}
+    [line] = db.session.scalars(select(StatementLine)).all()
+    assert line.outcome == "settled" and line.payment_id == db.session.scalar(
+        select(Payment.id).where(Payment.order_id == rows[6][3]))
+    waiting = db.session.scalar(select(Payment).where(Payment.order_id == rows[7][3]))
+    [proof] = db.session.scalars(select(PaymentProof).where(PaymentProof.payment_id == waiting.id)).all()
+    assert proof.state == "waiting" and proof.content_type == "image/webp"
+    assert proofs.private_storage().exists(proof.storage_key)
+    assert all(transfer.method_enabled(method) for method in ("stripe", "bank_transfer", "qris", "cash_on_pickup"))
+    assert qris.validate_static(transfer.qris_payload()) == "PASAR DESA KUKAR"
+    assert decode(transfer.qris_payload())["59"] == "PASAR DESA KUKAR"  # read back by the tests' own decoder
+
+
+def _every_order_goes_to_its_buyers_own_address():
+    delivered = [order for order in db.session.scalars(select(Order))
+                 if any(part.fulfilment == "delivery" for part in order.shop_orders)]
+    assert len(delivered) == 8
+    for order in delivered:
+        home = db.session.get(BuyerAddress, order.buyer_id)
+        assert (order.street, order.village_code, order.phone) == (home.street, home.village_code, home.phone)
+    assert len({order.street for order in delivered}) == 3
 
 
 def _every_listing_has_its_own_photo(public):
@@ -83,6 +125,26 @@ def _every_person_has_their_own_details():
     villages = db.session.scalars(select(Shop.village_code)).all()
     assert len(set(villages)) == len(villages)
     assert not {home.village_code for home in homes} & set(villages)
+
+
+def test_the_demo_statement_settles_the_awaited_transfer_once(empty, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    waiting = db.session.scalar(select(Payment).where(Payment.method == "bank_transfer", Payment.state == "pending"))
+    with open(statement_path(), encoding="utf-8") as demo:
+        assert str(waiting.amount_idr) in demo.read()
+    account_id = transfer.active_accounts()[0].id
+    first = runner.invoke(args=["payments", "import-statement", statement_path(), "--account", str(account_id)])
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("1 settled, 0 owed back, 0 unmatched")
+    db.session.expire_all()
+    assert db.session.get(Payment, waiting.id).state == "paid"
+    assert {part.state for part in db.session.get(Order, waiting.order_id).shop_orders} == {"paid"}
+    again = runner.invoke(args=["payments", "import-statement", statement_path(), "--account", str(account_id)])
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("0 settled, 0 owed back, 0 unmatched, 1 already")
+    paid = select(func.count()).select_from(Payment).where(Payment.state == "paid", Payment.order_id == waiting.order_id)
+    assert db.session.scalar(paid) == 1
+    assert ledger_problems() == []
 
 
 def test_seed_demo_only_into_an_empty_database(empty, runner, make_user):

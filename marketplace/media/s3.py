@@ -62,6 +62,8 @@ class S3Storage:
 
     def modified_at(self, key):
         """When the object under key was last written (aware UTC); FileNotFoundError if there is none."""
+        from botocore.exceptions import ClientError
+
         try:
             head = self.client.head_object(Bucket=self.bucket, Key=check_key(key))
         except ClientError as error:

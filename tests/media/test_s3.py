@@ -158,3 +158,14 @@ def test_media_rebuild_works_on_the_bucket(app, s3_server, tmp_path):
     storage.delete(lost)
     assert rebuild_variants(storage) == len(stored.variant_keys)
     assert storage.exists(lost)
+
+
+def test_modified_at_is_the_write_time_and_a_missing_key_is_not_found(storage):
+    from datetime import datetime, timedelta, timezone
+
+    before = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(seconds=1)
+    storage.save("m/ab/when.webp", b"x")
+    written = storage.modified_at("m/ab/when.webp")
+    assert written.tzinfo is not None and before <= written <= datetime.now(timezone.utc) + timedelta(seconds=1)
+    with pytest.raises(FileNotFoundError):
+        storage.modified_at("m/ab/never-written.webp")
