@@ -184,6 +184,7 @@ def test_an_answer_lost_after_the_server_saved_still_makes_one_listing(page, liv
     page.context.set_offline(True)
     fill_listing(page, "Amplang ikan pipih", [photo(tmp_path / "a.jpg", COLOURS[0])])
     page.get_by_role("button", name="Simpan untuk dikirim nanti").click()
+    expect(page.locator("[data-draft-status]")).to_contain_text("Draf disimpan di ponsel")
     page.context.set_offline(False)
     page.goto("/dashboard")
     wait_until_sent(page, live_server, shop_id)
@@ -216,6 +217,7 @@ def test_a_2_mb_photo_arrives_whole_over_a_link_that_fails_every_third_request(p
     page.context.set_offline(True)
     fill_listing(page, "Tenun ulap doyo", [noisy_photo(tmp_path / "big.jpg")])
     page.get_by_role("button", name="Simpan untuk dikirim nanti").click()
+    expect(page.locator("[data-draft-status]")).to_contain_text("Draf disimpan di ponsel")
     page.context.set_offline(False)
     page.goto("/dashboard")
     wait_until_sent(page, live_server, shop_id)
@@ -418,6 +420,7 @@ def test_a_session_ended_meanwhile_asks_to_log_in_and_then_sends(page, live_serv
     page.context.set_offline(True)
     fill_listing(page, "Gula aren Jonggon", [photo(tmp_path / "g.jpg", COLOURS[2])])
     page.get_by_role("button", name="Simpan untuk dikirim nanti").click()
+    expect(page.locator("[data-draft-status]")).to_contain_text("Draf disimpan di ponsel")
     page.goto("/dashboard")  # the kept dashboard lists the draft
     expect(page.locator("[data-queue-list] > li", has_text="Gula aren Jonggon")).to_be_visible()
     live_server.run(lambda: rotate_session_token(find_user_by_email(email)))  # logged out everywhere
