@@ -142,17 +142,26 @@ def upload_statement():
     upload = request.files.get("statement")
     if not form.validate_on_submit() or upload is None:
         abort(400)
+    result = _on_queue(lambda: statement.import_statement(form.account.data,
+                                                        upload.stream.read(statement.MAX_BYTES + 1)))
+    if result is not None:
+        flash(_("%(settled)s dibayar, %(owed)s harus dikembalikan, %(unmatched)s belum cocok, %(old)s sudah pernah "
+                "diimpor.", settled=result.settled, owed=result.refund_owed, unmatched=result.unmatched,
+                old=result.already_imported), "success")
+    return redirect(url_for("payments.transfer_queue"))
+
+
+def _on_queue(action):
+    """Run an admin's action on the transfer queue: committed, with its result; or, refused, rolled back with
+    the reason flashed, and None."""
     try:
-        result = statement.import_statement(form.account.data, upload.stream.read(statement.MAX_BYTES + 1))
+        result = action()
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("payments.transfer_queue"))
+        return None
     db.session.commit()
-    flash(_("%(settled)s dibayar, %(owed)s harus dikembalikan, %(unmatched)s belum cocok, %(old)s sudah pernah "
-            "diimpor.", settled=result.settled, owed=result.refund_owed, unmatched=result.unmatched,
-            old=result.already_imported), "success")
-    return redirect(url_for("payments.transfer_queue"))
+    return result
 
 
 @bp.route("/admin/payments/transfers/<int(max=2147483647):payment_id>/received", methods=["POST"])
@@ -162,17 +171,11 @@ def mark_received(payment_id):
     form = ReceivedForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        outcome = transfer.confirm_received(payment_id, form.bank_reference.data, admin=current_user,
-                                            account_id=form.account.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("payments.transfer_queue"))
-    db.session.commit()
+    outcome = _on_queue(lambda: transfer.confirm_received(payment_id, form.bank_reference.data, admin=current_user,
+                                                          account_id=form.account.data))
     if outcome == "paid":
         flash(_("Pembayaran diterima; pesanan dibayar."), "success")
-    else:
+    elif outcome is not None:
         flash(_("Dana dicatat untuk dikembalikan; pesanan ditandai untuk admin."), "error")
     return redirect(url_for("payments.transfer_queue"))
 
@@ -184,14 +187,8 @@ def reject_proof(proof_id):
     form = RejectForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        proofs.reject(proof_id, current_user, form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("payments.transfer_queue"))
-    db.session.commit()
-    flash(_("Bukti ditolak; pembeli diberi tahu lewat email."), "success")
+    if _on_queue(lambda: proofs.reject(proof_id, current_user, form.reason.data)) is not None:
+        flash(_("Bukti ditolak; pembeli diberi tahu lewat email."), "success")
     return redirect(url_for("payments.transfer_queue"))
 
 
@@ -202,16 +199,10 @@ def match_line(line_id):
     form = MatchForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        outcome = statement.match_line(line_id, form.order_code.data, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("payments.transfer_queue"))
-    db.session.commit()
+    outcome = _on_queue(lambda: statement.match_line(line_id, form.order_code.data, current_user))
     if outcome == "paid":
         flash(_("Mutasi dicocokkan; pesanan dibayar."), "success")
-    else:
+    elif outcome is not None:
         flash(_("Jumlahnya tidak cocok: dana dicatat untuk dikembalikan dan pesanan ditandai."), "error")
     return redirect(url_for("payments.transfer_queue"))
 

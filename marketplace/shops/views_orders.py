@@ -99,13 +99,15 @@ def shop_order(shop_order_id):
     return _render_part(_own_shop_order(shop_order_id))
 
 
-def _act(shop_order_id, form, change, done, form_name=None):
+def _act(shop_order_id, form, change, done, form_name=None, paid_only=True):
     """Check the form, apply change(part, form), commit and go back to the order with a flash; a refusal
-    rolls back and shows the order again with the message (409 or 422)."""
+    rolls back and shows the order again with the message (409 or 422). Only paid orders are acted on, except
+    with paid_only=False (a cash order is paid at the handover)."""
     part = _own_shop_order(shop_order_id)
     kept = {form_name: form} if form_name else {}
     try:
-        orders.require_paid(part)
+        if paid_only:
+            orders.require_paid(part)
         if not form.validate_on_submit():
             raise InvalidInput(" ".join(error for errors in form.errors.values() for error in errors))
         change(part, form)

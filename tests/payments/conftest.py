@@ -7,7 +7,8 @@ from marketplace.extensions import db
 from marketplace.orders import cart, service
 from marketplace.orders.models import Order
 from marketplace.payments import service as payments
-from marketplace.payments.models import PaymentEvent, PaymentRefund
+from marketplace.payments import transfer
+from marketplace.payments.models import PaymentEvent, PaymentRefund, ReceivingAccount
 from marketplace.payments.standin import StandinCheckoutSession, StandinRefund
 from marketplace.payments.settle import latest_attempt
 from tests.orders.conftest import fill_cart, place  # noqa: F401 (fixtures shared with the order tests)
@@ -99,3 +100,24 @@ def refunds_of(payment_intent):
 def events_recorded():
     """How many Stripe events the marketplace has recorded."""
     return count(PaymentEvent)
+
+
+@pytest.fixture
+def account(app):
+    """A receiving account buyers transfer to."""
+    account = ReceivingAccount(bank="BRI", account_number="0123456789", holder_name="PT Pasar Desa")
+    db.session.add(account)
+    db.session.commit()
+    return account
+
+
+@pytest.fixture
+def transfer_of(place, make_user, make_product):
+    """make(price_idr=150000): a placed order of one listing and its open bank transfer, committed."""
+    def make(price_idr=150000):
+        order = place(make_user(), (make_product(stock=3, price_idr=price_idr), 1))
+        payment = transfer.start_transfer(order)
+        db.session.commit()
+        return order, payment
+
+    return make

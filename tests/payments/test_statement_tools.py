@@ -21,25 +21,6 @@ from tests.orders.helpers import committed_market, in_parallel
 
 
 @pytest.fixture
-def account(app):
-    account = ReceivingAccount(bank="BCA", account_number="0123456789", holder_name="PT Pasar Desa")
-    db.session.add(account)
-    db.session.commit()
-    return account
-
-
-@pytest.fixture
-def transfer_of(place, make_user, make_product):
-    def make(price_idr=150000):
-        order = place(make_user(), (make_product(stock=3, price_idr=price_idr), 1))
-        payment = transfer.start_transfer(order)
-        db.session.commit()
-        return order, payment
-
-    return make
-
-
-@pytest.fixture
 def admin(client, auth, make_user):
     user = make_user("admin")
     auth.login(user.email)
