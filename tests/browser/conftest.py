@@ -146,3 +146,13 @@ def browser_context_args(browser_context_args):
 def browser_type_launch_args(browser_type_launch_args):
     """Debian's Chromium, headless, with nothing that phones home."""
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def card_only_afterwards(live_server):
+    """For a journey that switches bank transfer or QRIS on: afterwards the live server, shared by every journey
+    of the run, offers cards only again, so that the journeys paying at the Stripe stand-in find no choice."""
+    yield
+    from marketplace.payments import transfer
+
+    live_server.run(lambda: [transfer.set_method_enabled(method, False) for method in ("bank_transfer", "qris")])

@@ -14,7 +14,7 @@ from tests.browser.test_accounts_journey import watch_console
 from tests.browser.test_admin_journey import log_in
 from tests.browser.test_checkout_journey import _find_and_add, fill_address
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("card_only_afterwards")]
 
 # Shop A: 1 x Rp30.000, picked up (cancelled later). Shop B: 2 x Rp55.000 + Rp10.000 shipping (completed).
 # The order is Rp150.000; the fee is 5% of the goods: Rp1.500 for A (given back), Rp5.500 for B.

@@ -13,7 +13,7 @@ from tests.browser.test_admin_journey import log_in
 from tests.browser.test_checkout_journey import _find_and_add, fill_address
 from tests.browser.test_money_journey import _admin_imports_statement, _buyer_orders_by_transfer, _seed
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("card_only_afterwards")]
 
 
 def _receipt(tmp_path):
