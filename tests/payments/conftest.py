@@ -121,3 +121,19 @@ def transfer_of(place, make_user, make_product):
         return order, payment
 
     return make
+
+
+@pytest.fixture
+def admin(client, auth, make_user):
+    """An admin, logged in on the test client."""
+    user = make_user("admin")
+    auth.login(user.email)
+    return user
+
+
+@pytest.fixture
+def shopper(client, auth, make_user):
+    """A buyer, logged in on the test client."""
+    user = make_user()
+    auth.login(user.email)
+    return user

@@ -8,13 +8,6 @@ from marketplace.payments.models import ReceivingAccount
 from tests.conftest import csrf_token
 
 
-@pytest.fixture
-def admin(client, auth, make_user):
-    user = make_user("admin")
-    auth.login(user.email)
-    return user
-
-
 def _post(client, path, data):
     return client.post(path, data={**data, "csrf_token": csrf_token(client, "/admin/payments")})
 

@@ -11,13 +11,6 @@ from tests.orders.test_views import _add, _checkout, _token
 
 
 @pytest.fixture
-def shopper(client, auth, make_user):
-    user = make_user()
-    auth.login(user.email)
-    return user
-
-
-@pytest.fixture
 def transfers_on(app):
     db.session.add(ReceivingAccount(bank="BRI", account_number="0123 4567 8901", holder_name="PT Pasar Desa"))
     transfer.set_method_enabled("bank_transfer", True)

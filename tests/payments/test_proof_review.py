@@ -21,13 +21,6 @@ def private_root(app, tmp_path):
 
 
 @pytest.fixture
-def admin(client, auth, make_user):
-    user = make_user("admin")
-    auth.login(user.email)
-    return user
-
-
-@pytest.fixture
 def proof(place, make_user, make_product):
     buyer = make_user()
     order = place(buyer, (make_product(stock=3, price_idr=150000), 1))

@@ -23,20 +23,6 @@ STATIC, MERCHANT = PUBLISHED[0]
 
 
 @pytest.fixture
-def admin(client, auth, make_user):
-    user = make_user("admin")
-    auth.login(user.email)
-    return user
-
-
-@pytest.fixture
-def shopper(client, auth, make_user):
-    user = make_user()
-    auth.login(user.email)
-    return user
-
-
-@pytest.fixture
 def qris_on(app):
     transfer.set_qris_payload(STATIC)
     transfer.set_method_enabled("qris", True)

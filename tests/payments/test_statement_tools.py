@@ -20,13 +20,6 @@ from tests.conftest import csrf_token
 from tests.orders.helpers import committed_market, in_parallel
 
 
-@pytest.fixture
-def admin(client, auth, make_user):
-    user = make_user("admin")
-    auth.login(user.email)
-    return user
-
-
 def _line(account_id, amount_idr, description="TRSF E-BANKING CR"):
     """An unmatched line as an import leaves it."""
     line = StatementLine(account_id=account_id, fingerprint=hashlib.sha256(f"{description}{amount_idr}{utcnow()}"
