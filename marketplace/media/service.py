@@ -29,6 +29,7 @@ from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from marketplace.errors import InvalidInput
 
+from . import worker
 from .limits import MAX_PHOTO_BYTES, photo_too_large
 
 MAX_PIXELS = 50_000_000
@@ -123,9 +124,10 @@ def variant_dimensions(width, height, size):
 
 
 def process_upload(upload, storage):
-    """Validate, normalise and store one photo (bytes or a binary stream); return where it lives."""
-    master = _normalise(_decode(read_upload(upload)))
-    master_bytes, variants = _encode_all(master)
+    """Validate, normalise and store one photo (bytes or a binary stream); return where it lives.
+
+    The decoding and encoding run in the low-priority photo child (worker.py); storing runs here."""
+    master_bytes, variants, width, height = worker.run(_master_and_variants, read_upload(upload))
     content_hash = hashlib.sha256(master_bytes).hexdigest()
     keys = {size: variant_key(content_hash, size) for size in variants}
     files = {keys[size]: data for size, data in variants.items()}
@@ -134,12 +136,20 @@ def process_upload(upload, storage):
     _store_new(storage, files)
     return StoredImage(
         content_hash=content_hash,
-        width=master.width,
-        height=master.height,
+        width=width,
+        height=height,
         master_key=master_key(content_hash),
         variant_keys=keys,
         variant_bytes={size: len(data) for size, data in variants.items()},
     )
+
+
+def _master_and_variants(data):
+    """(master WebP bytes, variants' WebP bytes by size, master width, master height) of one photo's bytes: all
+    of the pipeline's CPU, run in the photo child."""
+    master = _normalise(_decode(data))
+    master_bytes, variants = _encode_all(master)
+    return master_bytes, variants, master.width, master.height
 
 
 def rebuild_variants(storage):
@@ -380,4 +390,9 @@ def _store_new(storage, files):
 def normalised_webp(upload):
     """One photo validated and cleaned exactly as process_upload does (decoded fully, upright, no metadata), as
     the WebP bytes of its master, stored nowhere: for files the caller keeps privately (proofs of payment)."""
-    return _encode(_normalise(_decode(read_upload(upload))), MASTER_WEBP)
+    return worker.run(_normalised_master, read_upload(upload))
+
+
+def _normalised_master(data):
+    """The WebP bytes of the normalised master of one photo's bytes (run in the photo child)."""
+    return _encode(_normalise(_decode(data)), MASTER_WEBP)
