@@ -1,19 +1,25 @@
 """Benchmark: buyers' add-to-cart + checkout latency while a producer uploads the largest photo batch a request
-may carry, against the same buyers with no upload. Not a test.
+may carry, against the same buyers with no upload, in the same run. Not a test.
 
-    python bench/uploads.py [--buyers 20] [--rounds 3]
+    python bench/uploads.py [--buyers 20] [--rounds 3] [--workers 4] [--threads 1]
 
-A throw-away SQLite database (WAL, file) and the WSGI app driven by Flask test clients, one thread each: the
-producer POSTs a new listing with 8 PNGs that together reach REQUEST_PIXEL_BUDGET (decoded whole, small on the
-wire); one second later every buyer adds a listing to the cart and checks out (two POSTs). Reported per round:
-the upload's time, and the buyers' p50/p95/max of the two POSTs together, with and without the upload, plus any
-failed request. Photos are decoded with no transaction open, so buyers should not queue behind them.
+The marketplace runs as it does in production: gunicorn (sync workers, or gthread with --threads > 1) on a
+throw-away SQLite file in WAL mode, every worker with the same SECRET_KEY. Over HTTP, one producer POSTs a new
+listing with 8 PNGs that together reach REQUEST_PIXEL_BUDGET (decoded whole, small on the wire); one second later
+20 buyers, each with its own session logged in beforehand and one thread, add a listing to the cart and check out
+(two POSTs, timed together). Reported per round: the upload's time, the buyers' p50/p95/max with and without the
+upload and any failed request, the load average, and the CPU the web workers spent per buyer request (from
+/proc, so it does not depend on how loaded the machine is) beside the CPU of the photo children.
 """
 import argparse
 import io
+import json
 import os
 import re
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -23,9 +29,8 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)  # run as a script from anywhere
 
+import requests  # noqa: E402
 from PIL import Image  # noqa: E402
-from werkzeug.datastructures import FileStorage, MultiDict  # noqa: E402
-from werkzeug.test import encode_multipart  # noqa: E402
 
 from marketplace import create_app, regions  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
@@ -37,40 +42,44 @@ PHOTOS = 8
 CHECKOUT = {"recipient_name": "Rina", "phone": "0812 3456 7890", "street": "Jl. Poros No. 12",
             "province_code": "64", "regency_code": "64.02", "district_code": "64.02.06", "village_code": VILLAGE,
             "postal_code": "75572", "note": "", "action": "place"}
+TICKS = os.sysconf("SC_CLK_TCK")
+# The app each gunicorn worker builds: the settings come from the bench through the environment.
+WSGI = """import json, os
+from marketplace import create_app
+app = create_app(json.loads(os.environ["BENCH_APP_SETTINGS"]))
+"""
 
 
-def _app(files):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{files}/bench.db", "SECRET_KEY": "bench",
-                      "MEDIA_ROOT": os.path.join(files, "media"), "SEARCH_INDEX_DIR": os.path.join(files, "index"),
-                      "MAIL_OUTBOX_DIR": os.path.join(files, "mail"), "ARGON2_MEMORY_KIB": 1024,
-                      "ARGON2_TIME_COST": 1, "RATELIMIT_ENABLED": False, "SERVER_NAME": "bench.example.com",
-                      # Each buyer checks out once per round and never pays: the unpaid-order cap would refuse
-                      # every round after the second, and a refusal is fast.
-                      "MAX_UNPAID_ORDERS": 100_000})
-    with app.app_context():
-        from marketplace.catalogue.categories import ensure_categories
-
-        db.create_all()
-        ensure_categories()
-        db.session.commit()
-    return app
+def _settings(files):
+    return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{files}/bench.db", "SECRET_KEY": "bench-shared-secret",
+            "MEDIA_ROOT": os.path.join(files, "media"), "SEARCH_INDEX_DIR": os.path.join(files, "index"),
+            "MAIL_OUTBOX_DIR": os.path.join(files, "mail"), "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1,
+            "RATELIMIT_ENABLED": False,
+            # Each buyer checks out once per round and never pays: the unpaid-order cap would refuse
+            # every round after the second, and a refusal is fast.
+            "MAX_UNPAID_ORDERS": 100_000}
 
 
-def _seed(app, buyers):
-    """(producer email, buyer emails, product id, category id)."""
+def _prepare(files, buyers):
+    """Create the database (WAL) and seed it: (producer email, buyer emails, product id, category id)."""
     from sqlalchemy import select
 
     from marketplace.accounts import service as accounts
     from marketplace.catalogue import service as catalogue
+    from marketplace.catalogue.categories import ensure_categories
     from marketplace.catalogue.models import Category
     from marketplace.moderation import service as moderation
     from marketplace.shops import service as shops
+
+    app = create_app(_settings(files))
 
     def user(role):
         return accounts.register_user(email=f"{role}-{uuid.uuid4().hex[:8]}@bench.example", name="Bench",
                                       phone="0812 3456 7890", password=PASSWORD, role=role, verified=True)
 
     with app.app_context():
+        db.create_all()
+        ensure_categories()
         admin, producer = user("admin"), user("producer")
         shop = shops.open_shop(producer, shops.ShopDetails(
             name="Toko Bench", story="", district_code="64.02.06", village_code=VILLAGE,
@@ -83,18 +92,67 @@ def _seed(app, buyers):
         moderation.approve_product(product, admin)
         emails = [user("buyer").email for _ in range(buyers)]
         db.session.commit()
-        return producer.email, emails, product.id, category_id
+        seeded = producer.email, emails, product.id, category_id
+        db.engine.dispose()
+    return seeded
 
 
-def _token(client, path):
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
-def _client(app, email, address):
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = address
-    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": _token(client, "/login")})
-    return client
+def _serve(files, workers, threads):
+    """Start gunicorn on the bench's database; returns (process, base URL) once it answers."""
+    with open(os.path.join(files, "bench_wsgi_app.py"), "w") as module:
+        module.write(WSGI)
+    port = _free_port()
+    command = [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--no-control-socket",
+               "--pythonpath", f"{files},{ROOT}", "-b", f"127.0.0.1:{port}", "-w", str(workers),
+               "--timeout", "300", "--log-level", "warning"]
+    if threads > 1:
+        command += ["-k", "gthread", "--threads", str(threads)]
+    env = {**os.environ, "BENCH_APP_SETTINGS": json.dumps(_settings(files))}
+    # A session of its own: the bench ends gunicorn, its workers and their photo children together.
+    with open(os.path.join(files, "gunicorn.log"), "w") as log:
+        server = subprocess.Popen([*command, "bench_wsgi_app:app"], cwd=files, env=env, start_new_session=True,
+                                  stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if requests.get(f"{base}/login", timeout=30).status_code == 200:
+                return server, base
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    _stop(server)
+    raise SystemExit("gunicorn did not start")
+
+
+def _stop(server):
+    """End gunicorn (gracefully, then not) with every process it started."""
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def _token(session, url):
+    html = session.get(url, timeout=60).text
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def _session(base, email):
+    """A logged-in requests session with its CSRF token."""
+    session = requests.Session()
+    answer = session.post(f"{base}/login", data={"email": email, "password": PASSWORD,
+                                                 "csrf_token": _token(session, f"{base}/login")},
+                          allow_redirects=False, timeout=60)
+    assert answer.status_code == 302, answer.status_code
+    session.csrf = _token(session, f"{base}/")
+    return session
 
 
 def _photo(seed):
@@ -106,53 +164,96 @@ def _photo(seed):
     return buffer.getvalue()
 
 
-def _upload_body(client, category_id, photos):
-    fields = MultiDict({"title": f"Madu {uuid.uuid4().hex[:6]}", "description": "", "category_id": str(category_id),
-                        "price_idr": "50.000", "stock": "5", "unit": "250 ml", "weight_g": "300",
-                        "photo_alt": "", "csrf_token": _token(client, "/dashboard/products/new")})
-    for n, data in enumerate(photos):
-        fields.add("photo", FileStorage(stream=io.BytesIO(data), filename=f"besar-{n}.png", content_type="image/png"))
-    return encode_multipart(fields)
+def _cpu_seconds(pid):
+    """User + system CPU of one process so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def _round(app, producer, buyers, product_id, category_id, photos, with_upload):
+def _children(pid):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return found
+
+
+def _cpu(server):
+    """(CPU of the web workers, CPU of their children: the photo children) so far, in seconds."""
+    web = photo = 0.0
+    for worker in _children(server.pid):
+        try:
+            web += _cpu_seconds(worker)
+            photo += sum(_cpu_seconds(child) for child in _children(worker))
+        except FileNotFoundError:
+            continue
+    return web, photo
+
+
+def _round(base, server, producer, buyers, product_id, category_id, photos, with_upload):
     timings, failures, upload = [], [], {}
 
-    def buy(client):
+    def buy(session):
         started = time.perf_counter()
-        added = client.post("/cart/add", data={"product_id": product_id, "quantity": 1,
-                                               "csrf_token": _token(client, "/")})
-        placed = client.post("/checkout", data={**CHECKOUT, "csrf_token": _token(client, "/checkout")})
+        try:
+            added = session.post(f"{base}/cart/add", data={"product_id": product_id, "quantity": 1,
+                                                           "csrf_token": session.csrf},
+                                 allow_redirects=False, timeout=120)
+            placed = session.post(f"{base}/checkout", data={**CHECKOUT, "csrf_token": session.csrf},
+                                  allow_redirects=False, timeout=120)
+            if added.status_code != 302 or placed.status_code != 302:
+                failures.append((added.status_code, placed.status_code))
+        except requests.RequestException as error:
+            failures.append(repr(error))
         timings.append(time.perf_counter() - started)
-        if added.status_code != 302 or placed.status_code != 302:
-            failures.append((added.status_code, placed.status_code))
 
     def post_photos():
-        boundary, body = _upload_body(producer, category_id, photos)
+        fields = {"title": f"Madu {uuid.uuid4().hex[:6]}", "description": "", "category_id": str(category_id),
+                  "price_idr": "50.000", "stock": "5", "unit": "250 ml", "weight_g": "300", "photo_alt": "",
+                  "csrf_token": producer.csrf}
+        files = [("photo", (f"besar-{n}.png", data, "image/png")) for n, data in enumerate(photos)]
         started = time.perf_counter()
-        response = producer.post("/dashboard/products/new", data=body,
-                                 content_type=f"multipart/form-data; boundary={boundary}")
-        upload.update(seconds=time.perf_counter() - started, status=response.status_code)
+        answer = producer.post(f"{base}/dashboard/products/new", data=fields, files=files, allow_redirects=False,
+                               timeout=300)
+        upload.update(seconds=time.perf_counter() - started, status=answer.status_code)
 
     uploader = threading.Thread(target=post_photos)
     if with_upload:
         uploader.start()
         time.sleep(1.0)
-    threads = [threading.Thread(target=buy, args=(client,)) for client in buyers]
+    cpu_before, load_before = _cpu(server), os.getloadavg()[0]
+    threads = [threading.Thread(target=buy, args=(session,)) for session in buyers]
+    started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    buyers_seconds = time.perf_counter() - started
+    cpu_after = _cpu(server)
     if with_upload:
         uploader.join()
-    return timings, failures, upload
+    return {"timings": timings, "failures": failures, "upload": upload, "buyers_seconds": buyers_seconds,
+            "web_cpu": cpu_after[0] - cpu_before[0], "photo_cpu": cpu_after[1] - cpu_before[1],
+            "load": max(load_before, os.getloadavg()[0])}
 
 
-def _line(label, timings, failures):
+def _p95(timings):
     ordered = sorted(timings)
-    p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
-    return (f"{label:>16}: p50 {statistics.median(ordered):6.3f} s  p95 {p95:6.3f} s  max {ordered[-1]:6.3f} s  "
-            f"failed {len(failures)}"), p95
+    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+
+
+def _line(label, result, requests_made):
+    ordered = sorted(result["timings"])
+    return (f"{label:>14}: p50 {statistics.median(ordered):6.3f} s  p95 {_p95(ordered):6.3f} s  "
+            f"max {ordered[-1]:6.3f} s  failed {len(result['failures'])}  "
+            f"web CPU {1000 * result['web_cpu'] / requests_made:5.1f} ms/request  "
+            f"photo CPU {result['photo_cpu']:5.1f} s  load {result['load']:4.1f}")
 
 
 def main():
@@ -160,26 +261,35 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--buyers", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="more than 1: gthread workers")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as files:
-        app = _app(files)
-        producer_email, buyer_emails, product_id, category_id = _seed(app, args.buyers)
+        producer_email, buyer_emails, product_id, category_id = _prepare(files, args.buyers)
         photos = [_photo(n) for n in range(PHOTOS)]
-        print(f"{PHOTOS} PNGs, {REQUEST_PIXEL_BUDGET // PHOTOS / 1e6:.1f} MP each, "
-              f"{sum(map(len, photos)) / 1e6:.1f} MB on the wire; {args.buyers} buyers; SQLite WAL")
-        producer = _client(app, producer_email, "10.1.0.1")
-        buyers = [_client(app, email, f"10.2.0.{n}") for n, email in enumerate(buyer_emails)]
-        for number in range(1, args.rounds + 1):
-            alone = _round(app, producer, buyers, product_id, category_id, photos, with_upload=False)
-            during = _round(app, producer, buyers, product_id, category_id, photos, with_upload=True)
-            text_alone, p95_alone = _line("buyers alone", *alone[:2])
-            text_during, p95_during = _line("during upload", *during[:2])
-            print(f"round {number}: upload {during[2]['seconds']:.1f} s (HTTP {during[2]['status']})")
-            print(text_alone)
-            print(text_during)
-            print(f"{'p95 ratio':>16}: {p95_during / p95_alone:.2f}x")
-        with app.app_context():
-            db.engine.dispose()
+        server, base = _serve(files, args.workers, args.threads)
+        try:
+            print(f"{PHOTOS} PNGs, {REQUEST_PIXEL_BUDGET // PHOTOS / 1e6:.1f} MP each, "
+                  f"{sum(map(len, photos)) / 1e6:.1f} MB on the wire; {args.buyers} buyers; gunicorn "
+                  f"-w {args.workers}" + (f" gthread --threads {args.threads}" if args.threads > 1 else " sync")
+                  + f"; SQLite WAL; {os.cpu_count()} CPUs")
+            producer = _session(base, producer_email)
+            producer.csrf = _token(producer, f"{base}/dashboard/products/new")
+            buyers = [_session(base, email) for email in buyer_emails]
+            # Not reported: every worker's first requests load templates and warm its caches.
+            _round(base, server, producer, buyers, product_id, category_id, photos, False)
+            for number in range(1, args.rounds + 1):
+                alone = _round(base, server, producer, buyers, product_id, category_id, photos, False)
+                during = _round(base, server, producer, buyers, product_id, category_id, photos, True)
+                print(f"round {number}: upload {during['upload']['seconds']:.1f} s "
+                      f"(HTTP {during['upload']['status']}); buyers done in {during['buyers_seconds']:.1f} s")
+                print(_line("buyers alone", alone, 2 * args.buyers))
+                print(_line("during upload", during, 2 * args.buyers))
+                print(f"{'p95 ratio':>14}: {_p95(during['timings']) / _p95(alone['timings']):.2f}x")
+                for failure in (alone["failures"] + during["failures"])[:5]:
+                    print(f"{'failure':>14}: {failure}")
+        finally:
+            _stop(server)
 
 
 if __name__ == "__main__":

@@ -13,11 +13,14 @@ from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..database import release_transaction
 from ..errors import InvalidInput, InvalidState
 from ..extensions import db
 from ..models_base import UTCDateTime, utcnow
+from . import intake
 from .limits import MAX_PHOTO_BYTES, photo_too_large
 from .service import process_upload
+from .worker import ChildFailed
 
 PART_BYTES = 256 * 1024
 MAX_OPEN_UPLOADS = 40
@@ -98,9 +101,12 @@ def start_upload(user, token, size_bytes):
 def add_part(upload, offset, data):
     """Store the part that starts at the confirmed offset; a part already confirmed changes nothing.
 
-    Returns True when this part completed the file (the caller then runs finish_upload)."""
-    if upload.is_done or (offset < upload.received_bytes and offset + len(data) <= upload.received_bytes):
-        return False  # a retry of a part whose answer was lost
+    Returns True when this part completed the file (the caller then commits and runs finish_upload); so does the
+    last part sent again to a file whole but not through the pipeline (its processing failed or was cut short)."""
+    if upload.is_done:
+        return False
+    if offset < upload.received_bytes and offset + len(data) <= upload.received_bytes:
+        return upload.received_bytes == upload.size_bytes  # a retry of a part whose answer was lost
     if offset != upload.received_bytes:
         raise InvalidState(_("Bagian foto tidak berurutan; lanjutkan dari bagian terakhir yang diterima."))
     if not 0 < len(data) <= PART_BYTES or offset + len(data) > upload.size_bytes:
@@ -126,9 +132,17 @@ def assembled(upload):
 
 
 def finish_upload(upload, storage):
-    """Run the whole file through the photo pipeline and keep where it lives; a refusal discards the upload."""
+    """Run the whole file through the photo pipeline and keep where it lives; a refusal discards the upload.
+
+    Call it with the last part committed: reading the parts took SQLite's write lock (every POST takes it at its
+    first query), and it is let go before the seconds of decoding, so buyers do not queue behind this photo.
+    A photo child that died (ChildFailed) leaves the upload whole and waiting, for the last part sent again."""
+    data = assembled(upload)
+    release_transaction(db.session)
     try:
-        stored = process_upload(assembled(upload), storage)
+        stored = process_upload(intake.take(data).data, storage)
+    except ChildFailed:
+        raise
     except InvalidInput:
         db.session.delete(upload)
         db.session.flush()

@@ -12,9 +12,10 @@ from flask_login import current_user
 
 from ..errors import InvalidInput, InvalidState
 from ..extensions import db
-from . import uploads
+from . import quota, uploads
 from .storage import get_storage
 from .views import bp
+from .worker import ChildFailed
 
 
 def session_expired():
@@ -58,7 +59,8 @@ def upload_status(token):
 
 @bp.put("/api/uploads/<token>/parts/<int(max=2147483647):offset>")
 def upload_part(token, offset):
-    """Store one part; the last one runs the photo pipeline over the whole file."""
+    """Store one part; the last one runs the photo pipeline over the whole file (counted in the hourly photo
+    allowance, 429 beyond it)."""
     refused = producer_refusal()
     if refused:
         return refused
@@ -72,8 +74,14 @@ def upload_part(token, offset):
         db.session.refresh(upload)
         return jsonify(error=error.message, **upload.status()), 409
     if complete:
+        quota.charge_photos(current_user.id, 1)
+        db.session.commit()  # the part is kept whatever the pipeline answers; no transaction while it works
         try:
             uploads.finish_upload(upload, get_storage())
+        except ChildFailed as error:
+            # Nothing was recorded; the file stays whole, and sending its last part again retries it.
+            db.session.rollback()
+            return jsonify(error=error.message, **upload.status()), 503
         except InvalidInput as error:
             # The refused photo has been discarded, parts and all: keep that, and say why.
             db.session.commit()

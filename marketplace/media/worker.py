@@ -30,6 +30,13 @@ NICENESS = 10
 PHOTOS_PER_CHILD = 100
 TRANSLATIONS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "translations")
 
+
+
+class ChildFailed(InvalidInput):
+    """The photo child died before answering: nothing is wrong with the photo as far as anyone knows, so a
+    caller that can keep it (a resumable upload) lets the sender try again."""
+
+
 _lock = threading.Lock()
 _pool = None
 _pool_pid = None
@@ -39,14 +46,14 @@ _child_app = None
 def run(function, *args):
     """function(*args) in this process's photo child, in the current request's language; waits for the result.
 
-    function must be importable by name (a module-level function). A child that dies raises InvalidInput."""
+    function must be importable by name (a module-level function). A child that dies raises ChildFailed."""
     # Outside a request (the CLI, the demo), gettext here would leave messages as written: so does the child.
     locale = str(get_locale()) if has_request_context() else None
     try:
         return _executor().submit(_in_child, locale, function, *args).result()
     except BrokenProcessPool:
         _discard_pool()
-        raise InvalidInput(_("Foto ini tidak dapat diolah. Coba lagi, atau pilih foto lain (JPEG, PNG, WebP "
+        raise ChildFailed(_("Foto ini tidak dapat diolah. Coba lagi, atau pilih foto lain (JPEG, PNG, WebP "
                              "atau HEIC)."), field="photo") from None
 
 

@@ -1,11 +1,18 @@
 """Resumable photo uploads: parts in order from the confirmed offset, retries that store nothing twice,
 assembly through the one photo pipeline, refusals that leave nothing, and the day-old clean-up."""
+import io
+import os
+import signal
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from marketplace.extensions import db
+from marketplace.media import worker
 from marketplace.media.service import MAX_PHOTO_BYTES, master_key
 from marketplace.media.storage import get_storage
 from marketplace.media.uploads import PART_BYTES, PhotoUpload, PhotoUploadPart
@@ -115,3 +122,45 @@ def test_abandoned_uploads_are_discarded_after_a_day(client, producer, runner):
     assert "Discarded 1 abandoned uploads." in result.output
     assert counts() == (1, 1)
     assert client.get(f"/api/uploads/{fresh}").get_json()["offset"] == 500
+
+
+def _cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _kill_once_busy(pid):
+    """SIGKILL the process as soon as it has spent CPU (it is processing a photo)."""
+    idle = _cpu_seconds(pid)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _cpu_seconds(pid) - idle < 0.05:
+        time.sleep(0.005)
+    os.kill(pid, signal.SIGKILL)
+
+
+def _large_png():
+    """A 16 MP PNG: about a second of the child's CPU, small on the wire (a gradient)."""
+    gradient = Image.linear_gradient("L").resize((4000, 4000))
+    buffer = io.BytesIO()
+    Image.merge("RGB", (gradient, gradient.rotate(90), gradient)).save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def test_a_photo_child_that_dies_keeps_the_file_whole_for_the_last_part_sent_again(client, producer):
+    data = _large_png()
+    child = worker.run(os.getpid)
+    killer = threading.Thread(target=_kill_once_busy, args=(child,))
+    killer.start()
+    token, answer = upload(client, data)
+    killer.join()
+    assert answer.status_code == 503
+    assert answer.get_json()["error"].startswith("Foto ini tidak dapat diolah.")
+    assert answer.get_json()["offset"] == len(data) and not answer.get_json()["done"]
+    assert counts()[0] == 1 and not db.session.scalar(select(PhotoUpload)).is_done
+    assert not any(get_storage().keys("m/"))  # nothing stored
+    last = (len(data) - 1) // PART_BYTES * PART_BYTES
+    again = client.put(f"/api/uploads/{token}/parts/{last}", data=data[last:],
+                       headers={"X-CSRFToken": fresh_token(client), "Content-Type": "application/octet-stream"})
+    assert again.status_code == 200 and again.get_json()["done"]
+    assert counts() == (1, 0)
