@@ -118,6 +118,7 @@ def _serve(files, workers, threads):
     with open(os.path.join(files, "gunicorn.log"), "w") as log:
         server = subprocess.Popen([*command, "bench_wsgi_app:app"], cwd=files, env=env, start_new_session=True,
                                   stdout=log, stderr=subprocess.STDOUT)
+    server.files = files
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -196,8 +197,18 @@ def _cpu(server):
     return web, photo
 
 
+def _server_seconds(log, start):
+    """Seconds the app spent inside the buyers' requests logged after byte `start` of gunicorn's log (from the
+    access log: a worker's time from taking the request to answering it, so without the wait for a free worker)."""
+    with open(log, encoding="utf-8", errors="replace") as lines:
+        lines.seek(start)
+        return sum(float(match[1]) / 1000 for match in re.finditer(r"POST (?!shops\.)\S+ \d{3} ([\d.]+)ms",
+                                                                     lines.read()))
+
+
 def _round(base, server, producer, buyers, product_id, category_id, photos, with_upload):
     timings, failures, upload = [], [], {}
+    log = os.path.join(server.files, "gunicorn.log")
 
     def buy(session):
         started = time.perf_counter()
@@ -227,7 +238,7 @@ def _round(base, server, producer, buyers, product_id, category_id, photos, with
     if with_upload:
         uploader.start()
         time.sleep(1.0)
-    cpu_before, load_before = _cpu(server), os.getloadavg()[0]
+    cpu_before, load_before, log_start = _cpu(server), os.getloadavg()[0], os.path.getsize(log)
     threads = [threading.Thread(target=buy, args=(session,)) for session in buyers]
     started = time.perf_counter()
     for thread in threads:
@@ -236,11 +247,13 @@ def _round(base, server, producer, buyers, product_id, category_id, photos, with
         thread.join()
     buyers_seconds = time.perf_counter() - started
     cpu_after = _cpu(server)
+    time.sleep(0.5)  # the last access lines reach the log
+    server_seconds = _server_seconds(log, log_start)
     if with_upload:
         uploader.join()
     return {"timings": timings, "failures": failures, "upload": upload, "buyers_seconds": buyers_seconds,
             "web_cpu": cpu_after[0] - cpu_before[0], "photo_cpu": cpu_after[1] - cpu_before[1],
-            "load": max(load_before, os.getloadavg()[0])}
+            "load": max(load_before, os.getloadavg()[0]), "server_seconds": server_seconds}
 
 
 def _p95(timings):
@@ -253,7 +266,10 @@ def _line(label, result, requests_made):
     return (f"{label:>14}: p50 {statistics.median(ordered):6.3f} s  p95 {_p95(ordered):6.3f} s  "
             f"max {ordered[-1]:6.3f} s  failed {len(result['failures'])}  "
             f"web CPU {1000 * result['web_cpu'] / requests_made:5.1f} ms/request  "
-            f"photo CPU {result['photo_cpu']:5.1f} s  load {result['load']:4.1f}")
+            f"photo CPU {result['photo_cpu']:5.1f} s  load {result['load']:4.1f}\n{'':>16}"
+            f"of the buyers' {sum(ordered):.1f} s: {result['server_seconds']:.1f} s in a worker "
+            f"({result['web_cpu']:.1f} s of it on a CPU), {sum(ordered) - result['server_seconds']:.1f} s waiting "
+            f"for a free worker")
 
 
 def main():
