@@ -10,6 +10,11 @@ about 200 MB) per process, however many uploads arrive.
 The child runs no database code and touches no storage: it gets bytes and returns bytes. Refusals (InvalidInput)
 come back in the requester's language; a child that dies (killed, out of memory, a crashing decoder) becomes a
 clear refusal too, and the next photo gets a new child.
+
+`spawn` starts the child by importing the parent's main script again (as __mp_main__): gunicorn, flask, pytest
+and the bench guard theirs with `if __name__ == "__main__"`; a script of your own that processes photos must too.
+While its photo is processed, a request waits for the child: under sync gunicorn workers that worker serves no one
+else meanwhile (bench/uploads.py measures this as buyers waiting for a free worker).
 """
 import multiprocessing
 import os
