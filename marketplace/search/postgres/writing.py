@@ -36,11 +36,17 @@ def _unnest(columns):
 # same words twice, and the listing rows read after it see what a transaction we waited for committed.
 LOCK = sql("SELECT product_id, fingerprint, text_key FROM search_document "
            "WHERE product_id = ANY(CAST(:ids AS integer[])) ORDER BY product_id FOR UPDATE")
+# The same for one listing (most changes), with plain parameters: PostgreSQL plans an array parameter
+# afresh at every execution, but keeps one plan for these.
+LOCK_ONE = sql("SELECT product_id, fingerprint, text_key FROM search_document "
+               "WHERE product_id = CAST(:id AS integer) FOR UPDATE")
 # Documents whose texts did not change: their plain columns only (a HOT update: no lexeme is re-indexed).
 UPDATE_PLAIN = sql(
     "UPDATE search_document AS d SET " + ", ".join(f"{c} = v.{c}" for c in PLAIN)
     + f" FROM {_unnest(('product_id',) + PLAIN)} AS v(product_id, {', '.join(PLAIN)})"
     + " WHERE d.product_id = v.product_id")
+UPDATE_ONE = sql("UPDATE search_document SET " + ", ".join(f"{c} = CAST(:{c} AS {TYPES[c]})" for c in PLAIN)
+                 + " WHERE product_id = CAST(:product_id AS integer)")
 # New documents, documents whose texts changed and removed documents, with the word counts: minus the
 # old documents' exact words (read from their lexemes: every part of one statement sees the table as it
 # was before the statement), plus the new documents' words; in word order, so concurrent writers lock
@@ -121,7 +127,8 @@ def _arrays(rows, columns):
 
 def apply_chunk(connection, ids):
     """Bring the documents and word counts of the listing ids up to date, on the caller's connection."""
-    old = {row.product_id: row for row in connection.execute(LOCK, {"ids": ids})}
+    locked = connection.execute(LOCK_ONE, {"id": ids[0]}) if len(ids) == 1 else connection.execute(LOCK, {"ids": ids})
+    old = {row.product_id: row for row in locked}
     plain, rewritten, seen = [], [], set()
     for row in _rows_of(connection, ids):
         seen.add(row.id)
@@ -130,7 +137,9 @@ def apply_chunk(connection, ids):
             rewritten.append(analysed(row))
         elif before.fingerprint != fingerprint(row):
             plain.append(plain_columns(row))
-    if plain:
+    if len(plain) == 1:
+        connection.execute(UPDATE_ONE, plain[0])
+    elif plain:
         connection.execute(UPDATE_PLAIN, _arrays(plain, ("product_id",) + PLAIN))
     gone = [pid for pid in old if pid not in seen]
     if rewritten or gone:
