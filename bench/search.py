@@ -19,11 +19,13 @@ Both backends' query mix (one word, two words, filters, a facet-heavy broad word
 a fresh process, as a gunicorn worker would, through marketplace.search.service.search, the function
 behind /search and /api/v1/search (every call computes the total and both facets); the process reports
 its memory (RSS now, and its peak) after the mix. The yardsticks run in this process. Then a single
-listing change: Whoosh's commit + drain, and on PostgreSQL the same change committed with and without
-the search document written in its transaction.
+listing change: Whoosh's commit + drain, and on PostgreSQL the same change of the same listing (a stock
+change, and a title edit) committed through the same session with the search document written in its
+transaction and with search told to ignore the session, alternating which goes first, 100 times each.
 
-Prints build times, sizes, median and p95 per kind and overall, ratios, and the machine's load averages
-(the figures mean little on a loaded machine). Goals: Whoosh p95 < 30 ms at 10,000 listings and <= FTS5's
+Prints build times, sizes, median and p95 per kind and overall (wall and this process's CPU), ratios, the
+workers' CPU p95 and peak memory, and the machine's load averages. On a loaded machine wall times mean
+little: compare CPU (this process's, and the PostgreSQL server process's, read from /proc). Goals: Whoosh p95 < 30 ms at 10,000 listings and <= FTS5's
 at 100,000; the PostgreSQL backend's p95 within 2x FTS5's at 100,000; a listing change < 5 ms more with
 the PostgreSQL backend than without search; a rebuild of 100,000 under 90 s.
 """
@@ -273,14 +275,19 @@ def run_mix(mix, search):
 def report(name, timings):
     """Print median and p95 per kind and overall, and the median CPU time of this process (the whole cost
     for Whoosh and FTS5, only the client's share for PostgreSQL); returns (median, p95) overall."""
-    print(f"\n{name}: {'kind':16} {'median ms':>10} {'p95 ms':>8} {'CPU ms':>8}")
+    print(f"\n{name}: {'kind':16} {'median ms':>10} {'p95 ms':>8} {'CPU ms':>8} {'CPU p95':>8}")
     rows = list(timings.items()) + [("overall", [pair for pairs in timings.values() for pair in pairs])]
     for kind, pairs in rows:
         wall, cpu = [w for w, _ in pairs], [c for _, c in pairs]
         print(f"{'':{len(name)}}  {kind:16} {ms(statistics.median(wall)):>10} {ms(percentile(wall, .95)):>8} "
-              f"{ms(statistics.median(cpu)):>8}")
+              f"{ms(statistics.median(cpu)):>8} {ms(percentile(cpu, .95)):>8}")
     everything = [w for pairs in timings.values() for w, _ in pairs]
     return statistics.median(everything), percentile(everything, .95)
+
+
+def cpu_p95(timings):
+    """p95 of this process's CPU time per query over the whole mix."""
+    return percentile([c for pairs in timings.values() for _, c in pairs], .95)
 
 
 def directory_size(path):
@@ -373,7 +380,13 @@ def memory_mb():
 
 
 def server_cpu(pid):
-    """CPU seconds a PostgreSQL server process has used so far (same machine; /proc, 10 ms ticks)."""
+    """CPU seconds a PostgreSQL server process has used so far (same machine; /proc: the scheduler's
+    nanosecond count where the kernel keeps it, else 10 ms ticks)."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as schedstat:
+            return int(schedstat.read().split()[0]) / 1e9
+    except (OSError, IndexError, ValueError):
+        pass
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -416,31 +429,59 @@ def in_worker(options, backend, url, work):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def postgres_change_cost(app, listings, seed, count=20):
-    """([ms of a stock change committed with the search document], [ms without search]): the same change,
-    once through the app's session (the document and word counts are written in its transaction), once
-    on a session the search listener ignores."""
+CHANGES = {  # kind of listing change: how it changes a product
+    "stock": lambda product, n: setattr(product, "stock", product.stock + 1),
+    "title": lambda product, n: setattr(product, "title", f"{product.title.rsplit(' edisi ', 1)[0]} edisi {n}"),
+}
+
+
+def postgres_change_cost(app, listings, seed, count=100):
+    """{kind: {"with": [(wall, client CPU, server CPU)], "without": [...]}}: the same change of the same listing
+    through the same session, with the search document written in its transaction and with the search
+    listener told to ignore the session; the two alternate which goes first. Server CPU is the PostgreSQL
+    backend process's (see server_cpu)."""
     from marketplace.catalogue.models import Product
-    from marketplace.database import side_session
     from marketplace.extensions import db
     from marketplace.search.outbox import DRAIN_SESSION
 
-    rng, with_search, without = random.Random(seed), [], []
+    rng, figures = random.Random(seed), {kind: {"with": [], "without": []} for kind in CHANGES}
     with app.app_context():
-        for product_id in rng.sample(range(1, listings + 1), count):
-            started = time.perf_counter()
-            product = db.session.get(Product, product_id)
-            product.stock += 1
-            db.session.commit()
-            with_search.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            with side_session(db.engine, {DRAIN_SESSION: True}) as session:
-                product = session.get(Product, product_id)
-                product.stock += 1
-                session.commit()
-            without.append(time.perf_counter() - started)
-            db.session.remove()
-    return with_search, without
+        pid = db.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        db.session.remove()
+        for kind, change in CHANGES.items():
+            for number, product_id in enumerate(rng.sample(range(1, listings + 1), count)):
+                for mode in (("with", "without") if number % 2 else ("without", "with")):
+                    session = db.session()
+                    if mode == "without":
+                        session.info[DRAIN_SESSION] = True
+                    server, started, cpu = server_cpu(pid), time.perf_counter(), time.process_time()
+                    change(session.get(Product, product_id), f"{number}{mode[-1]}")
+                    session.commit()
+                    figures[kind][mode].append((time.perf_counter() - started, time.process_time() - cpu,
+                                                server_cpu(pid) - server))
+                    db.session.remove()
+        if db.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid:
+            raise SystemExit("the change cost used more than one database connection: its server CPU is wrong")
+        db.session.remove()
+    return figures
+
+
+def report_change_cost(figures):
+    """Print the with/without figures of each kind of change: medians of wall and client CPU, mean server CPU."""
+    print("\nOne listing changed and committed, with its search document written in the transaction and "
+          "without search (same session, alternating):")
+    print(f"  {'change':8} {'':8} {'wall ms':>8} {'CPU ms':>8} {'server ms':>10} {'CPU+server':>11}")
+    for kind, modes in figures.items():
+        totals = {}
+        for mode in ("with", "without"):
+            rows = modes[mode]
+            wall, cpu = statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows)
+            server = statistics.mean(r[2] for r in rows)
+            totals[mode] = (wall, cpu, server, cpu + server)
+            print(f"  {kind:8} {mode:8} {ms(wall)} {ms(cpu)} {ms(server):>10} {ms(cpu + server):>11}")
+        extra = [a - b for a, b in zip(totals["with"], totals["without"])]
+        print(f"  {kind:8} {'extra':8} {ms(extra[0])} {ms(extra[1])} {ms(extra[2]):>10} {ms(extra[3]):>11}"
+              f"   ({len(modes['with'])} changes each)")
 
 
 def load_average():
@@ -507,8 +548,8 @@ def run(options, count, work):
           f"{indexed / elapsed:.0f} listings/s; index {whoosh_size / 1e6:.1f} MB")
     print(f"Sastrawi stemming: {stemming['misses']} distinct words, {stemming['seconds']:.2f} s "
           f"= {100 * stemming['seconds'] / elapsed:.1f}% of the rebuild (cached per word)")
-    figures = {"Whoosh": in_worker(options, "whoosh", sqlite_url, work)}
-    overall = {"Whoosh": report_worker("Whoosh backend (service.search, fresh process)", figures["Whoosh"])}
+    workers = {"Whoosh": in_worker(options, "whoosh", sqlite_url, work)}
+    overall = {"Whoosh": report_worker("Whoosh backend (service.search, fresh process)", workers["Whoosh"])}
 
     with app.test_request_context("/api/v1/search"):
         drains, searches = single_edits(app, count, options.seed)
@@ -527,10 +568,12 @@ def run(options, count, work):
                                                      lambda text, args: fts5_search(connection, text, args)))
     connection.close()
     if not options.no_postgres:
-        overall.update(run_postgres(options, count, work, shops, listings))
+        overall.update(run_postgres(options, count, work, shops, listings, workers))
     line = f"{count:>7} listings: " + "; ".join(f"{name} {ms(m).strip()} / {ms(p).strip()}" for name, (m, p) in overall.items())
     fts = overall["FTS5"][1]
     line += " | p95 / FTS5: " + ", ".join(f"{name} {p / fts:.2f}" for name, (_, p) in overall.items() if name != "FTS5")
+    line += " | worker CPU p95 ms, peak RSS MB: " + ", ".join(
+        f"{name} {ms(cpu_p95(f['timings'])).strip()}, {f['peak']:.0f}" for name, f in workers.items())
     print("\n" + line)
     return line
 
@@ -545,8 +588,9 @@ def report_worker(name, figures):
     return report(name, figures["timings"])
 
 
-def run_postgres(options, count, work, shops, listings):
-    """The PostgreSQL backend and plain PostgreSQL full-text on a throw-away database; {name: (median, p95)}."""
+def run_postgres(options, count, work, shops, listings, workers):
+    """The PostgreSQL backend and plain PostgreSQL full-text on a throw-away database; {name: (median, p95)}.
+    Adds the backend worker's figures to `workers`."""
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
 
@@ -582,13 +626,9 @@ def run_postgres(options, count, work, shops, listings):
         print(f"PostgreSQL backend rebuild: {indexed} listings in {elapsed:.1f} s (CPU here {cpu:.1f} s), "
               f"{indexed / elapsed:.0f} listings/s; search_document + search_word ({words} words) with indexes "
               f"{size / 1e6:.1f} MB")
-        figures = in_worker(options, "postgres", url, work)
+        figures = workers["PostgreSQL"] = in_worker(options, "postgres", url, work)
         overall["PostgreSQL backend"] = report_worker("PostgreSQL backend (service.search, fresh process)", figures)
-        with_search, without = postgres_change_cost(app, count, options.seed)
-        print(f"\nOne listing's stock changed and committed ({len(without)} times): median "
-              f"{ms(statistics.median(with_search)).strip()} ms with its search document written in the "
-              f"transaction, {ms(statistics.median(without)).strip()} ms without search: "
-              f"{ms(statistics.median(with_search) - statistics.median(without)).strip()} ms more")
+        report_change_cost(postgres_change_cost(app, count, options.seed))
         with app.app_context():
             db.engine.dispose()
 

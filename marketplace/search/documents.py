@@ -60,7 +60,8 @@ def fingerprint(row):
 
 
 @lru_cache(maxsize=4096)
-def _names_terms(shop_name, district_code, *category_names):
+def names_terms(shop_name, district_code, *category_names):
+    """(exact words, stems) of the shop, district and category names of a listing."""
     # Listings of one shop and category share these words: analysed once per combination.
     names = [shop_name, regions.name(district_code) or "", *category_names]
     return index_terms(" ".join(name for name in names if name))
@@ -69,8 +70,8 @@ def _names_terms(shop_name, district_code, *category_names):
 def document(row):
     """The index fields of one listing row (see listing_rows)."""
     title, title_stems = index_terms(row.title)
-    meta, meta_stems = _names_terms(row.shop_name, row.district_code, row.name_id, row.name_en,
-                                    row.parent_name_id, row.parent_name_en)
+    meta, meta_stems = names_terms(row.shop_name, row.district_code, row.name_id, row.name_en,
+                                   row.parent_name_id, row.parent_name_en)
     body, body_stems = index_terms(f"{row.description} {row.unit}")
     return {
         "id": str(row.id), "title": title, "title_stem": title_stems, "meta": meta, "meta_stem": meta_stems,

@@ -1,7 +1,7 @@
 """The PostgreSQL backend: documents written in the listing's own transaction, rebuilds, checks, and
 the same JSON contract as the Whoosh engine. Skipped on SQLite runs."""
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from marketplace.catalogue import service as catalogue
 from marketplace.extensions import db
@@ -48,6 +48,69 @@ def test_word_counts_follow_the_listings(world):
     assert count("") == len(world.products) - 2
     assert run_search("").total == len(world.products) - 2
 
+
+
+def search_state():
+    """Every search document and word count, to compare with what a rebuild writes."""
+    documents = db.session.execute(select(SearchDocument.product_id, SearchDocument.terms, SearchDocument.stock,
+                                          SearchDocument.fingerprint).order_by(SearchDocument.product_id)).all()
+    words = db.session.execute(select(SearchWord.word, SearchWord.docs, SearchWord.named)
+                               .order_by(SearchWord.word)).all()
+    return documents, words
+
+
+def test_text_changes_leave_the_same_documents_and_word_counts_as_a_rebuild(app, world, build_listing):
+    honey, tea = world.products["Madu Kelulut Asli 250 ml"], world.products["Teh Rempah Hangat"]
+    honey.title = "Madu Klanceng Pahit 250 ml"                  # "kelulut" leaves the titles, "klanceng" comes
+    tea.description = "Campuran jahe, serai dan gula semut."    # "madu" and "kelulut" leave a description
+    world.shops["anggana"].name = "Amplang Bu Rusdiah"          # every listing of the shop changes its names
+    catalogue.archive_product(world.products["Tas Anyaman Rotan"])     # "rotan" goes with its only listing
+    build_listing(world.shops["tabang"], "Tikar Pandan Halus", "anyaman", "Anyaman pandan.", 90000, 2)
+    catalogue.set_stock(world.products["Gula Aren Cetak"], 3)
+    db.session.commit()
+    changed = search_state()
+    assert ("rotan", 1, 1) not in changed[1] and ("", len(world.products), 0) in changed[1]
+    sync.rebuild(app, db.session.get_bind())
+    assert search_state() == changed
+    assert titles(run_search("klanceng pahit"))[:1] == ["Madu Klanceng Pahit 250 ml"]
+
+
+def test_a_document_without_a_text_key_is_analysed_and_recounted_at_its_next_change(app, world):
+    """Documents written before the text key (an upgraded database) have none: their next change, even of
+    the stock alone, rewrites their lexemes and moves their word counts from what the lexemes held."""
+    honey = world.products["Madu Kelulut Asli 250 ml"]
+    db.session.execute(SearchDocument.__table__.update().values(text_key=None))
+    honey.title = "Madu Klanceng Asli 250 ml"
+    catalogue.set_stock(world.products["Kerupuk Udang Mentah"], 7)
+    db.session.commit()
+    changed = search_state()
+    sync.rebuild(app, db.session.get_bind())
+    assert search_state() == changed
+
+
+def test_a_stock_change_rewrites_only_the_plain_columns(world):
+    """The commonest change (stock, at every checkout) costs three statements: lock the document, read
+    the listing, update its plain columns; no lexeme is sent and no word count is touched."""
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    honey = world.products["Madu Kelulut Asli 250 ml"]
+    before = db.session.execute(select(SearchDocument.terms, SearchDocument.text_key)
+                                .where(SearchDocument.product_id == honey.id)).one()
+    bind = db.session.connection().engine
+    event.listen(bind, "before_cursor_execute", record)
+    try:
+        catalogue.set_stock(honey, 12)
+    finally:
+        event.remove(bind, "before_cursor_execute", record)
+    searching = [statement for statement in statements if "search_" in statement]
+    assert len(searching) == 2 and not any("search_word" in statement for statement in searching)
+    assert "FOR UPDATE" in searching[0] and searching[1].lstrip().startswith("UPDATE search_document")
+    assert documents_of(honey.id) == [12]
+    assert db.session.execute(select(SearchDocument.terms, SearchDocument.text_key)
+                              .where(SearchDocument.product_id == honey.id)).one() == before
 
 def test_the_document_count_is_counted_when_its_row_is_missing(world):
     """A database upgraded without the empty word's row still ranks by the true number of listings."""

@@ -7,26 +7,24 @@ lag and no outbox to drain.
 from collections import Counter
 from contextlib import contextmanager
 
-from sqlalchemy import bindparam, delete, select, text as sql
+from sqlalchemy import delete, text as sql
 from sqlalchemy.engine import Connection
 from sqlalchemy.dialects.postgresql import insert
 
-from ... import regions
 from ...catalogue.models import Product
 from ...extensions import db
 from ..backend import Hits, SearchBackend, SearchReader, idf
-from ..documents import district_number, fingerprint, listing_rows
+from ..documents import listing_rows
 from ..spelling import Vocabulary, correct, max_edits
-from . import query as q, text
+from . import query as q, text, writing
 from .models import SearchDocument, SearchWord
 
 ID_CHUNK = 500
 REBUILD_CHUNK = 2000
 PREFIX_CANDIDATES = 50      # most frequent completions considered (as the Whoosh engine)
 TYPO_CANDIDATES = 200       # nearest words by trigram distance checked for a correction
-# search_word's row of the empty word counts the documents (ranking weights need the number of live
-# listings: one row read instead of counting 100,000); no listing has an empty word.
-EVERYTHING = ""
+# (search_word's row of the empty word counts the documents: ranking weights need the number of live
+# listings, one row read instead of counting 100,000; see writing.EVERYTHING)
 # (`~<=~ ''`, true of the empty word only, is read from the btree; the trigram index would read every row)
 EVERYTHING_SQL = ("COALESCE((SELECT docs FROM search_word WHERE word ~<=~ ''), "
                   "(SELECT count(*) FROM search_document))")
@@ -36,57 +34,6 @@ EVERYTHING_ROW, UNIT_ROW = 2, 3     # kinds of the counts statement's rows (0 an
 # the GIN index to a few thousand. And one search uses one core: parallel workers would take the other
 # requests' cores.
 SEARCH_SETTINGS = {"random_page_cost": "1.1", "max_parallel_workers_per_gather": "0"}
-
-
-def _milliseconds(moment):
-    return int(moment.timestamp() * 1000) if moment is not None else 0
-
-
-def document_row(row):
-    """The search_document row of one listing row (see documents.listing_rows)."""
-    names = " ".join(name for name in (row.shop_name, regions.name(row.district_code) or "", row.name_id,
-                                       row.name_en, row.parent_name_id, row.parent_name_en) if name)
-    fields = text.field_terms(row.title, names, f"{row.description} {row.unit}")
-    named = sorted(set(fields["title"][0]) | set(fields["meta"][0]))
-    return {"product_id": row.id, "terms": text.tsvector(fields), "category_id": row.category_id,
-            "district": district_number(row.district_code), "price_idr": row.price_idr, "stock": row.stock,
-            "approved_ms": _milliseconds(row.approved_at), "title_words": min(len(fields["title"][0]), 255),
-            "fingerprint": fingerprint(row), "named_words": named,
-            "words": sorted(set(named) | set(fields["body"][0]))}
-
-
-_ROWS = []
-
-
-def _rows_of(connection, ids):
-    """The listing rows (documents.listing_rows) of the ids. The select is built once per process and
-    takes the ids as a parameter: building it costs more than running it, on every listing change."""
-    if not _ROWS:
-        _ROWS.append(listing_rows().where(Product.id.in_(bindparam("ids", expanding=True))))
-    return connection.execute(_ROWS[0], {"ids": list(ids)})
-
-
-def _add_counts(delta, doc, sign):
-    docs, in_names = delta.get(EVERYTHING, (0, 0))
-    delta[EVERYTHING] = (docs + sign, in_names)
-    named = set(doc["named_words"])
-    for word in doc["words"]:
-        docs, in_names = delta.get(word, (0, 0))
-        delta[word] = (docs + sign, in_names + (sign if word in named else 0))
-
-
-def _write_words(connection, delta):
-    """Add the per-word count changes (in word order, so concurrent writers lock rows alike)."""
-    changed = [(word, docs, named) for word, (docs, named) in sorted(delta.items()) if docs or named]
-    if not changed:
-        return
-    rows = [{"word": word[:100], "docs": docs, "named": named} for word, docs, named in changed]
-    stmt = insert(SearchWord.__table__).values(rows)
-    connection.execute(stmt.on_conflict_do_update(
-        index_elements=["word"], set_={"docs": SearchWord.__table__.c.docs + stmt.excluded.docs,
-                                       "named": SearchWord.__table__.c.named + stmt.excluded.named}))
-    connection.execute(delete(SearchWord.__table__).where(
-        SearchWord.__table__.c.word.in_([row["word"] for row in rows]), SearchWord.__table__.c.docs <= 0))
 
 
 class PostgresBackend(SearchBackend):
@@ -123,34 +70,8 @@ class PostgresBackend(SearchBackend):
                 return self.apply(own, product_ids)
         ids = sorted(product_ids)
         for start in range(0, len(ids), ID_CHUNK):
-            self._apply_chunk(connection, ids[start:start + ID_CHUNK])
+            writing.apply_chunk(connection, ids[start:start + ID_CHUNK])
         return None
-
-    def _apply_chunk(self, connection, ids):
-        table = SearchDocument.__table__
-        # Lock the old documents first: two transactions never count the same words twice.
-        old = {row.product_id: row._asdict() for row in connection.execute(
-            select(table.c.product_id, table.c.words, table.c.named_words)
-            .where(table.c.product_id.in_(ids)).order_by(table.c.product_id).with_for_update())}
-        new = {row.id: document_row(row) for row in _rows_of(connection, ids)}
-        delta = {}
-        for pid in ids:
-            before, after = old.get(pid), new.get(pid)
-            if before and after and before["words"] == after["words"] and before["named_words"] == after["named_words"]:
-                continue
-            if before:
-                _add_counts(delta, before, -1)
-            if after:
-                _add_counts(delta, after, +1)
-        gone = [pid for pid in old if pid not in new]
-        if gone:
-            connection.execute(delete(table).where(table.c.product_id.in_(gone)))
-        if new:
-            stmt = insert(table).values(list(new.values()))
-            connection.execute(stmt.on_conflict_do_update(
-                index_elements=["product_id"],
-                set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name != "product_id"}))
-        _write_words(connection, delta)
 
     def rebuild(self, bind, progress=None):
         """Rewrite every document and word count in one transaction. Listing changes wait for it
@@ -165,21 +86,22 @@ class PostgresBackend(SearchBackend):
         connection.execute(sql("LOCK TABLE search_document, search_word IN EXCLUSIVE MODE"))
         connection.execute(delete(SearchDocument.__table__))
         connection.execute(delete(SearchWord.__table__))
-        delta, indexed, last = {}, 0, 0
+        words, indexed, last = {}, 0, 0
         while True:
             rows = connection.execute(listing_rows().where(Product.id > last).limit(REBUILD_CHUNK)).all()
             if not rows:
                 break
-            docs = [document_row(row) for row in rows]
-            connection.execute(insert(SearchDocument.__table__), docs)
-            for doc in docs:
-                _add_counts(delta, doc, +1)
+            analysed = [writing.analysed(row) for row in rows]
+            connection.execute(insert(SearchDocument.__table__), [document for document, _, _ in analysed])
+            for _, exact, named in analysed:
+                writing.add_words(words, exact, named)
             indexed, last = indexed + len(rows), rows[-1].id
             if progress:
                 progress(len(rows))
-        words = [{"word": w[:100], "docs": d, "named": n} for w, (d, n) in sorted(delta.items())]
-        for start in range(0, len(words), 5000):
-            connection.execute(insert(SearchWord.__table__), words[start:start + 5000])
+        counts = [{"word": word, "docs": docs, "named": named}
+                  for word, (docs, named) in sorted(words.items())]
+        for start in range(0, len(counts), 5000):
+            connection.execute(insert(SearchWord.__table__), counts[start:start + 5000])
         return indexed
 
 

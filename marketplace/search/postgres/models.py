@@ -3,7 +3,7 @@
 Both are written in the same transaction as the listing's change (see backend.apply). On SQLite the
 tables exist with plain column types and stay empty: the backend needs PostgreSQL.
 """
-from sqlalchemy import DDL, JSON, BigInteger, Index, Integer, String, Text, event
+from sqlalchemy import DDL, BigInteger, Index, Integer, String, Text, event
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,7 +15,8 @@ FILLFACTOR = 85
 
 class SearchDocument(db.Model):
     """A public listing as search sees it. `terms` holds exact words and "~"-prefixed Sastrawi stems,
-    weighted by field (A title, B shop/category/district names, C description and unit).
+    weighted by field (A title, B shop/category/district names, C description and unit); the words
+    search_word counts are read from it (exact: no "~"; named: weight A or B).
 
     No foreign key: a deleted product's document is removed in the same flush, after the product."""
 
@@ -30,8 +31,8 @@ class SearchDocument(db.Model):
     approved_ms: Mapped[int] = mapped_column(BigInteger)
     title_words: Mapped[int] = mapped_column(Integer)
     fingerprint: Mapped[int] = mapped_column(BigInteger)
-    words: Mapped[list] = mapped_column(JSON)          # exact words of every field (for search_word)
-    named_words: Mapped[list] = mapped_column(JSON)    # exact words of the title and names
+    # A hash of the texts the lexemes come from: a change that leaves them alone skips the analysis.
+    text_key: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (Index("ix_search_document_terms", "terms", postgresql_using="gin"),)
 

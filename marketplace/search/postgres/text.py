@@ -4,7 +4,7 @@ Snowball's `indonesian` configuration stems `kelulut` to `lulut`; Sastrawi does 
 written out here: a word as itself, its Sastrawi stem (when it differs) as "~stem", each with the
 weight of its field. Lexemes are letters and digits only (analysis.tokens), so quoting is plain.
 """
-from ..analysis import index_terms, stem
+from ..analysis import stem
 
 FIELDS = {"title": "A", "meta": "B", "body": "C"}
 STEM = "~"
@@ -24,11 +24,6 @@ def tsvector(fields):
             position = min(position + 1, MAX_POSITION)
             parts.append(f"{_lexeme(lexeme)}:{position}{weight}")
     return " ".join(parts)
-
-
-def field_terms(title, names, body):
-    """{field: (exact words, stems)} of a listing's texts."""
-    return {"title": index_terms(title), "meta": index_terms(names), "body": index_terms(body)}
 
 
 def morph(word, weights=""):
