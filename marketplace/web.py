@@ -2,7 +2,10 @@
 is shown."""
 from urllib.parse import urlsplit
 
-from flask import abort, request, url_for
+from flask import abort, current_app, g, request, session, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from .text import has_control
 
@@ -50,3 +53,49 @@ def show_error(form, error):
         form[error.field].errors.append(error.message)
     else:
         form.form_errors.append(error.message)
+
+
+# Pages drawn for visitors who carry nothing personal, by what they were drawn from; see shared_page().
+_SHARED_PAGES_KEY = "pasardesa_shared_pages"
+MAX_SHARED_PAGES = 500
+
+
+def shared_page(read_inputs, draw):
+    """draw()'s HTML, drawn once per language, address and read_inputs() for visitors without a session.
+
+    read_inputs() must return every row the page is drawn from, read on this request (plain rows are cheap to read;
+    drawing the page from them costs several times more). The same rows, language and address draw the same
+    page, so a kept page is never stale: a changed row is a new key. A visitor with a session or a login
+    (a cart, flashed messages, a CSRF token in the session, their name in the header) always gets draw().
+    The page's CSRF token (a throw-away one, as this visitor has no session) is drawn afresh on every
+    request. read_inputs() returning None (no such listing, say) means the page is not to be kept."""
+    if not _carries_nothing_personal():
+        return draw()
+    inputs = read_inputs()
+    if inputs is None:
+        return draw()
+    app = current_app._get_current_object()
+    pages = app.extensions.setdefault(_SHARED_PAGES_KEY, {})
+    key = (request.endpoint, str(get_locale()), request.script_root, request.path, request.query_string, inputs)
+    try:
+        kept = pages.get(key)
+    except TypeError:  # an unhashable input: draw it afresh
+        return draw()
+    if kept is not None:
+        html, token = kept
+        return html.replace(token, generate_csrf()) if token else html
+    html = draw()
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if isinstance(html, str) and not set(session) - {field}:
+        if len(pages) >= MAX_SHARED_PAGES:
+            pages.clear()
+        pages[key] = (html, g.get(field) if field in session else None)
+    return html
+
+
+def _carries_nothing_personal():
+    cookies = request.cookies
+    config = current_app.config
+    return (request.method == "GET" and config["SESSION_COOKIE_NAME"] not in cookies
+            and config.get("REMEMBER_COOKIE_NAME", "remember_token") not in cookies
+            and not session and not current_user.is_authenticated)

@@ -19,7 +19,10 @@ from sqlalchemy import bindparam, func, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import regions
+from ..accounts.models import User
 from ..extensions import db
+from ..reviews import service as reviews
+from ..reviews.models import Review
 from ..shops.models import Shop, ShopSlugHistory
 from . import service
 from .models import Category, Product, ProductEditImage, ProductImage
@@ -228,6 +231,37 @@ def _product_page_select():
     return (select(Product).join(Product.shop)
             .where(Shop.slug == bindparam("shop_slug"), Product.slug == bindparam("product_slug"))
             .options(contains_eager(Product.shop), joinedload(Product.category), joinedload(Product.images)))
+
+
+def product_page_inputs(shop_slug, product_slug):
+    """Every row the product page is drawn from, as plain tuples (web.shared_page's key), or None when there
+    is no such listing: the listing with its shop, category and photos, its rating and its newest visible
+    reviews with their writers' names."""
+    if not (_SLUG.fullmatch(shop_slug) and _SLUG.fullmatch(product_slug)):
+        return None
+    rows = tuple(_rows(_product_rows_select(), shop_slug=shop_slug, product_slug=product_slug))
+    if not rows:
+        return None
+    product_id = rows[0][0]
+    shown = tuple(_rows(_review_rows_select(), product_id=product_id, limit=reviews.PUBLIC_LIMIT))
+    return rows, reviews.rating_summary(product_id), shown
+
+
+@cache
+def _product_rows_select():
+    return (select(Product.__table__, Shop.__table__, Category.__table__, ProductImage.__table__)
+            .join(Shop, Shop.id == Product.shop_id).join(Category, Category.id == Product.category_id)
+            .outerjoin(ProductImage, ProductImage.product_id == Product.id)
+            .where(Shop.slug == bindparam("shop_slug"), Product.slug == bindparam("product_slug"))
+            .order_by(ProductImage.position, ProductImage.id))
+
+
+@cache
+def _review_rows_select():
+    # What reviews.visible_reviews shows (newest first, hidden ones left out), with the writer's name.
+    return (select(Review.__table__, User.name).join(User, User.id == Review.buyer_id)
+            .where(Review.product_id == bindparam("product_id"), Review.hidden.is_(False))
+            .order_by(Review.created_at.desc(), Review.id.desc()).limit(bindparam("limit")))
 
 
 @cache

@@ -14,7 +14,7 @@ from .. import regions
 from ..csrf import cookieless
 from ..links import site_url_for
 from ..reviews import service as reviews
-from ..web import page_number
+from ..web import page_number, shared_page
 from . import queries, service
 
 bp = Blueprint("catalogue", __name__)
@@ -132,6 +132,16 @@ def shop(shop_slug):
 @cookieless
 def product(shop_slug, product_slug):
     """A listing's page; one that is not public only for its producer and admins."""
+    # Drawn once per set of rows for visitors without a session (halal badges change with the date).
+    return shared_page(lambda: _with_today(queries.product_page_inputs(shop_slug, product_slug)),
+                       lambda: _product_page(shop_slug, product_slug))
+
+
+def _with_today(inputs):
+    return None if inputs is None else (inputs, _today())
+
+
+def _product_page(shop_slug, product_slug):
     found = queries.product_for_page(shop_slug, product_slug)
     if found is None and (moved := queries.moved_product(shop_slug, product_slug)) is not None:
         if service.can_view(moved, current_user):
@@ -141,12 +151,15 @@ def product(shop_slug, product_slug):
     product_url = site_url_for("catalogue.product", shop_slug=found.shop.slug, product_slug=found.slug)
     message = _("Halo, saya tertarik dengan %(title)s di %(site)s: %(url)s",
                 title=found.title, site=current_app.config["SITE_NAME"], url=product_url)
-    today = datetime.now(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
     return render_template(
         "catalogue/product.html", product=found, shop=found.shop, stock_state=queries.stock_state(found),
-        halal_expired=bool(found.halal_expires_on and found.halal_expires_on < today),
+        halal_expired=bool(found.halal_expires_on and found.halal_expires_on < _today()),
         manages=_manages(found.shop), whatsapp_url=_whatsapp_link(found.shop, message),
         rating=reviews.rating_summary(found.id), reviews=reviews.visible_reviews(found.id))
+
+
+def _today():
+    return datetime.now(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
 
 
 _REGION_CODE = re.compile(r"[0-9]{2}(?:\.[0-9]{2}){0,2}")
