@@ -6,6 +6,7 @@ from flask import abort, current_app, g, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from .text import has_control
 
@@ -99,3 +100,21 @@ def _carries_nothing_personal():
     return (request.method == "GET" and config["SESSION_COOKIE_NAME"] not in cookies
             and config.get("REMEMBER_COOKIE_NAME", "remember_token") not in cookies
             and not session and not current_user.is_authenticated)
+
+
+_FRAGMENTS_KEY = "pasardesa_fragments"
+
+
+def shared_fragment(inputs, draw):
+    """draw()'s HTML, a part of a page with nothing personal in it, drawn once per language and `inputs`.
+
+    As with shared_page, `inputs` holds every row the part is drawn from, read on this request, so a kept
+    part is never stale; unlike it, the part may go into anybody's page (a logged-in buyer's home page)."""
+    pages = current_app.extensions.setdefault(_FRAGMENTS_KEY, {})
+    key = (str(get_locale()), request.script_root, inputs)
+    html = pages.get(key)
+    if html is None:
+        if len(pages) >= MAX_SHARED_PAGES:
+            pages.clear()
+        html = pages[key] = Markup(draw())
+    return html

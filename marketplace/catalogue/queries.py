@@ -170,6 +170,37 @@ def shop_page(shop, page_number):
     return _paginate("shop", page_number, shop_id=shop.id)
 
 
+def page_key(page):
+    """A Page as a hashable value (part of web.shared_page's key), None for a page that does not exist."""
+    return None if page is None else (page.number, page.pages, page.total, tuple(page.items))
+
+
+def category_page_inputs(slug, page_number):
+    """The rows a category page is drawn from (the category tree and the page's cards), or None."""
+    found = find_category(slug)
+    if found is None:
+        return None
+    category, _parent, children = found
+    page = page_key(category_page(category, children, page_number))
+    return None if page is None else (tuple((top, tuple(kids)) for top, kids in category_tree()), page)
+
+
+def shop_page_inputs(slug, page_number):
+    """The rows a shop page is drawn from (the shop, its rating, the page's cards), or None."""
+    if not _SLUG.fullmatch(slug):
+        return None
+    shop = _rows(_shop_row_select(), slug=slug).first()
+    if shop is None:
+        return None
+    page = page_key(_paginate("shop", page_number, shop_id=shop.id))
+    return None if page is None else (tuple(shop), reviews.shop_rating_summary(shop.id), page)
+
+
+@cache
+def _shop_row_select():
+    return select(Shop.__table__).where(Shop.slug == bindparam("slug"))
+
+
 @cache
 def _category_select():
     return (select(Category.id, Category.parent_id, Category.slug, Category.name_id, Category.name_en)

@@ -14,7 +14,7 @@ from .. import regions
 from ..csrf import cookieless
 from ..links import site_url_for
 from ..reviews import service as reviews
-from ..web import page_number, shared_page
+from ..web import page_number, shared_fragment, shared_page
 from . import queries, service
 
 bp = Blueprint("catalogue", __name__)
@@ -65,8 +65,13 @@ def home():
         cached = _home_cache().get(key)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
-    html = render_template("catalogue/home.html", cards=queries.newest_cards(HOME_CARDS),
-                           categories=queries.category_tree(), districts=queries.district_counts())
+    cards, categories, districts = queries.newest_cards(HOME_CARDS), queries.category_tree(), queries.district_counts()
+    # The content is everybody's: a logged-in buyer's page differs only in its header.
+    content = shared_fragment(
+        ("home", tuple(cards), tuple((top, tuple(children)) for top, children in categories), tuple(districts)),
+        lambda: render_template("catalogue/_home_content.html", cards=cards, categories=categories,
+                                districts=districts))
+    html = render_template("catalogue/home.html", content=content)
     # Rendering may have put something personal in the session (a CSRF token, a flash): never share that.
     if cacheable and not session.modified and not session:
         _home_cache()[key] = (time.monotonic() + current_app.config["HOME_PAGE_CACHE_SECONDS"], html)
@@ -90,6 +95,10 @@ def _home_cache():
 def category(slug):
     """Public listings of a category, its children's included."""
     number = page_number(strict=True)
+    return shared_page(lambda: queries.category_page_inputs(slug, number), lambda: _category_page(slug, number))
+
+
+def _category_page(slug, number):
     found = queries.find_category(slug)
     if found is None:
         abort(404)
@@ -106,6 +115,11 @@ def district(code):
     number = page_number(strict=True)
     if not queries.is_home_district(code):
         abort(404)
+    return shared_page(lambda: queries.page_key(queries.district_page(code, number)),
+                       lambda: _district_page(code, number))
+
+
+def _district_page(code, number):
     page = _found(queries.district_page(code, number))
     return render_template("catalogue/district.html", code=code, name=regions.name(code), page=page)
 
@@ -115,6 +129,10 @@ def district(code):
 def shop(shop_slug):
     """A shop's story, contact and listings; a suspended shop only for its owner and admins."""
     number = page_number(strict=True)
+    return shared_page(lambda: queries.shop_page_inputs(shop_slug, number), lambda: _shop_page(shop_slug, number))
+
+
+def _shop_page(shop_slug, number):
     found = queries.shop_by_slug(shop_slug)
     if found is None and (moved := queries.moved_shop(shop_slug)) is not None and (moved.is_active or _manages(moved)):
         return _moved_permanently(url_for("catalogue.shop", shop_slug=moved.slug))
