@@ -61,23 +61,26 @@ _SHARED_PAGES_KEY = "pasardesa_shared_pages"
 MAX_SHARED_PAGES = 500
 
 
-def shared_page(read_inputs, draw):
+def shared_page(read_inputs, draw, logged_in=False):
     """draw()'s HTML, drawn once per language, address and read_inputs() for visitors without a session.
 
-    read_inputs() must return every row the page is drawn from, read on this request (plain rows are cheap to read;
-    drawing the page from them costs several times more). The same rows, language and address draw the same
-    page, so a kept page is never stale: a changed row is a new key. A visitor with a session or a login
-    (a cart, flashed messages, a CSRF token in the session, their name in the header) always gets draw().
-    The page's CSRF token (a throw-away one, as this visitor has no session) is drawn afresh on every
-    request. read_inputs() returning None (no such listing, say) means the page is not to be kept."""
-    if not _carries_nothing_personal():
+    read_inputs() must return every row the page is drawn from, read on this request (plain rows are cheap
+    to read; drawing the page from them costs several times more). The same rows, language and address draw
+    the same page, so a kept page is never stale: a changed row is a new key. Any other visitor (a session
+    with a cart or flashed messages, a login) gets draw(), except, with `logged_in`, a logged-in user on a
+    page whose only personal part is the header: their header's inputs (who they are, their cart's and
+    shop's counts) join the key. The page's CSRF token is drawn afresh on every request. read_inputs()
+    returning None (no such listing, say) means the page is not to be kept."""
+    header = _header_inputs(logged_in)
+    if header is None:
         return draw()
     inputs = read_inputs()
     if inputs is None:
         return draw()
     app = current_app._get_current_object()
     pages = app.extensions.setdefault(_SHARED_PAGES_KEY, {})
-    key = (request.endpoint, str(get_locale()), request.script_root, request.path, request.query_string, inputs)
+    key = (request.endpoint, str(get_locale()), request.script_root, request.path, request.query_string, header,
+           inputs)
     try:
         kept = pages.get(key)
     except TypeError:  # an unhashable input: draw it afresh
@@ -87,19 +90,31 @@ def shared_page(read_inputs, draw):
         return html.replace(token, generate_csrf()) if token else html
     html = draw()
     field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    if isinstance(html, str) and not set(session) - {field}:
+    if isinstance(html, str) and (header or not set(session) - {field}) and "_flashes" not in session:
         if len(pages) >= MAX_SHARED_PAGES:
             pages.clear()
-        pages[key] = (html, g.get(field) if field in session else None)
+        pages[key] = (html, g.get(field) if field in g else None)
     return html
 
 
-def _carries_nothing_personal():
-    cookies = request.cookies
-    config = current_app.config
-    return (request.method == "GET" and config["SESSION_COOKIE_NAME"] not in cookies
-            and config.get("REMEMBER_COOKIE_NAME", "remember_token") not in cookies
-            and not session and not current_user.is_authenticated)
+def _header_inputs(logged_in):
+    """() for a visitor who carries nothing personal; what a logged-in user's header is drawn from when
+    `logged_in` allows them; None when the page must be drawn afresh."""
+    if request.method != "GET":
+        return None
+    cookies, config = request.cookies, current_app.config
+    if config["SESSION_COOKIE_NAME"] not in cookies:
+        if config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies or current_user.is_authenticated:
+            return None
+        return ()
+    if not logged_in or "_flashes" in session or not current_user.is_authenticated:
+        return None
+    # base.html's header: the user's name and role, the cart's count and a producer's new orders.
+    context = {}
+    current_app.update_template_context(context)
+    user = current_user._get_current_object()
+    waiting = context["shop_orders_waiting"]() if user.is_producer else None
+    return user.id, user.name, user.role, context["cart_count"](), waiting
 
 
 _FRAGMENTS_KEY = "pasardesa_fragments"

@@ -132,8 +132,17 @@ def _cards(kind, limit, offset=0, **params):
 
 
 def newest_cards(limit=PER_PAGE):
-    """The newest public listings."""
-    return _cards("newest", limit)
+    """The newest public listings, read once per request."""
+    return _once(("newest", limit), lambda: _cards("newest", limit))
+
+
+def _once(key, read):
+    """read(), once per request and key: a page kept by web.shared_page reads its rows for the key, and
+    draws from the same rows when it is not kept yet."""
+    found = g.setdefault("catalogue_reads", {})
+    if key not in found:
+        found[key] = read()
+    return found[key]
 
 
 def cards_by_ids(product_ids):
@@ -146,7 +155,13 @@ def cards_by_ids(product_ids):
 
 
 def _paginate(kind, page_number, **params):
-    """A page of a listing, or None when the page does not exist."""
+    """A page of a listing, or None when the page does not exist; read once per request."""
+    key = (kind, page_number, *((name, tuple(value) if isinstance(value, list) else value)
+                                for name, value in sorted(params.items())))
+    return _once(key, lambda: _read_page(kind, page_number, **params))
+
+
+def _read_page(kind, page_number, **params):
     total = _rows(_listing(kind)[0], **params).scalar_one()
     pages = max(1, ceil(total / PER_PAGE))
     if page_number > pages:

@@ -65,17 +65,26 @@ def home():
         cached = _home_cache().get(key)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
+    html = shared_page(_home_inputs, _home_page, logged_in=True)
+    # Rendering may have put something personal in the session (a CSRF token, a flash): never share that.
+    if cacheable and not session.modified and not session:
+        _home_cache()[key] = (time.monotonic() + current_app.config["HOME_PAGE_CACHE_SECONDS"], html)
+    return html
+
+
+def _home_inputs():
+    return (tuple(queries.newest_cards(HOME_CARDS)),
+            tuple((top, tuple(children)) for top, children in queries.category_tree()), tuple(queries.district_counts()))
+
+
+def _home_page():
     cards, categories, districts = queries.newest_cards(HOME_CARDS), queries.category_tree(), queries.district_counts()
     # The content is everybody's: a logged-in buyer's page differs only in its header.
     content = shared_fragment(
         ("home", tuple(cards), tuple((top, tuple(children)) for top, children in categories), tuple(districts)),
         lambda: render_template("catalogue/_home_content.html", cards=cards, categories=categories,
                                 districts=districts))
-    html = render_template("catalogue/home.html", content=content)
-    # Rendering may have put something personal in the session (a CSRF token, a flash): never share that.
-    if cacheable and not session.modified and not session:
-        _home_cache()[key] = (time.monotonic() + current_app.config["HOME_PAGE_CACHE_SECONDS"], html)
-    return html
+    return render_template("catalogue/home.html", content=content)
 
 
 def _shareable_request():
