@@ -45,10 +45,15 @@ def results():
         params = service.SearchParams(q=(request.args.get("q") or "")[:service.MAX_QUERY_CHARS])
         return _page(params, None, [], error.message), 400
     result = service.search(params)
-    # Cards come from the database: a listing unpublished a moment ago is not shown even when the
-    # index has not caught up yet.
-    cards = queries.cards_by_ids([item["id"] for item in result.items])
+    cards = [_card(item) for item in result.items]
     return shared_page(lambda: _inputs(result, cards), lambda: _page(params, result, cards))
+
+
+def _card(item):
+    """The card of a result: the search read each listing's row from the database just now (a listing
+    unpublished a moment ago is left out even when the index has not caught up yet), with all a card shows."""
+    return queries.ProductCard(item["id"], item["slug"], item["title"], item["price_idr"], item["unit"], item["stock"],
+                               item["shop"]["slug"], item["shop"]["name"], item["district_code"], item["image"])
 
 
 def _inputs(result, cards):
