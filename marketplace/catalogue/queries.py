@@ -281,16 +281,15 @@ def _product_page_select():
 
 def product_page_inputs(shop_slug, product_slug):
     """Every row the product page is drawn from, as plain tuples (web.shared_page's key), or None when there
-    is no such listing: the listing with its shop, category and photos, its rating and its newest visible
-    reviews with their writers' names."""
+    is no such listing: the listing with its shop, category and photos, and its newest visible reviews with
+    their writers' names, each with the count and star total of all of them (its rating)."""
     if not (_SLUG.fullmatch(shop_slug) and _SLUG.fullmatch(product_slug)):
         return None
     rows = tuple(_rows(_product_rows_select(), shop_slug=shop_slug, product_slug=product_slug))
     if not rows:
         return None
     product_id = rows[0][0]
-    shown = tuple(_rows(_review_rows_select(), product_id=product_id, limit=reviews.PUBLIC_LIMIT))
-    return rows, reviews.rating_summary(product_id), shown
+    return rows, tuple(_rows(_review_rows_select(), product_id=product_id, limit=reviews.PUBLIC_LIMIT))
 
 
 @cache
@@ -304,8 +303,10 @@ def _product_rows_select():
 
 @cache
 def _review_rows_select():
-    # What reviews.visible_reviews shows (newest first, hidden ones left out), with the writer's name.
-    return (select(Review.__table__, User.name).join(User, User.id == Review.buyer_id)
+    # What reviews.visible_reviews shows (newest first, hidden ones left out), with the writer's name; the
+    # window totals cover every visible review, those past the limit too (what reviews.rating_summary reads).
+    return (select(Review.__table__, User.name, func.count().over(), func.sum(Review.rating).over())
+            .join(User, User.id == Review.buyer_id)
             .where(Review.product_id == bindparam("product_id"), Review.hidden.is_(False))
             .order_by(Review.created_at.desc(), Review.id.desc()).limit(bindparam("limit")))
 
