@@ -113,8 +113,6 @@ def _listing(kind):
     base = service.public_products()
     if kind == "newest":
         condition = true()
-    elif kind == "ids":
-        condition = Product.id.in_(bindparam("ids", expanding=True))
     elif kind == "category":
         condition = Product.category_id.in_(bindparam("ids", expanding=True))
     elif kind == "district":
@@ -143,15 +141,6 @@ def _once(key, read):
     if key not in found:
         found[key] = read()
     return found[key]
-
-
-def cards_by_ids(product_ids):
-    """Cards of the public listings among product_ids, in the order given (for search results)."""
-    product_ids = list(product_ids)
-    if not product_ids:
-        return []
-    found = {card.id: card for card in _cards("ids", len(product_ids), ids=product_ids)}
-    return [found[product_id] for product_id in product_ids if product_id in found]
 
 
 def _paginate(kind, page_number, **params):

@@ -73,17 +73,16 @@ def home():
 
 
 def _home_inputs():
-    return (tuple(queries.newest_cards(HOME_CARDS)),
-            tuple((top, tuple(children)) for top, children in queries.category_tree()), tuple(queries.district_counts()))
+    """The rows the home page's content is drawn from (read once per request)."""
+    categories = tuple((top, tuple(children)) for top, children in queries.category_tree())
+    return tuple(queries.newest_cards(HOME_CARDS)), categories, tuple(queries.district_counts())
 
 
 def _home_page():
-    cards, categories, districts = queries.newest_cards(HOME_CARDS), queries.category_tree(), queries.district_counts()
+    cards, categories, districts = inputs = _home_inputs()
     # The content is everybody's: a logged-in buyer's page differs only in its header.
-    content = shared_fragment(
-        ("home", tuple(cards), tuple((top, tuple(children)) for top, children in categories), tuple(districts)),
-        lambda: render_template("catalogue/_home_content.html", cards=cards, categories=categories,
-                                districts=districts))
+    content = shared_fragment(("home", inputs), lambda: render_template(
+        "catalogue/_home_content.html", cards=cards, categories=categories, districts=districts))
     return render_template("catalogue/home.html", content=content)
 
 
