@@ -274,11 +274,12 @@ def product_page_inputs(shop_slug, product_slug):
     their writers' names, each with the count and star total of all of them (its rating)."""
     if not (_SLUG.fullmatch(shop_slug) and _SLUG.fullmatch(product_slug)):
         return None
-    rows = tuple(_rows(_product_rows_select(), shop_slug=shop_slug, product_slug=product_slug))
+    connection = db.session.connection()  # asked once: each ask goes through the session's transaction state
+    rows = tuple(connection.execute(_product_rows_select(), {"shop_slug": shop_slug, "product_slug": product_slug}))
     if not rows:
         return None
-    product_id = rows[0][0]
-    return rows, tuple(_rows(_review_rows_select(), product_id=product_id, limit=reviews.PUBLIC_LIMIT))
+    shown = connection.execute(_review_rows_select(), {"product_id": rows[0][0], "limit": reviews.PUBLIC_LIMIT})
+    return rows, tuple(shown)
 
 
 @cache
