@@ -109,7 +109,7 @@ def _card_select(base, condition):
 
 @cache
 def _listing(kind):
-    """(count, page) selects of one kind of listing, built once; see the module docstring."""
+    """(count, page, page with the count) selects of one kind of listing, built once; see the module docstring."""
     base = service.public_products()
     if kind == "newest":
         condition = true()
@@ -122,7 +122,9 @@ def _listing(kind):
         condition = Product.shop_id == bindparam("shop_id")
     count = base.with_only_columns(func.count(Product.id)).where(condition)
     page = _card_select(base, condition).limit(bindparam("limit")).offset(bindparam("offset"))
-    return count, page
+    # A page's cards with the listing's size on each row: a window count is taken before LIMIT applies.
+    counted = page.add_columns(func.count().over())
+    return count, page, counted
 
 
 def _cards(kind, limit, offset=0, **params):
@@ -151,12 +153,14 @@ def _paginate(kind, page_number, **params):
 
 
 def _read_page(kind, page_number, **params):
-    total = _rows(_listing(kind)[0], **params).scalar_one()
+    _count, _page, counted = _listing(kind)
+    rows = _rows(counted, limit=PER_PAGE, offset=(page_number - 1) * PER_PAGE, **params).all()
+    # One statement for a page with cards; the count's own only for an empty page (none, or past the end).
+    total = rows[0][-1] if rows else _rows(_count, **params).scalar_one()
     pages = max(1, ceil(total / PER_PAGE))
     if page_number > pages:
         return None
-    items = _cards(kind, PER_PAGE, (page_number - 1) * PER_PAGE, **params)
-    return Page(items=items, number=page_number, pages=pages, total=total)
+    return Page(items=[ProductCard(*row[:-1]) for row in rows], number=page_number, pages=pages, total=total)
 
 
 def category_page(category, children, page_number):
