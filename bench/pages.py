@@ -1,10 +1,12 @@
 """Throughput of every public page against a trivial Flask route, all served by one gunicorn in the same run.
 
     .venv/bin/python bench/pages.py [--duration 10] [--connections 16] [--python-load] [--postgres URL]
-                                    [--budget-only] [--profile PAGE]
+                                    [--budget-only] [--instructions [N]] [--profile PAGE]
 
 --budget-only measures in-process CPU alone (no server, no wrk): what to trust on a busy machine, where
-requests/s measure the neighbours as much as the app. BENCH_POSTGRES_URL in the environment = --postgres.
+requests/s measure the neighbours as much as the app. --instructions counts each page's instructions per
+request under valgrind's callgrind instead (N requests per page, bench/instructions.py): the one figure a
+loaded machine does not move. BENCH_POSTGRES_URL in the environment = --postgres.
 
 Seeds a throw-away database (SQLite, or a database created on the PostgreSQL server given by --postgres)
 with the demo marketplace plus enough approved listings (with cover photos) that the home page shows a full page of
@@ -308,6 +310,8 @@ def main():
     parser.add_argument("--postgres", metavar="URL", default=os.environ.get("BENCH_POSTGRES_URL"),
                         help="a PostgreSQL server to create the throw-away database on (or $BENCH_POSTGRES_URL)")
     parser.add_argument("--budget-only", action="store_true", help="only the in-process CPU budget, no server")
+    parser.add_argument("--instructions", metavar="N", type=int, nargs="?", const=20,
+                        help="instructions per request under callgrind (N requests per page, 20 by default)")
     parser.add_argument("--profile", metavar="PAGE", help="profile one page in-process (cProfile), no server")
     args = parser.parse_args()
     use_wrk = shutil.which("wrk") and not args.python_load
@@ -324,6 +328,11 @@ def main():
             env.pop("PRODUCTION", None)
             env.pop("FLASK_ENV", None)
             print(f"{approved} approved listings on {database_url.split(':')[0]}")
+            if args.instructions:
+                import instructions
+
+                return instructions.print_instructions(
+                    instructions.instructions(env, pages(paths, None, None), requests=args.instructions))
             budgets = budget.budgets(env, pages(paths, None, None), profile=args.profile)
             if args.profile:
                 return None

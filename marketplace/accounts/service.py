@@ -1,11 +1,12 @@
 """Account rules: registration, authentication, password changes, sessions."""
 import hmac
+from functools import cache
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..errors import InvalidInput, NotAllowed
 from ..extensions import db
@@ -116,10 +117,16 @@ def load_user_from_session(stored_id):
     user_id, _sep, token = (stored_id or "").partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalars(_user_select(), {"id": int(user_id)}).first()
     if user is None or not hmac.compare_digest(user.session_token, token):
         return None
     return user
+
+
+@cache
+def _user_select():
+    # Every request of a logged-in user loads them: the select is built once (session.get builds its own anew).
+    return select(User).where(User.id == bindparam("id"))
 
 
 def count_users():

@@ -19,7 +19,10 @@ from sqlalchemy import bindparam, func, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import regions
+from ..accounts.models import User
 from ..extensions import db
+from ..reviews import service as reviews
+from ..reviews.models import Review
 from ..shops.models import Shop, ShopSlugHistory
 from . import service
 from .models import Category, Product, ProductEditImage, ProductImage
@@ -106,12 +109,10 @@ def _card_select(base, condition):
 
 @cache
 def _listing(kind):
-    """(count, page) selects of one kind of listing, built once; see the module docstring."""
+    """(count, page, page with the count) selects of one kind of listing, built once; see the module docstring."""
     base = service.public_products()
     if kind == "newest":
         condition = true()
-    elif kind == "ids":
-        condition = Product.id.in_(bindparam("ids", expanding=True))
     elif kind == "category":
         condition = Product.category_id.in_(bindparam("ids", expanding=True))
     elif kind == "district":
@@ -121,7 +122,9 @@ def _listing(kind):
         condition = Product.shop_id == bindparam("shop_id")
     count = base.with_only_columns(func.count(Product.id)).where(condition)
     page = _card_select(base, condition).limit(bindparam("limit")).offset(bindparam("offset"))
-    return count, page
+    # A page's cards with the listing's size on each row: a window count is taken before LIMIT applies.
+    counted = page.add_columns(func.count().over())
+    return count, page, counted
 
 
 def _cards(kind, limit, offset=0, **params):
@@ -129,27 +132,35 @@ def _cards(kind, limit, offset=0, **params):
 
 
 def newest_cards(limit=PER_PAGE):
-    """The newest public listings."""
-    return _cards("newest", limit)
+    """The newest public listings, read once per request."""
+    return _once(("newest", limit), lambda: _cards("newest", limit))
 
 
-def cards_by_ids(product_ids):
-    """Cards of the public listings among product_ids, in the order given (for search results)."""
-    product_ids = list(product_ids)
-    if not product_ids:
-        return []
-    found = {card.id: card for card in _cards("ids", len(product_ids), ids=product_ids)}
-    return [found[product_id] for product_id in product_ids if product_id in found]
+def _once(key, read):
+    """read(), once per request and key: a page kept by web.shared_page reads its rows for the key, and
+    draws from the same rows when it is not kept yet."""
+    found = g.setdefault("catalogue_reads", {})
+    if key not in found:
+        found[key] = read()
+    return found[key]
 
 
 def _paginate(kind, page_number, **params):
-    """A page of a listing, or None when the page does not exist."""
-    total = _rows(_listing(kind)[0], **params).scalar_one()
+    """A page of a listing, or None when the page does not exist; read once per request."""
+    key = (kind, page_number, *((name, tuple(value) if isinstance(value, list) else value)
+                                for name, value in sorted(params.items())))
+    return _once(key, lambda: _read_page(kind, page_number, **params))
+
+
+def _read_page(kind, page_number, **params):
+    _count, _page, counted = _listing(kind)
+    rows = _rows(counted, limit=PER_PAGE, offset=(page_number - 1) * PER_PAGE, **params).all()
+    # One statement for a page with cards; the count's own only for an empty page (none, or past the end).
+    total = rows[0][-1] if rows else _rows(_count, **params).scalar_one()
     pages = max(1, ceil(total / PER_PAGE))
     if page_number > pages:
         return None
-    items = _cards(kind, PER_PAGE, (page_number - 1) * PER_PAGE, **params)
-    return Page(items=items, number=page_number, pages=pages, total=total)
+    return Page(items=[ProductCard(*row[:-1]) for row in rows], number=page_number, pages=pages, total=total)
 
 
 def category_page(category, children, page_number):
@@ -165,6 +176,37 @@ def district_page(district_code, page_number):
 def shop_page(shop, page_number):
     """The approved listings of a shop; the caller decides whether the shop itself may be seen."""
     return _paginate("shop", page_number, shop_id=shop.id)
+
+
+def page_key(page):
+    """A Page as a hashable value (part of web.shared_page's key), None for a page that does not exist."""
+    return None if page is None else (page.number, page.pages, page.total, tuple(page.items))
+
+
+def category_page_inputs(slug, page_number):
+    """The rows a category page is drawn from (the category tree and the page's cards), or None."""
+    found = find_category(slug)
+    if found is None:
+        return None
+    category, _parent, children = found
+    page = page_key(category_page(category, children, page_number))
+    return None if page is None else (tuple((top, tuple(kids)) for top, kids in category_tree()), page)
+
+
+def shop_page_inputs(slug, page_number):
+    """The rows a shop page is drawn from (the shop, its rating, the page's cards), or None."""
+    if not _SLUG.fullmatch(slug):
+        return None
+    shop = _rows(_shop_row_select(), slug=slug).first()
+    if shop is None:
+        return None
+    page = page_key(_paginate("shop", page_number, shop_id=shop.id))
+    return None if page is None else (tuple(shop), reviews.shop_rating_summary(shop.id), page)
+
+
+@cache
+def _shop_row_select():
+    return select(Shop.__table__).where(Shop.slug == bindparam("slug"))
 
 
 @cache
@@ -228,6 +270,39 @@ def _product_page_select():
     return (select(Product).join(Product.shop)
             .where(Shop.slug == bindparam("shop_slug"), Product.slug == bindparam("product_slug"))
             .options(contains_eager(Product.shop), joinedload(Product.category), joinedload(Product.images)))
+
+
+def product_page_inputs(shop_slug, product_slug):
+    """Every row the product page is drawn from, as plain tuples (web.shared_page's key), or None when there
+    is no such listing: the listing with its shop, category and photos, and its newest visible reviews with
+    their writers' names, each with the count and star total of all of them (its rating)."""
+    if not (_SLUG.fullmatch(shop_slug) and _SLUG.fullmatch(product_slug)):
+        return None
+    connection = db.session.connection()  # asked once: each ask goes through the session's transaction state
+    rows = tuple(connection.execute(_product_rows_select(), {"shop_slug": shop_slug, "product_slug": product_slug}))
+    if not rows:
+        return None
+    shown = connection.execute(_review_rows_select(), {"product_id": rows[0][0], "limit": reviews.PUBLIC_LIMIT})
+    return rows, tuple(shown)
+
+
+@cache
+def _product_rows_select():
+    return (select(Product.__table__, Shop.__table__, Category.__table__, ProductImage.__table__)
+            .join(Shop, Shop.id == Product.shop_id).join(Category, Category.id == Product.category_id)
+            .outerjoin(ProductImage, ProductImage.product_id == Product.id)
+            .where(Shop.slug == bindparam("shop_slug"), Product.slug == bindparam("product_slug"))
+            .order_by(ProductImage.position, ProductImage.id))
+
+
+@cache
+def _review_rows_select():
+    # What reviews.visible_reviews shows (newest first, hidden ones left out), with the writer's name; the
+    # window totals cover every visible review, those past the limit too (what reviews.rating_summary reads).
+    return (select(Review.__table__, User.name, func.count().over(), func.sum(Review.rating).over())
+            .join(User, User.id == Review.buyer_id)
+            .where(Review.product_id == bindparam("product_id"), Review.hidden.is_(False))
+            .order_by(Review.created_at.desc(), Review.id.desc()).limit(bindparam("limit")))
 
 
 @cache

@@ -14,7 +14,7 @@ from .. import regions
 from ..csrf import cookieless
 from ..links import site_url_for
 from ..reviews import service as reviews
-from ..web import page_number
+from ..web import page_number, shared_fragment, shared_page
 from . import queries, service
 
 bp = Blueprint("catalogue", __name__)
@@ -65,12 +65,25 @@ def home():
         cached = _home_cache().get(key)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
-    html = render_template("catalogue/home.html", cards=queries.newest_cards(HOME_CARDS),
-                           categories=queries.category_tree(), districts=queries.district_counts())
+    html = shared_page(_home_inputs, _home_page, logged_in=True)
     # Rendering may have put something personal in the session (a CSRF token, a flash): never share that.
     if cacheable and not session.modified and not session:
         _home_cache()[key] = (time.monotonic() + current_app.config["HOME_PAGE_CACHE_SECONDS"], html)
     return html
+
+
+def _home_inputs():
+    """The rows the home page's content is drawn from (read once per request)."""
+    categories = tuple((top, tuple(children)) for top, children in queries.category_tree())
+    return tuple(queries.newest_cards(HOME_CARDS)), categories, tuple(queries.district_counts())
+
+
+def _home_page():
+    cards, categories, districts = inputs = _home_inputs()
+    # The content is everybody's: a logged-in buyer's page differs only in its header.
+    content = shared_fragment(("home", inputs), lambda: render_template(
+        "catalogue/_home_content.html", cards=cards, categories=categories, districts=districts))
+    return render_template("catalogue/home.html", content=content)
 
 
 def _shareable_request():
@@ -90,6 +103,10 @@ def _home_cache():
 def category(slug):
     """Public listings of a category, its children's included."""
     number = page_number(strict=True)
+    return shared_page(lambda: queries.category_page_inputs(slug, number), lambda: _category_page(slug, number))
+
+
+def _category_page(slug, number):
     found = queries.find_category(slug)
     if found is None:
         abort(404)
@@ -106,6 +123,11 @@ def district(code):
     number = page_number(strict=True)
     if not queries.is_home_district(code):
         abort(404)
+    return shared_page(lambda: queries.page_key(queries.district_page(code, number)),
+                       lambda: _district_page(code, number))
+
+
+def _district_page(code, number):
     page = _found(queries.district_page(code, number))
     return render_template("catalogue/district.html", code=code, name=regions.name(code), page=page)
 
@@ -115,6 +137,10 @@ def district(code):
 def shop(shop_slug):
     """A shop's story, contact and listings; a suspended shop only for its owner and admins."""
     number = page_number(strict=True)
+    return shared_page(lambda: queries.shop_page_inputs(shop_slug, number), lambda: _shop_page(shop_slug, number))
+
+
+def _shop_page(shop_slug, number):
     found = queries.shop_by_slug(shop_slug)
     if found is None and (moved := queries.moved_shop(shop_slug)) is not None and (moved.is_active or _manages(moved)):
         return _moved_permanently(url_for("catalogue.shop", shop_slug=moved.slug))
@@ -132,6 +158,16 @@ def shop(shop_slug):
 @cookieless
 def product(shop_slug, product_slug):
     """A listing's page; one that is not public only for its producer and admins."""
+    # Drawn once per set of rows for visitors without a session (halal badges change with the date).
+    return shared_page(lambda: _with_today(queries.product_page_inputs(shop_slug, product_slug)),
+                       lambda: _product_page(shop_slug, product_slug))
+
+
+def _with_today(inputs):
+    return None if inputs is None else (inputs, _today())
+
+
+def _product_page(shop_slug, product_slug):
     found = queries.product_for_page(shop_slug, product_slug)
     if found is None and (moved := queries.moved_product(shop_slug, product_slug)) is not None:
         if service.can_view(moved, current_user):
@@ -141,12 +177,15 @@ def product(shop_slug, product_slug):
     product_url = site_url_for("catalogue.product", shop_slug=found.shop.slug, product_slug=found.slug)
     message = _("Halo, saya tertarik dengan %(title)s di %(site)s: %(url)s",
                 title=found.title, site=current_app.config["SITE_NAME"], url=product_url)
-    today = datetime.now(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
     return render_template(
         "catalogue/product.html", product=found, shop=found.shop, stock_state=queries.stock_state(found),
-        halal_expired=bool(found.halal_expires_on and found.halal_expires_on < today),
+        halal_expired=bool(found.halal_expires_on and found.halal_expires_on < _today()),
         manages=_manages(found.shop), whatsapp_url=_whatsapp_link(found.shop, message),
         rating=reviews.rating_summary(found.id), reviews=reviews.visible_reviews(found.id))
+
+
+def _today():
+    return datetime.now(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).date()
 
 
 _REGION_CODE = re.compile(r"[0-9]{2}(?:\.[0-9]{2}){0,2}")

@@ -244,7 +244,7 @@ def _items(ids):
 
 def _item(row):
     return {"id": row.id, "slug": row.slug, "title": row.title, "price_idr": row.price_idr,
-            "unit": row.unit, "image": row.cover, "in_stock": row.stock > 0,
+            "unit": row.unit, "image": row.cover, "in_stock": row.stock > 0, "stock": row.stock,
             "shop": {"slug": row.shop_slug, "name": row.shop_name,
                      "district": regions.name(row.district_code) or ""},
             "district_code": row.district_code}

@@ -7,6 +7,7 @@ from ..csrf import cookieless
 from ..catalogue import queries
 from ..errors import InvalidInput
 from ..links import absolute, site_url_for
+from ..web import shared_page
 from ..media.urls import media_url
 from . import outbox, service
 from .forms import search_form
@@ -42,14 +43,27 @@ def results():
         params = service.parse_params(request.args)
     except InvalidInput as error:
         params = service.SearchParams(q=(request.args.get("q") or "")[:service.MAX_QUERY_CHARS])
-        return _page(params, None, error.message), 400
-    return _page(params, service.search(params))
+        return _page(params, None, [], error.message), 400
+    result = service.search(params)
+    cards = [_card(item) for item in result.items]
+    return shared_page(lambda: _inputs(result, cards), lambda: _page(params, result, cards))
 
 
-def _page(params, result, error=None):
-    # Cards come from the database: a listing unpublished a moment ago is not shown even when the
-    # index has not caught up yet.
-    cards = queries.cards_by_ids([item["id"] for item in result.items]) if result else []
+def _card(item):
+    """The card of a result: the search read each listing's row from the database just now (a listing
+    unpublished a moment ago is left out even when the index has not caught up yet), with all a card shows."""
+    return queries.ProductCard(item["id"], item["slug"], item["title"], item["price_idr"], item["unit"], item["stock"],
+                               item["shop"]["slug"], item["shop"]["name"], item["district_code"], item["image"])
+
+
+def _inputs(result, cards):
+    """What the page is drawn from besides its address (which holds the search): web.shared_page's key."""
+    tree = tuple((top, tuple(children)) for top, children in queries.category_tree())
+    facets = tuple((name, tuple(values)) for name, values in result.facets.items())
+    return result.total, facets, result.corrected_query, result.partial, tuple(cards), tree
+
+
+def _page(params, result, cards, error=None):
     tree, locale = queries.category_tree(), get_locale()
     form = search_form(params, tree, locale)
     return render_template("search/results.html", params=params, result=result, cards=cards, form=form,

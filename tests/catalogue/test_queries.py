@@ -65,15 +65,6 @@ def test_newest_cards_limit(make_product, make_shop):
     assert len(queries.newest_cards(limit=2)) == 2
 
 
-def test_cards_by_ids_keeps_order_and_drops_hidden(make_product, make_shop):
-    shop = make_shop()
-    a, b = make_product(shop=shop), make_product(shop=shop)
-    draft = make_product(shop=shop, status="draft")
-    cards = queries.cards_by_ids([b.id, draft.id, 10**9, a.id])
-    assert [card.id for card in cards] == [b.id, a.id]
-    assert queries.cards_by_ids([]) == []
-
-
 def test_pagination_splits_24_a_page(make_product, make_shop):
     shop = make_shop()
     products = [make_product(shop=shop) for _ in range(25)]

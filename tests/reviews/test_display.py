@@ -92,3 +92,22 @@ def test_reviews_add_two_queries_to_the_product_page_and_one_to_the_shop_page(ma
     shop_summary, shop_queries = count_queries(lambda: service.shop_rating_summary(shop_id))
     assert (summary, shop_summary, len(names)) == ((4.5, 2), (4.5, 2), 2)
     assert (product_queries, shop_queries) == (2, 1)
+
+
+def test_a_kept_product_page_follows_its_reviews(app, make_review, make_product, make_user):
+    """Visitors without a session share one drawing of a page per set of rows (web.shared_page): a new,
+    answered or hidden review is a new set."""
+    product = make_product()
+    visitor = app.test_client()
+    first = make_review(rating=5, body="Harum sekali", product=product)
+    assert "Harum sekali" in _text(visitor.get(_product_url(product)))
+    service.reply(product.shop.owner, first, "Terima kasih banyak")
+    db.session.commit()
+    assert "Terima kasih banyak" in _text(visitor.get(_product_url(product)))
+    second = make_review(rating=1, body="Kurang manis", product=product)
+    html = _text(visitor.get(_product_url(product)))
+    assert "Kurang manis" in html and "3,0" in html and "(2 ulasan)" in html
+    service.hide_review(make_user("admin"), second, "Tidak pantas")
+    db.session.commit()
+    html = _text(visitor.get(_product_url(product)))
+    assert "Kurang manis" not in html and "5,0" in html and "(1 ulasan)" in html
