@@ -172,20 +172,71 @@ def app(request, tmp_path, database_url):
     else:
         app = request.getfixturevalue("shared_app")
         state = _fresh_state(app, tmp_path)
-    with state, app.app_context():
-        connection = db.engine.connect()
-        outer = connection.begin()
-        original_session = db.session
-        db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    with state, app.app_context(), _rolled_back():
         try:
             yield app
         finally:
-            db.session.remove()
-            db.session = original_session
-            outer.rollback()
-            connection.close()
             if marker:
                 db.engine.dispose()
+
+
+@contextmanager
+def _rolled_back():
+    """Inside an app context: every database change made until the end (commits included) is rolled back."""
+    connection = db.engine.connect()
+    outer = connection.begin()
+    original_session = db.session
+    db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session = original_session
+        outer.rollback()
+        connection.close()
+
+
+class DemoMarket:
+    """The demo marketplace as `flask seed-demo` leaves it, in a database and files of its own."""
+
+    def __init__(self, app, output):
+        self.app = app
+        self.output = output  # what seed-demo printed
+
+
+@pytest.fixture(scope="session")
+def demo_market(server_database, tmp_path_factory):
+    """`flask seed-demo` run once per test process into an empty database of its own (seeding costs seconds:
+    38 photos drawn and encoded); the tests that read the demo share it, each in a rolled-back transaction."""
+    from sqlalchemy import func, select
+
+    from marketplace.accounts.models import User
+    from marketplace.catalogue.categories import ensure_categories
+
+    files = tmp_path_factory.mktemp("demo")
+    app = _test_app(app_settings(files, server_database(files)))
+    with app.app_context():
+        db.create_all()
+        ensure_categories()
+        db.session.commit()
+        assert db.session.scalar(select(func.count(User.id))) == 0  # seed-demo wants no users at all
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+        db.session.remove()
+    yield DemoMarket(app, result.output)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def demo(demo_market):
+    """The seeded demo marketplace, with every database change of the test rolled back at the end."""
+    from marketplace.extensions import limiter
+
+    limiter.enabled = demo_market.app.config["RATELIMIT_ENABLED"]
+    limiter.reset()
+    with demo_market.app.app_context(), _rolled_back():
+        yield demo_market
 
 
 @pytest.fixture

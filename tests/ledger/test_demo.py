@@ -1,11 +1,9 @@
 """The demo marketplace's money adds up, and a producer has a balance ready to pay out."""
-from marketplace.demo import seed_demo
 from marketplace.ledger import check, payouts
 from marketplace.ledger import service as ledger
 
 
-def test_the_demo_ledger_adds_up_and_has_a_payout_ready(app):
-    seed_demo(password="x" * 12)
+def test_the_demo_ledger_adds_up_and_has_a_payout_ready(demo):
     assert check.problems() == []
     ready = payouts.payable()
     assert len(ready) == 1 and ready[0][2] > 0
