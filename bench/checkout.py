@@ -1,6 +1,7 @@
 """Benchmark: orders placed per second by 8 parallel buyers, and webhook handling time. Not a test.
 
     python bench/checkout.py [--seconds 10] [--buyers 8] [--webhooks 300] [--postgres URL | --no-postgres]
+                             [--busy-handler]
 
 For SQLite (a WAL file in a temporary directory) and PostgreSQL (a throw-away database created on the server
 given by --postgres, default $TEST_DATABASE_URL or postgresql+psycopg://postgres@127.0.0.1:5432/test):
@@ -10,7 +11,10 @@ given by --postgres, default $TEST_DATABASE_URL or postgresql+psycopg://postgres
   transaction: order, shop orders, items, stock reservation). All buyers want the same few products, so the
   conditional stock updates contend. Reported: orders per second (wall clock) and place_order p50/p95.
   Also reported: per order, place_order's and the commit's time, the part of it inside the database driver
-  (round trips and lock waits) and the statements it runs; the rest is Python and GIL waits.
+  (round trips and lock waits) and the statements it runs; the rest is Python and GIL waits. CPU per order
+  (this process, and on a local PostgreSQL its server processes) is the figure to compare on a busy machine.
+  --busy-handler first runs SQLite once more with SQLITE_WRITER_QUEUE=False (writers wait in SQLite's busy
+  handler, as before the writer queue), in the same run, for a side-by-side comparison.
   place_order writes the buyer's "order placed" email into the outbox, and its commit sends it (unless
   NOTIFICATIONS_SEND_ON_COMMIT=false in the environment, which leaves sending to `flask notifications send`).
 - webhooks: pending orders with a stand-in Checkout Session each; a signed checkout.session.completed event
@@ -40,8 +44,8 @@ PASSWORD = "bench-password-123"
 VILLAGE = regions.children("64.02.06")[0][0]
 
 
-def _app(url, files):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": False,
+def _app(url, files, **config):
+    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": False,
                       "MEDIA_ROOT": os.path.join(files, "media"), "SEARCH_INDEX_DIR": os.path.join(files, "index"),
                       "MAIL_OUTBOX_DIR": os.path.join(files, "mail"),
                       "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1, "RATELIMIT_ENABLED": False,
@@ -259,14 +263,40 @@ def _percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def run(name, url, files, args):
+def _server_cpu(app):
+    """CPU seconds used so far by the PostgreSQL server processes serving this app's database, when the server runs
+    on this machine (None otherwise, and on SQLite)."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    with db.engine.connect() as conn:
+        pids = conn.scalars(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).all()
+    total, tick = 0, os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def run(name, url, files, args, **config):
     """Bench one database and print its figures."""
-    app = _app(url, files)
+    app = _app(url, files, **config)
     buyer_ids, product_ids = _seed(app, args.buyers, args.products)
     with app.app_context():
         TRACE.install(db.engine)
+        db.engine.dispose()  # the buyers' connections, and their server processes, are new
+    cpu = time.process_time()
     rate, checkout = bench_checkout(app, buyer_ids, product_ids, args.seconds)
+    cpu = time.process_time() - cpu
+    with app.app_context():
+        server = _server_cpu(app)
     TRACE.report(name, len(checkout))
+    print(f"{name:10} CPU per order (cart, place_order, commit): {cpu * 1000 / len(checkout):.2f} ms in this process"
+          + (f", {server * 1000 / len(checkout):.2f} ms in PostgreSQL's server processes" if server else "")
+          + f"; load average {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
     webhooks = bench_webhooks(app, buyer_ids, product_ids, args.webhooks)
     with app.app_context():
         db.engine.dispose()
@@ -287,12 +317,16 @@ def main():
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL",
                                                              "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--busy-handler", action="store_true",
+                        help="also run SQLite without the writer queue, first, for a same-run comparison")
     on_both_databases(run, parser.parse_args())
 
 
 def on_both_databases(run, args):
     """run(name, url, files, args) on a SQLite file, then on a throw-away database on args.postgres's server."""
     with tempfile.TemporaryDirectory() as files:
+        if getattr(args, "busy_handler", False):
+            run("SQLite/busy", f"sqlite:///{files}/busy.db", files, args, SQLITE_WRITER_QUEUE=False)
         run("SQLite", f"sqlite:///{files}/bench.db", files, args)
         if args.no_postgres:
             return

@@ -1,36 +1,75 @@
 """Engine settings that make SQLite behave like the production database where it matters."""
+import os
+import random
+import sqlite3
+import threading
+import time
+from collections import deque
 from contextlib import contextmanager
 
-from flask import has_request_context, request
+from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 READ_ONLY_METHODS = ("GET", "HEAD", "OPTIONS")
+BUSY_TIMEOUT_S = 15.0
+# Between two tries for the write lock held by another process: short, with jitter so that two waiting processes
+# do not retry in step. SQLite's own busy handler sleeps up to 100 ms at a time, long after the lock was free.
+RETRY_SLEEP_S = (0.0005, 0.002)
 
 
 def configure_sqlite(engine):
     """Real BEGIN/SAVEPOINT semantics, foreign keys, WAL and a busy timeout on SQLite.
 
     pysqlite starts transactions lazily and commits before DDL, which breaks savepoints
-    and lets two writers interleave; taking control of BEGIN fixes both.
+    and lets two writers interleave; taking control of BEGIN fixes both. With writer_queue, the threads of
+    this process wait for the write lock in a first-come, first-served queue (WriterQueue) instead of
+    SQLite's busy handler, and wait for another process's writer by retrying every millisecond or two.
+    SQLITE_WRITER_QUEUE=False in the app's config leaves every wait to SQLite's busy handler (bench/checkout.py
+    compares the two).
     """
     if engine.dialect.name != "sqlite":
         return
+    database = engine.url.database
+    on_disk = database not in (None, "", ":memory:") and not database.startswith("file:")
+    wanted = current_app.config.get("SQLITE_WRITER_QUEUE", True) if has_app_context() else True
+    queue = writer_queue_for(database) if wanted and on_disk else None
+
+    @event.listens_for(engine, "do_connect")
+    def on_do_connect(_dialect, _record, _cargs, cparams):
+        if queue is not None:
+            cparams["factory"] = QueuedConnection
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA busy_timeout = 15000")
-        if engine.url.database not in (None, "", ":memory:"):
+        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        if on_disk:
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
+        if queue is not None:
+            dbapi_connection.queue = queue
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql(begin_statement())
+        statement = begin_statement()
+        dbapi_connection = connection.connection.driver_connection
+        if statement == "BEGIN" or not isinstance(dbapi_connection, QueuedConnection):
+            connection.exec_driver_sql(statement)
+            return
+        try:
+            dbapi_connection.take_turn()
+        except sqlite3.OperationalError as error:  # waited as long as SQLite's busy timeout would have
+            raise OperationalError("BEGIN IMMEDIATE", None, error) from error
+        try:
+            _begin_immediate(connection, dbapi_connection, time.monotonic() + BUSY_TIMEOUT_S)
+        except BaseException:
+            dbapi_connection.end_turn()
+            raise
 
 
 def begin_statement():
@@ -40,6 +79,123 @@ def begin_statement():
     if has_request_context() and request.method in READ_ONLY_METHODS:
         return "BEGIN"
     return "BEGIN IMMEDIATE"
+
+
+def _begin_immediate(connection, dbapi_connection, deadline):
+    """BEGIN IMMEDIATE, retried every millisecond or two while another process holds the write lock (no writer of
+    this process does: it holds the queue's turn). SQLite's busy handler is off for this one statement only;
+    every other statement keeps the busy timeout."""
+    dbapi_connection.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as error:
+                if not _is_busy(error.orig) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(random.uniform(*RETRY_SLEEP_S))
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+
+
+def _is_busy(error):
+    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+
+
+class WriterQueue:
+    """First come, first served turns at one SQLite database's write lock for the threads of one process.
+
+    A writer waiting in SQLite's busy handler sleeps 1, 2, 5 ... up to 100 ms between tries and is not woken
+    when the lock comes free, so under load a few writers wait hundreds of milliseconds while others pass them.
+    Here the finishing writer hands its turn to the longest waiting one, at once. A thread that already holds
+    the turn through another connection (a second session inside the first) is not queued behind itself: it goes
+    to SQLite, as before, which answers busy after the timeout instead of a deadlock here."""
+
+    def __init__(self):
+        self._mutex = threading.Lock()
+        self._waiting = deque()
+        self._owner = None
+
+    def acquire(self, timeout=BUSY_TIMEOUT_S):
+        """Wait for the turn (True); False at once when this thread holds it already; OperationalError
+        'database is locked' after `timeout` seconds, as SQLite says when its busy timeout runs out."""
+        me = threading.get_ident()
+        with self._mutex:
+            if self._owner is None:
+                self._owner = me
+                return True
+            if self._owner == me:
+                return False
+            ticket = threading.Lock()
+            ticket.acquire()
+            self._waiting.append((ticket, me))
+        if ticket.acquire(timeout=timeout):
+            return True
+        with self._mutex:
+            if (ticket, me) in self._waiting:
+                self._waiting.remove((ticket, me))
+                raise sqlite3.OperationalError("database is locked")
+        return True  # handed over between the timeout and the mutex: the turn is ours
+
+    def release(self):
+        """Hand the turn to the longest waiting thread, or leave it free."""
+        with self._mutex:
+            if self._waiting:
+                ticket, self._owner = self._waiting.popleft()
+                ticket.release()
+            else:
+                self._owner = None
+
+
+_queues = {}
+_queues_lock = threading.Lock()
+
+
+def writer_queue_for(database):
+    """The process's one WriterQueue for a database file, shared by every engine on it."""
+    key = os.path.realpath(database)
+    with _queues_lock:
+        return _queues.setdefault(key, WriterQueue())
+
+
+class QueuedConnection(sqlite3.Connection):
+    """A sqlite3 connection that gives its WriterQueue turn back when its transaction ends: after COMMIT or
+    ROLLBACK has run (SQLAlchemy's commit event fires before), and when it is closed."""
+
+    queue = None
+    holds_turn = False
+
+    def take_turn(self):
+        """Wait for this process's turn at the write lock; OperationalError 'database is locked' after the timeout."""
+        if not self.holds_turn:
+            self.holds_turn = self.queue.acquire()
+
+    def end_turn(self):
+        """Give the turn back unless a transaction is still open on this connection."""
+        if self.holds_turn and not self.in_transaction:
+            self.holds_turn = False
+            self.queue.release()
+
+    def commit(self):
+        try:
+            super().commit()
+        finally:
+            self.end_turn()
+
+    def rollback(self):
+        try:
+            super().rollback()
+        finally:
+            self.end_turn()
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            if self.holds_turn:
+                self.holds_turn = False
+                self.queue.release()
 
 
 @contextmanager
