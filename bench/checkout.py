@@ -1,7 +1,7 @@
 """Benchmark: orders placed per second by 8 parallel buyers, and webhook handling time. Not a test.
 
     python bench/checkout.py [--seconds 10] [--buyers 8] [--webhooks 300] [--postgres URL | --no-postgres]
-                             [--busy-handler]
+                             [--busy-handler] [--processes]
 
 For SQLite (a WAL file in a temporary directory) and PostgreSQL (a throw-away database created on the server
 given by --postgres, default $TEST_DATABASE_URL or postgresql+psycopg://postgres@127.0.0.1:5432/test):
@@ -103,51 +103,97 @@ def _address():
                    regency_code="64.02", district_code="64.02.06", village_code=VILLAGE, postal_code="75572")
 
 
-def bench_checkout(app, buyer_ids, product_ids, seconds):
-    """(orders per second, place_order latencies in seconds) for parallel buyers looping for `seconds`."""
+def _buyer_loop(app, user_id, offset, product_ids, stop):
+    """One buyer's loop until `stop` is set: ([place_order + commit latencies], [cart latencies]) in seconds."""
     from marketplace.accounts.models import User
     from marketplace.orders import cart, service
 
-    latencies, lock, stop = [], threading.Lock(), threading.Event()
+    orders, carts = [], []
+    with app.app_context():
+        n = 0
+        while not stop.is_set():
+            started = time.perf_counter()
+            user = db.session.get(User, user_id)
+            basket = cart.AccountCart(user)
+            for product_id in (product_ids[(offset + n) % len(product_ids)],
+                               product_ids[(offset + n + 1) % len(product_ids)]):
+                cart.add_to_cart(basket, str(product_id), "1")
+            db.session.commit()
+            carts.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            TRACE.phase = "place_order"
+            service.place_order(user, _address(), {})
+            TRACE.phase = "commit"
+            committing = time.perf_counter()
+            db.session.commit()
+            TRACE.phase = None
+            orders.append(time.perf_counter() - started)
+            TRACE.add("commit", "wall", time.perf_counter() - committing)
+            TRACE.add("all", "wall", orders[-1])
+            n += 1
+        db.session.remove()
+    return orders, carts
+
+
+def bench_checkout(app, buyer_ids, product_ids, seconds, processes=False):
+    """(orders per second, place_order latencies, cart latencies, CPU seconds of the buyers) for parallel buyers
+    looping for `seconds`: threads of this process, or with `processes` one forked process each (as gunicorn's
+    sync workers), whose TRACE totals are added to this process's."""
+    if processes:
+        return _in_processes(app, buyer_ids, product_ids, seconds)
+    results, stop = [], threading.Event()
     barrier = threading.Barrier(len(buyer_ids) + 1)
 
     def buyer(user_id, offset):
-        mine = []
-        with app.app_context():
-            barrier.wait()
-            n = 0
-            while not stop.is_set():
-                user = db.session.get(User, user_id)
-                basket = cart.AccountCart(user)
-                for product_id in (product_ids[(offset + n) % len(product_ids)],
-                                   product_ids[(offset + n + 1) % len(product_ids)]):
-                    cart.add_to_cart(basket, str(product_id), "1")
-                db.session.commit()
-                started = time.perf_counter()
-                TRACE.phase = "place_order"
-                service.place_order(user, _address(), {})
-                TRACE.phase = "commit"
-                committing = time.perf_counter()
-                db.session.commit()
-                TRACE.phase = None
-                mine.append(time.perf_counter() - started)
-                TRACE.add("commit", "wall", time.perf_counter() - committing)
-                TRACE.add("all", "wall", mine[-1])
-                n += 1
-            db.session.remove()
-        with lock:
-            latencies.extend(mine)
+        barrier.wait()
+        results.append(_buyer_loop(app, user_id, offset, product_ids, stop))
 
     threads = [threading.Thread(target=buyer, args=(user_id, i)) for i, user_id in enumerate(buyer_ids)]
     for thread in threads:
         thread.start()
     barrier.wait()
-    started = time.perf_counter()
+    cpu, started = time.process_time(), time.perf_counter()
     time.sleep(seconds)
     stop.set()
     for thread in threads:
         thread.join()
-    return len(latencies) / (time.perf_counter() - started), latencies
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    orders = [latency for mine, _carts in results for latency in mine]
+    return len(orders) / elapsed, orders, [latency for _mine, carts in results for latency in carts], cpu
+
+
+def _in_processes(app, buyer_ids, product_ids, seconds):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    stop, barrier, out = context.Event(), context.Barrier(len(buyer_ids) + 1), context.Queue()
+
+    def buyer(user_id, offset):
+        with app.app_context():
+            db.engine.dispose(close=False)  # the parent's pooled connections are not this process's
+        TRACE.totals.clear()
+        barrier.wait()
+        cpu = time.process_time()
+        orders, carts = _buyer_loop(app, user_id, offset, product_ids, stop)
+        out.put((orders, carts, dict(TRACE.totals), time.process_time() - cpu))
+
+    children = [context.Process(target=buyer, args=(user_id, i)) for i, user_id in enumerate(buyer_ids)]
+    for child in children:
+        child.start()
+    barrier.wait()
+    started = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    results = [out.get() for _child in children]
+    elapsed = time.perf_counter() - started
+    for child in children:
+        child.join()
+    for _orders, _carts, totals, _cpu in results:
+        for key, value in totals.items():
+            TRACE.add(*key, value)
+    orders = [latency for mine, _carts, _totals, _cpu in results for latency in mine]
+    return (len(orders) / elapsed, orders, [latency for _mine, carts, _t, _c in results for latency in carts],
+            sum(cpu for *_rest, cpu in results))
 
 
 def bench_webhooks(app, buyer_ids, product_ids, count):
@@ -222,8 +268,13 @@ class Trace(threading.local):
                 self.add(self.phase, ("time", kind), elapsed)
             self.started = None
 
+        def begun(conn):
+            if self.phase:  # SQLite's writer queue says how long it waited; without it, BEGIN is a statement
+                self.add(self.phase, "begin", getattr(conn.connection.driver_connection, "waited_s", 0))
+
         sa.event.listen(engine, "before_cursor_execute", before)
         sa.event.listen(engine, "after_cursor_execute", after)
+        sa.event.listen(engine, "begin", begun)
 
     def report(self, name, orders):
         totals, ms = self.totals, 1000 / max(1, orders)
@@ -235,8 +286,9 @@ class Trace(threading.local):
         print(f"{name:10} per order: place_order {place_wall * ms:.1f} ms of which "
               f"{place_driver * ms:.1f} ms in the driver ({statements:.1f} statements: "
               + ", ".join(f"{count / max(1, orders):.1f} {what}" for what, count in kinds) +
-              f"), commit {commit_wall * ms:.1f} ms of which {totals.get(('commit', 'driver'), 0) * ms:.1f} ms in "
-              "the driver; the rest is Python, and waiting for the GIL among the buyers' threads")
+              f"), commit {commit_wall * ms:.1f} ms (the COMMIT, its fsync, the after-commit work); "
+              f"{totals.get(('place_order', 'begin'), 0) * ms:.1f} ms waiting in the writer queue for SQLite's write "
+              "lock; the rest is Python, and waiting for the GIL among the buyers' threads")
         # Where the driver's time goes: a lock wait shows as one slow kind (SQLite's BEGIN IMMEDIATE waits for
         # the write lock in its busy handler; PostgreSQL's UPDATE product waits for another order's row lock).
         slowest = sorted(((value, what[1]) for (phase, what), value in totals.items()
@@ -288,24 +340,25 @@ def run(name, url, files, args, **config):
     with app.app_context():
         TRACE.install(db.engine)
         db.engine.dispose()  # the buyers' connections, and their server processes, are new
-    cpu = time.process_time()
-    rate, checkout = bench_checkout(app, buyer_ids, product_ids, args.seconds)
-    cpu = time.process_time() - cpu
+    rate, checkout, carts, cpu = bench_checkout(app, buyer_ids, product_ids, args.seconds, args.processes)
     with app.app_context():
         server = _server_cpu(app)
     TRACE.report(name, len(checkout))
-    print(f"{name:10} CPU per order (cart, place_order, commit): {cpu * 1000 / len(checkout):.2f} ms in this process"
+    print(f"{name:10} CPU per order (cart, place_order, commit): {cpu * 1000 / len(checkout):.2f} ms in the buyers"
           + (f", {server * 1000 / len(checkout):.2f} ms in PostgreSQL's server processes" if server else "")
           + f"; load average {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
-    webhooks = bench_webhooks(app, buyer_ids, product_ids, args.webhooks)
+    webhooks = bench_webhooks(app, buyer_ids, product_ids, args.webhooks) if args.webhooks else None
     with app.app_context():
         db.engine.dispose()
     ms = 1000
     print(f"{name:10} checkout: {rate:7.1f} orders/s with {args.buyers} parallel buyers "
-          f"({len(checkout)} orders in {args.seconds:.0f} s; place_order p50 {statistics.median(checkout) * ms:.1f} ms,"
-          f" p95 {_percentile(checkout, 0.95) * ms:.1f} ms)")
-    print(f"{name:10} webhook:  p50 {statistics.median(webhooks) * ms:.1f} ms, "
-          f"p95 {_percentile(webhooks, 0.95) * ms:.1f} ms ({len(webhooks)} deliveries, sequential)")
+          f"({'processes' if args.processes else 'threads'}; {len(checkout)} orders in {args.seconds:.0f} s; "
+          f"place_order p50 {statistics.median(checkout) * ms:.1f} ms, p95 {_percentile(checkout, 0.95) * ms:.1f} ms,"
+          f" p99 {_percentile(checkout, 0.99) * ms:.1f} ms; filling the cart p50 {statistics.median(carts) * ms:.1f} ms,"
+          f" p95 {_percentile(carts, 0.95) * ms:.1f} ms)")
+    if webhooks:
+        print(f"{name:10} webhook:  p50 {statistics.median(webhooks) * ms:.1f} ms, "
+              f"p95 {_percentile(webhooks, 0.95) * ms:.1f} ms ({len(webhooks)} deliveries, sequential)")
 
 
 def main():
@@ -317,6 +370,7 @@ def main():
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL",
                                                              "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--processes", action="store_true", help="one process per buyer instead of a thread")
     parser.add_argument("--busy-handler", action="store_true",
                         help="also run SQLite without the writer queue, first, for a same-run comparison")
     on_both_databases(run, parser.parse_args())

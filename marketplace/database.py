@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 READ_ONLY_METHODS = ("GET", "HEAD", "OPTIONS")
 BUSY_TIMEOUT_S = 15.0
-# Between two tries for the write lock held by another process: short, with jitter so that two waiting processes
-# do not retry in step. SQLite's own busy handler sleeps up to 100 ms at a time, long after the lock was free.
-RETRY_SLEEP_S = (0.0005, 0.002)
+# Between two tries for the write lock held by another process: 0.5 ms doubling up to 4 ms, with jitter so that
+# waiting processes do not retry in step. SQLite's own busy handler sleeps up to 100 ms at a time, long after the
+# lock came free; polling faster than every few ms would burn CPU the lock holder needs.
+RETRY_SLEEP_S = (0.0005, 0.004)
 
 
 def configure_sqlite(engine):
@@ -26,7 +27,7 @@ def configure_sqlite(engine):
     pysqlite starts transactions lazily and commits before DDL, which breaks savepoints
     and lets two writers interleave; taking control of BEGIN fixes both. With writer_queue, the threads of
     this process wait for the write lock in a first-come, first-served queue (WriterQueue) instead of
-    SQLite's busy handler, and wait for another process's writer by retrying every millisecond or two.
+    SQLite's busy handler, and wait for another process's writer by retrying every few milliseconds.
     SQLITE_WRITER_QUEUE=False in the app's config leaves every wait to SQLite's busy handler (bench/checkout.py
     compares the two).
     """
@@ -61,6 +62,7 @@ def configure_sqlite(engine):
         if statement == "BEGIN" or not isinstance(dbapi_connection, QueuedConnection):
             connection.exec_driver_sql(statement)
             return
+        asked = time.perf_counter()
         try:
             dbapi_connection.take_turn()
         except sqlite3.OperationalError as error:  # waited as long as SQLite's busy timeout would have
@@ -70,6 +72,7 @@ def configure_sqlite(engine):
         except BaseException:
             dbapi_connection.end_turn()
             raise
+        dbapi_connection.waited_s = time.perf_counter() - asked
 
 
 def begin_statement():
@@ -82,10 +85,11 @@ def begin_statement():
 
 
 def _begin_immediate(connection, dbapi_connection, deadline):
-    """BEGIN IMMEDIATE, retried every millisecond or two while another process holds the write lock (no writer of
+    """BEGIN IMMEDIATE, retried every few milliseconds while another process holds the write lock (no writer of
     this process does: it holds the queue's turn). SQLite's busy handler is off for this one statement only;
     every other statement keeps the busy timeout."""
     dbapi_connection.execute("PRAGMA busy_timeout = 0")
+    pause, longest = RETRY_SLEEP_S
     try:
         while True:
             try:
@@ -94,7 +98,8 @@ def _begin_immediate(connection, dbapi_connection, deadline):
             except OperationalError as error:
                 if not _is_busy(error.orig) or time.monotonic() >= deadline:
                     raise
-            time.sleep(random.uniform(*RETRY_SLEEP_S))
+            time.sleep(pause * random.uniform(0.5, 1.5))
+            pause = min(pause * 2, longest)
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
 
@@ -138,6 +143,11 @@ class WriterQueue:
                 raise sqlite3.OperationalError("database is locked")
         return True  # handed over between the timeout and the mutex: the turn is ours
 
+    def waiting(self):
+        """How many threads wait for the turn."""
+        with self._mutex:
+            return len(self._waiting)
+
     def release(self):
         """Hand the turn to the longest waiting thread, or leave it free."""
         with self._mutex:
@@ -165,6 +175,7 @@ class QueuedConnection(sqlite3.Connection):
 
     queue = None
     holds_turn = False
+    waited_s = 0.0  # how long the last BEGIN IMMEDIATE waited for the write lock (bench/checkout.py reports it)
 
     def take_turn(self):
         """Wait for this process's turn at the write lock; OperationalError 'database is locked' after the timeout."""
