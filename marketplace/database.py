@@ -1,4 +1,5 @@
 """Engine settings that make SQLite behave like the production database where it matters."""
+import fcntl
 import os
 import random
 import sqlite3
@@ -15,9 +16,9 @@ from sqlalchemy.orm import Session
 
 READ_ONLY_METHODS = ("GET", "HEAD", "OPTIONS")
 BUSY_TIMEOUT_S = 15.0
-# Between two tries for the write lock held by another process: 0.5 ms doubling up to 4 ms, with jitter so that
-# waiting processes do not retry in step. SQLite's own busy handler sleeps up to 100 ms at a time, long after the
-# lock came free; polling faster than every few ms would burn CPU the lock holder needs.
+# Between two tries for the turn held by another process: 0.5 ms doubling up to 4 ms, with jitter so that waiting
+# processes do not retry in step. SQLite's own busy handler sleeps up to 100 ms at a time, long after the lock came
+# free. A try is one non-blocking flock() call, microseconds of CPU.
 RETRY_SLEEP_S = (0.0005, 0.004)
 
 
@@ -25,11 +26,9 @@ def configure_sqlite(engine):
     """Real BEGIN/SAVEPOINT semantics, foreign keys, WAL and a busy timeout on SQLite.
 
     pysqlite starts transactions lazily and commits before DDL, which breaks savepoints
-    and lets two writers interleave; taking control of BEGIN fixes both. With writer_queue, the threads of
-    this process wait for the write lock in a first-come, first-served queue (WriterQueue) instead of
-    SQLite's busy handler, and wait for another process's writer by retrying every few milliseconds.
-    SQLITE_WRITER_QUEUE=False in the app's config leaves every wait to SQLite's busy handler (bench/checkout.py
-    compares the two).
+    and lets two writers interleave; taking control of BEGIN fixes both. Writers take turns at the write lock
+    through a WriterQueue rather than in SQLite's busy handler; SQLITE_WRITER_QUEUE=False in the app's config
+    leaves every wait to the busy handler (bench/checkout.py --busy-handler compares the two).
     """
     if engine.dialect.name != "sqlite":
         return
@@ -59,20 +58,19 @@ def configure_sqlite(engine):
     def on_begin(connection):
         statement = begin_statement()
         dbapi_connection = connection.connection.driver_connection
-        if statement == "BEGIN" or not isinstance(dbapi_connection, QueuedConnection):
+        if statement == "BEGIN IMMEDIATE" and isinstance(dbapi_connection, QueuedConnection):
+            asked = time.perf_counter()
+            try:
+                dbapi_connection.take_turn()
+            except sqlite3.OperationalError as error:  # waited as long as SQLite's busy timeout would have
+                raise OperationalError(statement, None, error) from error
+            dbapi_connection.waited_s = time.perf_counter() - asked
+        try:
             connection.exec_driver_sql(statement)
-            return
-        asked = time.perf_counter()
-        try:
-            dbapi_connection.take_turn()
-        except sqlite3.OperationalError as error:  # waited as long as SQLite's busy timeout would have
-            raise OperationalError("BEGIN IMMEDIATE", None, error) from error
-        try:
-            _begin_immediate(connection, dbapi_connection, time.monotonic() + BUSY_TIMEOUT_S)
         except BaseException:
-            dbapi_connection.end_turn()
+            if isinstance(dbapi_connection, QueuedConnection):
+                dbapi_connection.end_turn()
             raise
-        dbapi_connection.waited_s = time.perf_counter() - asked
 
 
 def begin_statement():
@@ -84,72 +82,85 @@ def begin_statement():
     return "BEGIN IMMEDIATE"
 
 
-def _begin_immediate(connection, dbapi_connection, deadline):
-    """BEGIN IMMEDIATE, retried every few milliseconds while another process holds the write lock (no writer of
-    this process does: it holds the queue's turn). SQLite's busy handler is off for this one statement only;
-    every other statement keeps the busy timeout."""
-    dbapi_connection.execute("PRAGMA busy_timeout = 0")
-    pause, longest = RETRY_SLEEP_S
-    try:
-        while True:
-            try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-                return
-            except OperationalError as error:
-                if not _is_busy(error.orig) or time.monotonic() >= deadline:
-                    raise
-            time.sleep(pause * random.uniform(0.5, 1.5))
-            pause = min(pause * 2, longest)
-    finally:
-        dbapi_connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-
-
-def _is_busy(error):
-    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
-
-
 class WriterQueue:
-    """First come, first served turns at one SQLite database's write lock for the threads of one process.
+    """Turns at one SQLite database's write lock: first come, first served among the threads of this process, and
+    an flock() on `<database>-writer` among processes.
 
     A writer waiting in SQLite's busy handler sleeps 1, 2, 5 ... up to 100 ms between tries and is not woken
     when the lock comes free, so under load a few writers wait hundreds of milliseconds while others pass them.
-    Here the finishing writer hands its turn to the longest waiting one, at once. A thread that already holds
-    the turn through another connection (a second session inside the first) is not queued behind itself: it goes
-    to SQLite, as before, which answers busy after the timeout instead of a deadlock here."""
+    Here a finishing writer hands its turn to the longest waiting thread at once, and a waiting process tries
+    the lock file every few milliseconds. Writers that do not use the queue (the sqlite3 shell) are still waited
+    for by the busy handler. A thread that already holds the turn through another connection (a second session
+    inside the first) is not queued behind itself: it goes to SQLite, as before, which answers busy after the
+    timeout instead of a deadlock here."""
 
-    def __init__(self):
+    def __init__(self, lock_path):
+        self._lock_path = lock_path
         self._mutex = threading.Lock()
         self._waiting = deque()
         self._owner = None
+        self._file = None
+        self._pid = None
 
-    def acquire(self, timeout=BUSY_TIMEOUT_S):
+    def acquire(self, timeout=None):
         """Wait for the turn (True); False at once when this thread holds it already; OperationalError
-        'database is locked' after `timeout` seconds, as SQLite says when its busy timeout runs out."""
+        'database is locked' after `timeout` seconds (the busy timeout), as SQLite says when it runs out."""
+        deadline = time.monotonic() + (BUSY_TIMEOUT_S if timeout is None else timeout)
         me = threading.get_ident()
         with self._mutex:
-            if self._owner is None:
-                self._owner = me
-                return True
             if self._owner == me:
                 return False
-            ticket = threading.Lock()
-            ticket.acquire()
-            self._waiting.append((ticket, me))
-        if ticket.acquire(timeout=timeout):
+            if self._owner is None:
+                self._owner = me
+                ticket = None
+            else:
+                ticket = threading.Lock()
+                ticket.acquire()
+                self._waiting.append((ticket, me))
+        if ticket is not None and not self._wait_for(ticket, me, deadline):
+            raise sqlite3.OperationalError("database is locked")
+        try:
+            self._lock_file(deadline)
+        except BaseException:
+            self._hand_over()
+            raise
+        return True
+
+    def _wait_for(self, ticket, me, deadline):
+        if ticket.acquire(timeout=max(0, deadline - time.monotonic())):
             return True
         with self._mutex:
             if (ticket, me) in self._waiting:
                 self._waiting.remove((ticket, me))
-                raise sqlite3.OperationalError("database is locked")
+                return False
         return True  # handed over between the timeout and the mutex: the turn is ours
 
+    def _lock_file(self, deadline):
+        """flock() the lock file, retrying every few milliseconds while another process holds it."""
+        if self._pid != os.getpid():  # a forked child must not share its parent's open file (and flock)
+            self._file, self._pid = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+        pause, longest = RETRY_SLEEP_S
+        while True:
+            try:
+                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise sqlite3.OperationalError("database is locked") from None
+            time.sleep(pause * random.uniform(0.5, 1.5))
+            pause = min(pause * 2, longest)
+
     def waiting(self):
-        """How many threads wait for the turn."""
+        """How many threads of this process wait for the turn."""
         with self._mutex:
             return len(self._waiting)
 
     def release(self):
-        """Hand the turn to the longest waiting thread, or leave it free."""
+        """Let other processes have the lock file, and hand the turn to the longest waiting thread."""
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._hand_over()
+
+    def _hand_over(self):
         with self._mutex:
             if self._waiting:
                 ticket, self._owner = self._waiting.popleft()
@@ -164,9 +175,9 @@ _queues_lock = threading.Lock()
 
 def writer_queue_for(database):
     """The process's one WriterQueue for a database file, shared by every engine on it."""
-    key = os.path.realpath(database)
+    path = os.path.realpath(database)
     with _queues_lock:
-        return _queues.setdefault(key, WriterQueue())
+        return _queues.setdefault(path, WriterQueue(f"{path}-writer"))
 
 
 class QueuedConnection(sqlite3.Connection):
@@ -175,7 +186,7 @@ class QueuedConnection(sqlite3.Connection):
 
     queue = None
     holds_turn = False
-    waited_s = 0.0  # how long the last BEGIN IMMEDIATE waited for the write lock (bench/checkout.py reports it)
+    waited_s = 0.0  # how long the last write transaction waited for its turn (bench/checkout.py reports it)
 
     def take_turn(self):
         """Wait for this process's turn at the write lock; OperationalError 'database is locked' after the timeout."""

@@ -1,5 +1,6 @@
 """SQLite transactions: page views read without the write lock, everything else takes it up front, and the
 writers of one process take turns at it in arrival order."""
+import multiprocessing
 import sqlite3
 import threading
 import time
@@ -148,12 +149,41 @@ def test_the_turn_is_given_back_when_the_transaction_fails(probe_app, tmp_path, 
     assert _names(probe_app) == ["taken", "next"]
 
 
-def test_another_process_holding_the_lock_is_waited_for_and_then_passed(probe_app, tmp_path):
-    """Another process's writer (a connection outside the queue) holds the write lock for 0.3 s: ours waits with
-    SQLite's busy handler off, retrying, and gets in once it commits."""
+def _in_another_process(app, name, hold):
+    """A forked process that writes `name` and holds its transaction for `hold` seconds; returns it once the
+    row is written (the write lock taken)."""
+    context = multiprocessing.get_context("fork")
+    written = context.Event()
+
+    def write():
+        with app.app_context():
+            db.engine.dispose(close=False)  # the parent's connections are not this process's
+            db.session.execute(db.text("INSERT INTO probe (name) VALUES (:name)"), {"name": name})
+            written.set()
+            time.sleep(hold)
+            db.session.commit()
+
+    child = context.Process(target=write)
+    child.start()
+    assert written.wait(10)
+    return child
+
+
+def test_another_processs_writer_is_waited_for_then_passed(probe_app):
+    child = _in_another_process(probe_app, "other process", hold=0.3)
+    began = time.monotonic()
+    _writer(probe_app, "ours")()
+    assert time.monotonic() - began >= 0.2
+    child.join(5)
+    assert child.exitcode == 0
+    assert _names(probe_app) == ["other process", "ours"]
+
+
+def test_a_writer_outside_the_queue_is_waited_for_by_sqlites_busy_handler(probe_app, tmp_path):
+    """The sqlite3 shell, or any program without the queue, holding the write lock for 0.3 s."""
     other = sqlite3.connect(f"{tmp_path}/lock.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
-    other.execute("INSERT INTO probe (name) VALUES ('other process')")
+    other.execute("INSERT INTO probe (name) VALUES ('shell')")
     started = threading.Event()
     ours = threading.Thread(target=_writer(probe_app, "ours", started=started))
     ours.start()
@@ -163,23 +193,21 @@ def test_another_process_holding_the_lock_is_waited_for_and_then_passed(probe_ap
     other.execute("COMMIT")
     other.close()
     ours.join(5)
-    assert _names(probe_app) == ["other process", "ours"]
+    assert _names(probe_app) == ["shell", "ours"]
 
 
 def test_waiting_longer_than_the_busy_timeout_fails_and_gives_the_turn_back(probe_app, tmp_path, monkeypatch):
     monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 0.2)
-    other = sqlite3.connect(f"{tmp_path}/lock.db", isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
+    child = _in_another_process(probe_app, "other process", hold=1.0)
     with probe_app.app_context():
         with pytest.raises(OperationalError, match="database is locked"):
             db.session.execute(db.text("INSERT INTO probe (name) VALUES ('too late')"))
         db.session.rollback()
-        other.execute("ROLLBACK")
-        other.close()
+        child.join(5)
         db.session.execute(db.text("INSERT INTO probe (name) VALUES ('in time')"))
         db.session.commit()
     assert writer_queue_for(f"{tmp_path}/lock.db").waiting() == 0
-    assert _names(probe_app) == ["in time"]
+    assert _names(probe_app) == ["other process", "in time"]
 
 
 def test_a_second_session_inside_a_write_fails_instead_of_waiting_for_itself(probe_app, monkeypatch):
