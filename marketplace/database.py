@@ -100,7 +100,14 @@ class WriterQueue:
         self._waiting = deque()
         self._owner = None
         self._file = None
-        self._pid = None
+        os.register_at_fork(after_in_child=self._forget_turns)
+
+    def _forget_turns(self):
+        """In a forked child: the parent's threads, their turn and its lock file are not this process's (closing
+        the inherited descriptor leaves the parent's flock alone: the parent still holds its own)."""
+        if self._file is not None:
+            os.close(self._file)
+        self._mutex, self._waiting, self._owner, self._file = threading.Lock(), deque(), None, None
 
     def acquire(self, timeout=None):
         """Wait for the turn (True); False at once when this thread holds it already; OperationalError
@@ -137,8 +144,8 @@ class WriterQueue:
 
     def _lock_file(self, deadline):
         """flock() the lock file, retrying every few milliseconds while another process holds it."""
-        if self._pid != os.getpid():  # a forked child must not share its parent's open file (and flock)
-            self._file, self._pid = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+        if self._file is None:  # opened in this process: a forked child must not share its parent's (and flock)
+            self._file = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         pause, longest = RETRY_SLEEP_S
         while True:
             try:
