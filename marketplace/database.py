@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 READ_ONLY_METHODS = ("GET", "HEAD", "OPTIONS")
 BUSY_TIMEOUT_S = 15.0
-# Between two tries for the turn held by another process: 0.5 ms doubling up to 4 ms, with jitter so that waiting
+# Between two tries for the turn held by another process: 0.5 ms doubling up to 8 ms, with jitter so that waiting
 # processes do not retry in step. SQLite's own busy handler sleeps up to 100 ms at a time, long after the lock came
 # free. A try is one non-blocking flock() call, microseconds of CPU.
-RETRY_SLEEP_S = (0.0005, 0.004)
+RETRY_SLEEP_S = (0.0005, 0.008)
 
 
 def configure_sqlite(engine):
