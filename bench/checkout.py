@@ -1,6 +1,7 @@
 """Benchmark: orders placed per second by 8 parallel buyers, and webhook handling time. Not a test.
 
     python bench/checkout.py [--seconds 10] [--buyers 8] [--webhooks 300] [--postgres URL | --no-postgres]
+                             [--busy-handler] [--processes]
 
 For SQLite (a WAL file in a temporary directory) and PostgreSQL (a throw-away database created on the server
 given by --postgres, default $TEST_DATABASE_URL or postgresql+psycopg://postgres@127.0.0.1:5432/test):
@@ -10,7 +11,10 @@ given by --postgres, default $TEST_DATABASE_URL or postgresql+psycopg://postgres
   transaction: order, shop orders, items, stock reservation). All buyers want the same few products, so the
   conditional stock updates contend. Reported: orders per second (wall clock) and place_order p50/p95.
   Also reported: per order, place_order's and the commit's time, the part of it inside the database driver
-  (round trips and lock waits) and the statements it runs; the rest is Python and GIL waits.
+  (round trips and lock waits) and the statements it runs; the rest is Python and GIL waits. CPU per order
+  (this process, and on a local PostgreSQL its server processes) is the figure to compare on a busy machine.
+  --busy-handler first runs SQLite once more with SQLITE_WRITER_QUEUE=False (writers wait in SQLite's busy
+  handler, as before the writer queue), in the same run, for a side-by-side comparison.
   place_order writes the buyer's "order placed" email into the outbox, and its commit sends it (unless
   NOTIFICATIONS_SEND_ON_COMMIT=false in the environment, which leaves sending to `flask notifications send`).
 - webhooks: pending orders with a stand-in Checkout Session each; a signed checkout.session.completed event
@@ -40,8 +44,8 @@ PASSWORD = "bench-password-123"
 VILLAGE = regions.children("64.02.06")[0][0]
 
 
-def _app(url, files):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": False,
+def _app(url, files, **config):
+    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": False,
                       "MEDIA_ROOT": os.path.join(files, "media"), "SEARCH_INDEX_DIR": os.path.join(files, "index"),
                       "MAIL_OUTBOX_DIR": os.path.join(files, "mail"),
                       "ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1, "RATELIMIT_ENABLED": False,
@@ -99,51 +103,97 @@ def _address():
                    regency_code="64.02", district_code="64.02.06", village_code=VILLAGE, postal_code="75572")
 
 
-def bench_checkout(app, buyer_ids, product_ids, seconds):
-    """(orders per second, place_order latencies in seconds) for parallel buyers looping for `seconds`."""
+def _buyer_loop(app, user_id, offset, product_ids, stop):
+    """One buyer's loop until `stop` is set: ([place_order + commit latencies], [cart latencies]) in seconds."""
     from marketplace.accounts.models import User
     from marketplace.orders import cart, service
 
-    latencies, lock, stop = [], threading.Lock(), threading.Event()
+    orders, carts = [], []
+    with app.app_context():
+        n = 0
+        while not stop.is_set():
+            started = time.perf_counter()
+            user = db.session.get(User, user_id)
+            basket = cart.AccountCart(user)
+            for product_id in (product_ids[(offset + n) % len(product_ids)],
+                               product_ids[(offset + n + 1) % len(product_ids)]):
+                cart.add_to_cart(basket, str(product_id), "1")
+            db.session.commit()
+            carts.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            TRACE.phase = "place_order"
+            service.place_order(user, _address(), {})
+            TRACE.phase = "commit"
+            committing = time.perf_counter()
+            db.session.commit()
+            TRACE.phase = None
+            orders.append(time.perf_counter() - started)
+            TRACE.add("commit", "wall", time.perf_counter() - committing)
+            TRACE.add("all", "wall", orders[-1])
+            n += 1
+        db.session.remove()
+    return orders, carts
+
+
+def bench_checkout(app, buyer_ids, product_ids, seconds, processes=False):
+    """(orders per second, place_order latencies, cart latencies, CPU seconds of the buyers) for parallel buyers
+    looping for `seconds`: threads of this process, or with `processes` one forked process each (as gunicorn's
+    sync workers), whose TRACE totals are added to this process's."""
+    if processes:
+        return _in_processes(app, buyer_ids, product_ids, seconds)
+    results, stop = [], threading.Event()
     barrier = threading.Barrier(len(buyer_ids) + 1)
 
     def buyer(user_id, offset):
-        mine = []
-        with app.app_context():
-            barrier.wait()
-            n = 0
-            while not stop.is_set():
-                user = db.session.get(User, user_id)
-                basket = cart.AccountCart(user)
-                for product_id in (product_ids[(offset + n) % len(product_ids)],
-                                   product_ids[(offset + n + 1) % len(product_ids)]):
-                    cart.add_to_cart(basket, str(product_id), "1")
-                db.session.commit()
-                started = time.perf_counter()
-                TRACE.phase = "place_order"
-                service.place_order(user, _address(), {})
-                TRACE.phase = "commit"
-                committing = time.perf_counter()
-                db.session.commit()
-                TRACE.phase = None
-                mine.append(time.perf_counter() - started)
-                TRACE.add("commit", "wall", time.perf_counter() - committing)
-                TRACE.add("all", "wall", mine[-1])
-                n += 1
-            db.session.remove()
-        with lock:
-            latencies.extend(mine)
+        barrier.wait()
+        results.append(_buyer_loop(app, user_id, offset, product_ids, stop))
 
     threads = [threading.Thread(target=buyer, args=(user_id, i)) for i, user_id in enumerate(buyer_ids)]
     for thread in threads:
         thread.start()
     barrier.wait()
-    started = time.perf_counter()
+    cpu, started = time.process_time(), time.perf_counter()
     time.sleep(seconds)
     stop.set()
     for thread in threads:
         thread.join()
-    return len(latencies) / (time.perf_counter() - started), latencies
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    orders = [latency for mine, _carts in results for latency in mine]
+    return len(orders) / elapsed, orders, [latency for _mine, carts in results for latency in carts], cpu
+
+
+def _in_processes(app, buyer_ids, product_ids, seconds):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    stop, barrier, out = context.Event(), context.Barrier(len(buyer_ids) + 1), context.Queue()
+
+    def buyer(user_id, offset):
+        with app.app_context():
+            db.engine.dispose(close=False)  # the parent's pooled connections are not this process's
+        TRACE.totals.clear()
+        barrier.wait()
+        cpu = time.process_time()
+        orders, carts = _buyer_loop(app, user_id, offset, product_ids, stop)
+        out.put((orders, carts, dict(TRACE.totals), time.process_time() - cpu))
+
+    children = [context.Process(target=buyer, args=(user_id, i)) for i, user_id in enumerate(buyer_ids)]
+    for child in children:
+        child.start()
+    barrier.wait()
+    started = time.perf_counter()
+    time.sleep(seconds)
+    stop.set()
+    results = [out.get() for _child in children]
+    elapsed = time.perf_counter() - started
+    for child in children:
+        child.join()
+    for _orders, _carts, totals, _cpu in results:
+        for key, value in totals.items():
+            TRACE.add(*key, value)
+    orders = [latency for mine, _carts, _totals, _cpu in results for latency in mine]
+    return (len(orders) / elapsed, orders, [latency for _mine, carts, _t, _c in results for latency in carts],
+            sum(cpu for *_rest, cpu in results))
 
 
 def bench_webhooks(app, buyer_ids, product_ids, count):
@@ -218,8 +268,13 @@ class Trace(threading.local):
                 self.add(self.phase, ("time", kind), elapsed)
             self.started = None
 
+        def begun(conn):
+            if self.phase:  # SQLite's writer queue says how long it waited; without it, BEGIN is a statement
+                self.add(self.phase, "begin", getattr(conn.connection.driver_connection, "waited_s", 0))
+
         sa.event.listen(engine, "before_cursor_execute", before)
         sa.event.listen(engine, "after_cursor_execute", after)
+        sa.event.listen(engine, "begin", begun)
 
     def report(self, name, orders):
         totals, ms = self.totals, 1000 / max(1, orders)
@@ -231,8 +286,9 @@ class Trace(threading.local):
         print(f"{name:10} per order: place_order {place_wall * ms:.1f} ms of which "
               f"{place_driver * ms:.1f} ms in the driver ({statements:.1f} statements: "
               + ", ".join(f"{count / max(1, orders):.1f} {what}" for what, count in kinds) +
-              f"), commit {commit_wall * ms:.1f} ms of which {totals.get(('commit', 'driver'), 0) * ms:.1f} ms in "
-              "the driver; the rest is Python, and waiting for the GIL among the buyers' threads")
+              f"), commit {commit_wall * ms:.1f} ms (the COMMIT, its fsync, the after-commit work); "
+              f"{totals.get(('place_order', 'begin'), 0) * ms:.1f} ms waiting in the writer queue for SQLite's write "
+              "lock; the rest is Python, and waiting for the GIL among the buyers' threads")
         # Where the driver's time goes: a lock wait shows as one slow kind (SQLite's BEGIN IMMEDIATE waits for
         # the write lock in its busy handler; PostgreSQL's UPDATE product waits for another order's row lock).
         slowest = sorted(((value, what[1]) for (phase, what), value in totals.items()
@@ -259,23 +315,50 @@ def _percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def run(name, url, files, args):
+def _server_cpu(app):
+    """CPU seconds used so far by the PostgreSQL server processes serving this app's database, when the server runs
+    on this machine (None otherwise, and on SQLite)."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    with db.engine.connect() as conn:
+        pids = conn.scalars(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).all()
+    total, tick = 0, os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def run(name, url, files, args, **config):
     """Bench one database and print its figures."""
-    app = _app(url, files)
+    app = _app(url, files, **config)
     buyer_ids, product_ids = _seed(app, args.buyers, args.products)
     with app.app_context():
         TRACE.install(db.engine)
-    rate, checkout = bench_checkout(app, buyer_ids, product_ids, args.seconds)
+        db.engine.dispose()  # the buyers' connections, and their server processes, are new
+    rate, checkout, carts, cpu = bench_checkout(app, buyer_ids, product_ids, args.seconds, args.processes)
+    with app.app_context():
+        server = _server_cpu(app)
     TRACE.report(name, len(checkout))
-    webhooks = bench_webhooks(app, buyer_ids, product_ids, args.webhooks)
+    print(f"{name:10} CPU per order (cart, place_order, commit): {cpu * 1000 / len(checkout):.2f} ms in the buyers"
+          + (f", {server * 1000 / len(checkout):.2f} ms in PostgreSQL's server processes" if server else "")
+          + f"; load average {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
+    webhooks = bench_webhooks(app, buyer_ids, product_ids, args.webhooks) if args.webhooks else None
     with app.app_context():
         db.engine.dispose()
     ms = 1000
     print(f"{name:10} checkout: {rate:7.1f} orders/s with {args.buyers} parallel buyers "
-          f"({len(checkout)} orders in {args.seconds:.0f} s; place_order p50 {statistics.median(checkout) * ms:.1f} ms,"
-          f" p95 {_percentile(checkout, 0.95) * ms:.1f} ms)")
-    print(f"{name:10} webhook:  p50 {statistics.median(webhooks) * ms:.1f} ms, "
-          f"p95 {_percentile(webhooks, 0.95) * ms:.1f} ms ({len(webhooks)} deliveries, sequential)")
+          f"({'processes' if args.processes else 'threads'}; {len(checkout)} orders in {args.seconds:.0f} s; "
+          f"place_order p50 {statistics.median(checkout) * ms:.1f} ms, p95 {_percentile(checkout, 0.95) * ms:.1f} ms,"
+          f" p99 {_percentile(checkout, 0.99) * ms:.1f} ms; filling the cart p50 {statistics.median(carts) * ms:.1f} ms,"
+          f" p95 {_percentile(carts, 0.95) * ms:.1f} ms)")
+    if webhooks:
+        print(f"{name:10} webhook:  p50 {statistics.median(webhooks) * ms:.1f} ms, "
+              f"p95 {_percentile(webhooks, 0.95) * ms:.1f} ms ({len(webhooks)} deliveries, sequential)")
 
 
 def main():
@@ -287,12 +370,17 @@ def main():
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL",
                                                              "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--processes", action="store_true", help="one process per buyer instead of a thread")
+    parser.add_argument("--busy-handler", action="store_true",
+                        help="also run SQLite without the writer queue, first, for a same-run comparison")
     on_both_databases(run, parser.parse_args())
 
 
 def on_both_databases(run, args):
     """run(name, url, files, args) on a SQLite file, then on a throw-away database on args.postgres's server."""
     with tempfile.TemporaryDirectory() as files:
+        if getattr(args, "busy_handler", False):
+            run("SQLite/busy", f"sqlite:///{files}/busy.db", files, args, SQLITE_WRITER_QUEUE=False)
         run("SQLite", f"sqlite:///{files}/bench.db", files, args)
         if args.no_postgres:
             return
