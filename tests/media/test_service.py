@@ -74,6 +74,27 @@ def riff_chunks(data):
     return names
 
 
+def jpeg_segments(data):
+    """The marker bytes of a JPEG's segments up to its image data (0xE0 is JFIF, 0xE1 EXIF or XMP, 0xE2 ICC)."""
+    assert data[:2] == b"\xff\xd8"
+    markers, offset = [], 2
+    while data[offset + 1] != 0xDA:  # start of scan: the compressed image follows
+        assert data[offset] == 0xFF
+        markers.append(data[offset + 1])
+        offset += 2 + struct.unpack(">H", data[offset + 2:offset + 4])[0]
+    return markers
+
+
+def assert_container_holds_only_pixels(data):
+    """A WebP of image chunks only, or a JPEG whose only application segment is the bare JFIF header."""
+    if data[:4] == b"RIFF":
+        assert set(riff_chunks(data)) <= {b"VP8 ", b"VP8L", b"VP8X", b"ALPH"}
+    else:
+        markers = jpeg_segments(data)
+        assert 0xE0 in markers and 0xDB in markers  # the segments were really read: JFIF, quantisation tables
+        assert [m for m in markers if 0xE1 <= m <= 0xEF or m == 0xFE] == []  # no APP1-APP15, no comment
+
+
 def assert_upright(img):
     """Red top, blue bottom, green top-left corner: the picture of images.upright_picture."""
     assert close_to(mean_colour(img, (0.4, 0.05, 0.9, 0.4)), images.RED)
@@ -190,7 +211,7 @@ def test_stored_files_carry_no_metadata(build, files, storage):
     stored = process_upload(path.read_bytes(), storage)
     for key in [stored.master_key, *stored.variant_keys.values()]:
         data = storage.open(key)
-        assert set(riff_chunks(data)) <= {b"VP8 ", b"VP8L", b"VP8X", b"ALPH"}
+        assert_container_holds_only_pixels(data)
         # "acsp" is the signature inside every ICC profile.
         for marker in (b"Exif", b"xmpmeta", images.CAMERA_MAKE.encode(), b"acsp"):
             assert marker not in data
@@ -329,6 +350,12 @@ def test_rebuild_ignores_stray_files(storage):
 
 def test_key_helpers_for_templates():
     content_hash = "ab" + "0" * 62
-    assert master_key(content_hash) == f"m/ab/{content_hash}.webp"
+    assert master_key(content_hash) == f"m/ab/{content_hash}.jpg"
+    assert master_key(content_hash, "webp") == f"m/ab/{content_hash}.webp"
+    assert service.photo_of_key(f"m/ab/{content_hash}.jpg") == (content_hash, True)
+    assert service.photo_of_key(f"m/ab/{content_hash}.webp") == (content_hash, True)
+    assert service.photo_of_key(f"v/ab/{content_hash}-640.webp") == (content_hash, False)
+    for stray in (f"m/ab/{content_hash}.png", f"v/ab/{content_hash}-640.jpg", "m/zz/not-a-master.webp"):
+        assert service.photo_of_key(stray) is None
     assert variant_key(content_hash, 640) == f"v/ab/{content_hash}-640.webp"
     assert service.variant_sizes(2000, 1500) == (320, 640, 960, 1280)
