@@ -269,10 +269,13 @@ def _decode_heif_reduced(data, scale):
         pixels = memoryview(frame.data)  # libheif decodes here
         reduced = Image.new(mode, (-(-width // scale), -(-height // scale)))
         rows = scale * _HEIF_BAND_BLOCKS
+        band = None
         for top in range(0, height, rows):
             count = min(rows, height - top)
-            band = Image.frombytes(mode, (width, count), pixels[top * stride:(top + count) * stride], "raw", mode,
-                                   stride)
+            if band is None or band.height != count:
+                band = Image.new(mode, (width, count))
+            # Into the same band each time: a new 3 MB image per band would be 48 MB of fresh pages per photo.
+            band.frombytes(pixels[top * stride:(top + count) * stride], "raw", mode, stride)
             reduced.paste(band.reduce(scale), (0, top // scale))
         info = dict(frame.info)
     except (*_DECODE_ERRORS, RuntimeError) as error:
