@@ -5,20 +5,18 @@ approved snapshots) answers the `photos_in_use` signal with its hashes, connecte
 module never imports the features above it. Files younger than the grace period stay whatever the database
 says: an upload stores its files before the transaction that records them commits.
 """
-import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from blinker import Namespace
 
 from ..models_base import utcnow
-from .service import master_key
+from .service import photo_of_key
 
 _signals = Namespace()
 # Receivers take the sender (the app) and return an iterable of content hashes still in use.
 photos_in_use = _signals.signal("photos-in-use")
 DEFAULT_GRACE = timedelta(hours=24)
-_KEY = re.compile(r"[mv]/[0-9a-f]{2}/([0-9a-f]{64})(?:-\d+)?\.webp")
 
 
 @dataclass
@@ -44,9 +42,8 @@ def stored_photos(storage):
     photos = {}
     for prefix in ("m/", "v/"):
         for key in storage.keys(prefix):
-            match = _KEY.fullmatch(key)
-            if match:
-                photos.setdefault(match[1], []).append(key)
+            if photo := photo_of_key(key):
+                photos.setdefault(photo[0], []).append(key)
     return photos
 
 
@@ -62,7 +59,7 @@ def collect(storage, in_use, grace=DEFAULT_GRACE, now=None, dry_run=False):
             outcome.too_young += 1
             continue
         # The master first: a master without variants is rebuilt by `flask media rebuild`, never the reverse.
-        ordered = sorted(keys, key=lambda key: key != master_key(content_hash))
+        ordered = sorted(keys, key=lambda key: not photo_of_key(key)[1])
         if not dry_run:
             for key in ordered:
                 storage.delete(key)

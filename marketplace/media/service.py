@@ -1,10 +1,12 @@
 """The photo pipeline: validate an upload by decoding it, turn it upright, make it
-sRGB without any metadata, and store a WebP master plus WebP variants under the
+sRGB without any metadata, and store a master plus WebP variants under the
 master's content hash.
 
-Keys: ``m/ab/<sha256>.webp`` (master, longest side <= 2048 px) and
+Keys: ``m/ab/<sha256>.jpg`` (master, longest side <= 2048 px; ``.webp`` for a
+transparent photo, and for every photo stored before masters were JPEG) and
 ``v/ab/<sha256>-<size>.webp`` (variants, longest side <= size). A key never
-changes its content, so the files can be cached forever.
+changes its content, so the files can be cached forever. Pages link only to
+variants; the master is what `flask media rebuild` makes them from.
 
 Variants: every size in VARIANT_SIZES up to and including the first that holds
 the whole master; that last one is the master's own size (never upscaled). So a
@@ -19,7 +21,6 @@ import hashlib
 import io
 import re
 import struct
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
@@ -31,6 +32,7 @@ from marketplace.errors import InvalidInput
 
 from . import worker
 from .limits import MAX_PHOTO_BYTES, photo_too_large
+from .memory import return_large_buffers_to_the_system
 
 MAX_PIXELS = 50_000_000
 MASTER_MAX_SIDE = 2048
@@ -57,11 +59,19 @@ _HEIF_BAND_BLOCKS = 128
 
 # Measured with bench/images.py --sweep (12 MP photo-like JPEG, on this
 # project's 2-vCPU VM): WebP method 0 takes a quarter of the CPU time of the
-# default method 4, for 2% more bytes on the master and about 20% more on the
-# variants. We keep method 0 everywhere to stay near the 250 ms budget; the
-# 640 px card image is about 40 KB at quality 75, well under its 60 KB goal.
-MASTER_WEBP = {"quality": 85, "method": 0}
+# default method 4, for about 20% more bytes on the variants. We keep method 0
+# to stay near the 250 ms budget; the 640 px card image is about 40 KB at
+# quality 75, well under its 60 KB goal.
 VARIANT_WEBP = {"quality": 75, "method": 0}
+# The master is only ever read back by `flask media rebuild`, so it is kept in the form cheapest to write that
+# rebuilds variants at least as well as the WebP masters did: a 2000x1500 master is a JPEG in about 19 ms of CPU
+# against 92 ms as WebP (quality 85, method 0), and variants rebuilt from it differ from those made from the
+# pixels by 43-54 dB PSNR against WebP's 39-46 dB (full-resolution colour, 4:4:4). It is about 1 MB, 1.8 times
+# the WebP; storage is cheap and no page links to it. JPEG has no alpha: a transparent photo's master stays WebP.
+MASTER_JPEG = {"quality": 90, "subsampling": 0}
+MASTER_WEBP = {"quality": 85, "method": 0}
+# Masters by key suffix: what each suffix holds and how it is written.
+MASTER_FORMATS = {"jpg": ("JPEG", MASTER_JPEG), "webp": ("WEBP", MASTER_WEBP)}
 # HAMMING goes from a 2000 px master to 1280 px in about a third of LANCZOS's
 # time; its edges come out a few percent softer, well below what WebP at
 # quality 75 changes anyway.
@@ -69,7 +79,7 @@ RESAMPLE = Image.Resampling.HAMMING
 
 # What a corrupt file of an accepted format raises from Pillow or pillow_heif.
 _DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error)
-_MASTER_KEY = re.compile(r"m/[0-9a-f]{2}/([0-9a-f]{64})\.webp")
+_MASTER_KEY = re.compile(r"m/[0-9a-f]{2}/([0-9a-f]{64})\.(jpg|webp)")
 _VARIANT_KEY = re.compile(r"v/([0-9a-f]{2})/([0-9a-f]{64})-(\d+)\.webp")
 
 
@@ -94,9 +104,19 @@ class StoredImage:
     variant_bytes: dict[int, int]
 
 
-def master_key(content_hash):
-    """Storage key of the normalised master of content_hash."""
-    return f"m/{content_hash[:2]}/{content_hash}.webp"
+def master_key(content_hash, suffix="jpg"):
+    """Storage key of the normalised master of content_hash ("webp" for a transparent or older photo)."""
+    return f"m/{content_hash[:2]}/{content_hash}.{suffix}"
+
+
+def photo_of_key(key):
+    """(content hash, whether it is the master) of a master or variant key, of either master format; None for
+    any other key."""
+    if match := _MASTER_KEY.fullmatch(key):
+        return match[1], True
+    if match := _VARIANT_KEY.fullmatch(key):
+        return match[2], False
+    return None
 
 
 def variant_key(content_hash, size):
@@ -127,40 +147,40 @@ def process_upload(upload, storage):
     """Validate, normalise and store one photo (bytes or a binary stream); return where it lives.
 
     The decoding and encoding run in the low-priority photo child (worker.py); storing runs here."""
-    master_bytes, variants, width, height = worker.run(_master_and_variants, read_upload(upload))
+    master_bytes, suffix, variants, width, height = worker.run(_master_and_variants, read_upload(upload))
     content_hash = hashlib.sha256(master_bytes).hexdigest()
     keys = {size: variant_key(content_hash, size) for size in variants}
     files = {keys[size]: data for size, data in variants.items()}
     # The master goes last: a stored master means its variants were stored too.
-    files[master_key(content_hash)] = master_bytes
+    files[master_key(content_hash, suffix)] = master_bytes
     _store_new(storage, files)
     return StoredImage(
         content_hash=content_hash,
         width=width,
         height=height,
-        master_key=master_key(content_hash),
+        master_key=master_key(content_hash, suffix),
         variant_keys=keys,
         variant_bytes={size: len(data) for size, data in variants.items()},
     )
 
 
 def _master_and_variants(data):
-    """(master WebP bytes, variants' WebP bytes by size, master width, master height) of one photo's bytes: all
-    of the pipeline's CPU, run in the photo child."""
+    """(master bytes, the master's suffix, variants' WebP bytes by size, master width, master height) of one
+    photo's bytes: all of the pipeline's CPU, run in the photo child."""
     master = _normalise(_decode(data))
-    master_bytes, variants = _encode_all(master)
-    return master_bytes, variants, master.width, master.height
+    suffix = _master_suffix(master)
+    return _encode_master(master, suffix), suffix, _encode_variants(master), master.width, master.height
 
 
 def rebuild_variants(storage):
-    """Regenerate every variant from the stored masters; return how many variants were written."""
+    """Regenerate every variant from the stored masters (JPEG or WebP); return how many variants were written."""
     _configure_pillow()
     written = 0
     for key in list(storage.keys("m/")):
         match = _MASTER_KEY.fullmatch(key)
         if match is None:
             continue
-        with Image.open(io.BytesIO(storage.open(key)), formats=["WEBP"]) as master:
+        with Image.open(io.BytesIO(storage.open(key)), formats=[MASTER_FORMATS[match[2]][0]]) as master:
             master.load()
             variants = _encode_variants(master)
         for size, data in variants.items():
@@ -178,6 +198,7 @@ def _register_heif():
 def _configure_pillow():
     """Register the HEIF opener and the decoding rules this pipeline relies on."""
     _register_heif()
+    return_large_buffers_to_the_system()
     # We refuse more than MAX_PIXELS from the header, before decoding.
     # Pillow's own check would only *warn* between its limit and twice it.
     Image.MAX_IMAGE_PIXELS = None
@@ -256,10 +277,13 @@ def _decode_heif_reduced(data, scale):
         pixels = memoryview(frame.data)  # libheif decodes here
         reduced = Image.new(mode, (-(-width // scale), -(-height // scale)))
         rows = scale * _HEIF_BAND_BLOCKS
+        band = None
         for top in range(0, height, rows):
             count = min(rows, height - top)
-            band = Image.frombytes(mode, (width, count), pixels[top * stride:(top + count) * stride], "raw", mode,
-                                   stride)
+            if band is None or band.height != count:
+                band = Image.new(mode, (width, count))
+            # Into the same band each time: a new 3 MB image per band would be 48 MB of fresh pages per photo.
+            band.frombytes(pixels[top * stride:(top + count) * stride], "raw", mode, stride)
             reduced.paste(band.reduce(scale), (0, top // scale))
         info = dict(frame.info)
     except (*_DECODE_ERRORS, RuntimeError) as error:
@@ -296,7 +320,8 @@ def _normalise(img):
 def _upright(img):
     """img turned as its EXIF orientation says; an unreadable EXIF block leaves it as stored."""
     try:
-        return ImageOps.exif_transpose(img)
+        # In place: img is ours alone, and an upright photo would otherwise be copied whole for nothing.
+        return ImageOps.exif_transpose(img, in_place=True) or img
     except _DECODE_ERRORS:
         # The pixels decoded fine: refusing the photo over garbled EXIF helps nobody.
         return img
@@ -342,23 +367,22 @@ def _fit(img, size):
     return img if dims == img.size else img.resize(dims, RESAMPLE)
 
 
-def _encode(img, options):
-    """img as WebP bytes."""
+def _encode(img, options, fmt="WEBP"):
+    """img as bytes of fmt (WebP unless told)."""
     buffer = io.BytesIO()
-    img.save(buffer, "WEBP", **options)
+    img.save(buffer, fmt, **options)
     return buffer.getvalue()
 
 
-def _encode_all(master):
-    """(master WebP bytes, variants' WebP bytes by size): the master on a second thread meanwhile.
+def _master_suffix(master):
+    """The key suffix of master's stored form: JPEG, or WebP when it has an alpha channel."""
+    return "webp" if master.mode == "RGBA" else "jpg"
 
-    libwebp's encoder and Pillow's resize release the GIL, so on two cores the 2000 px master (over
-    40% of the pipeline's time) costs no wall time beside the variants; the master is kept as it was
-    because variants are rebuilt from it (rebuild_variants)."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="webp-master") as pool:
-        master_bytes = pool.submit(_encode, master, MASTER_WEBP)
-        variants = _encode_variants(master)
-        return master_bytes.result(), variants
+
+def _encode_master(master, suffix):
+    """master's bytes in the stored form suffix names (see MASTER_FORMATS)."""
+    fmt, options = MASTER_FORMATS[suffix]
+    return _encode(master, options, fmt)
 
 
 def _encode_variants(master):
@@ -389,7 +413,8 @@ def _store_new(storage, files):
 
 def normalised_webp(upload):
     """One photo validated and cleaned exactly as process_upload does (decoded fully, upright, no metadata), as
-    the WebP bytes of its master, stored nowhere: for files the caller keeps privately (proofs of payment)."""
+    WebP bytes at the quality of a master, stored nowhere: for files the caller keeps privately (proofs of
+    payment), which are downloaded as they are and never rebuilt. The work runs in the photo child."""
     return worker.run(_normalised_master, read_upload(upload))
 
 

@@ -16,7 +16,9 @@ STAND_IN_CACHE_CONTROL = "public, max-age=86400"
 
 @bp.get("/media/<path:key>")
 def serve(key):
-    """Send one stored WebP file; 404 for a missing file or a key that is not a safe storage key."""
+    """Send one stored WebP variant; 404 for a master, a missing file or a key that is not a safe storage key."""
+    if not key.startswith("v/"):  # masters are read by `flask media rebuild` alone; no page links to one
+        abort(404)
     storage = get_storage()
     if not isinstance(storage, LocalStorage):       # object storage serves its own files
         try:

@@ -8,7 +8,7 @@ import struct
 import zlib
 
 import pillow_heif
-from PIL import Image, ImageCms, ImageDraw, ExifTags
+from PIL import ExifTags, Image, ImageChops, ImageCms, ImageDraw
 
 RED, BLUE, GREEN = (220, 20, 20), (20, 20, 220), (20, 200, 20)
 HTML = b"<html><script>alert(1)</script></html>"
@@ -260,4 +260,33 @@ def empty_file(directory):
     """A file of zero bytes."""
     path = directory / "empty.jpg"
     path.write_bytes(b"")
+    return path
+
+
+def photo_like(width, height):
+    """An RGB picture with a photo's spread of detail: mid-tone gradients under multi-scale noise, so it
+    compresses about like a real photo (a flat picture would make any byte limit trivially met)."""
+    texture = Image.new("L", (width, height), 128)
+    for step, sigma, weight in ((128, 80, 0.5), (32, 70, 0.45), (8, 60, 0.4), (2, 50, 0.35), (1, 30, 0.25)):
+        octave = Image.effect_noise((max(1, width // step), max(1, height // step)), sigma)
+        texture = Image.blend(texture, octave.resize((width, height), Image.Resampling.BICUBIC), weight)
+    ramp = Image.linear_gradient("L").resize((width, height))
+    base = Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.ROTATE_90).resize((width, height)),
+                              Image.new("L", (width, height), 110)))
+    return ImageChops.overlay(base, Image.merge("RGB", [texture] * 3))
+
+
+def large_phone_jpeg(directory, width=4000, height=3000):
+    """A 12 MP photo-like JPEG stored on its side (EXIF orientation 6), as phones write them."""
+    path = directory / "large-phone.jpg"
+    photo_like(height, width).transpose(Image.Transpose.ROTATE_90).save(
+        path, "JPEG", quality=90, exif=exif_with_gps(orientation=6))
+    return path
+
+
+def large_phone_heic(directory, width=3000, height=4000):
+    """A 12 MP photo-like HEIC, the size an iPhone takes."""
+    path = directory / "large-phone.heic"
+    pillow_heif.from_pillow(photo_like(width, height)).save(path, quality=60, exif=exif_with_gps().tobytes(),
+                                                           enc_params={"preset": "ultrafast"})
     return path

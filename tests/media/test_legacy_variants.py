@@ -1,9 +1,16 @@
 """Photos stored before the 960 px variant existed keep working: /media/ answers for their "960" with their
-"1280" (cached a day, not forever) until `flask media rebuild` makes the real one."""
-import pytest
+"1280" (cached a day, not forever) until `flask media rebuild` makes the real one. Photos stored before masters
+were JPEG keep their WebP master, which rebuild and collect read like a JPEG one."""
+import io
+from datetime import timedelta
 
-from marketplace.media.service import LEGACY_FALLBACK, process_upload, variant_key
+import pytest
+from PIL import Image
+
+from marketplace.media.collect import collect
+from marketplace.media.service import LEGACY_FALLBACK, master_key, process_upload, variant_dimensions, variant_key
 from marketplace.media.storage import get_storage
+from marketplace.models_base import utcnow
 from marketplace.media.urls import media_srcset
 
 from . import images
@@ -56,3 +63,41 @@ def test_media_rebuild_makes_the_missing_960(app, client, legacy):
     with client.get(f"/media/{key}") as response:
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
         assert response.data == get_storage().open(key) != get_storage().open(legacy.variant_keys[1280])
+
+
+@pytest.fixture
+def webp_master(app, tmp_path):
+    """A photo stored as before masters were JPEG: its master a WebP under m/ab/<hash>.webp, no variants yet."""
+    storage = get_storage()
+    stored = process_upload(images.noisy_jpeg(tmp_path, size=(2400, 1800)).read_bytes(), storage)
+    buffer = io.BytesIO()
+    with Image.open(io.BytesIO(storage.open(stored.master_key))) as master:
+        master.save(buffer, "WEBP", quality=85, method=0)
+    storage.save(master_key(stored.content_hash, "webp"), buffer.getvalue())
+    for key in [stored.master_key, *stored.variant_keys.values()]:
+        storage.delete(key)
+    return stored
+
+
+def test_media_rebuild_reads_webp_masters_beside_jpeg_ones(app, tmp_path, webp_master):
+    jpeg = process_upload(images.plain_png(tmp_path, 900, 600).read_bytes(), get_storage())
+    for key in jpeg.variant_keys.values():
+        get_storage().delete(key)
+    result = app.test_cli_runner().invoke(args=["media", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "Rebuilt 7 variants." in result.output  # 320, 640, 960, 1280 of the WebP one; 320, 640, "960" of 900 px
+    for stored in (webp_master, jpeg):
+        for size, key in stored.variant_keys.items():
+            with Image.open(io.BytesIO(get_storage().open(key))) as variant:
+                assert variant.format == "WEBP"
+                assert variant.size == variant_dimensions(stored.width, stored.height, size)
+
+
+def test_collect_deletes_an_unused_photo_with_a_webp_master_master_first(app, webp_master):
+    storage = get_storage()
+    app.test_cli_runner().invoke(args=["media", "rebuild"])
+    outcome = collect(storage, in_use=set(), grace=timedelta(hours=1), now=utcnow() + timedelta(days=1))
+    assert outcome.deleted_photos == 1
+    assert outcome.deleted_files[0] == master_key(webp_master.content_hash, "webp")
+    assert sorted(outcome.deleted_files[1:]) == sorted(webp_master.variant_keys.values())
+    assert list(storage.keys("m/")) == list(storage.keys("v/")) == []

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from marketplace.media.service import process_upload, variant_key
+from marketplace.media.service import master_key, process_upload, variant_key
 from marketplace.media.storage import get_storage
 
 from . import images
@@ -26,10 +26,16 @@ def test_serves_a_variant_forever_cacheable(client, stored):
         assert response.data == get_storage().open(key)
 
 
-def test_serves_the_master(client, stored):
-    with client.get(f"/media/{stored.master_key}") as response:
-        assert response.status_code == 200
-        assert response.data == get_storage().open(stored.master_key)
+@pytest.mark.parametrize("suffix", ["jpg", "webp"])
+def test_never_serves_a_master(client, stored, suffix):
+    """Neither a JPEG master nor a WebP one (transparent, or stored before masters were JPEG)."""
+    key = master_key(stored.content_hash, suffix)
+    if not get_storage().exists(key):
+        get_storage().save(key, get_storage().open(stored.master_key))
+    assert get_storage().exists(key)
+    response = client.get(f"/media/{key}")
+    assert response.status_code == 404
+    assert "immutable" not in response.headers.get("Cache-Control", "")
 
 
 def test_missing_file_is_404(client, stored):
