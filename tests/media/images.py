@@ -14,6 +14,9 @@ RED, BLUE, GREEN = (220, 20, 20), (20, 20, 220), (20, 200, 20)
 HTML = b"<html><script>alert(1)</script></html>"
 CAMERA_MAKE = "KameraUjiGPS"
 
+# The tests open HEIC files themselves: the app registers this opener only in the photo child that decodes.
+pillow_heif.register_heif_opener()
+
 
 def upright_picture(width, height, mode="RGB"):
     """Red top half, blue bottom half, green square in the top-left corner."""

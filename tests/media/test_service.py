@@ -394,14 +394,14 @@ def test_key_helpers_for_templates():
 
 # --- 12 MP photos: bytes and memory ----------------------------------------------------------
 
-# Runs in a fresh interpreter: several photos one after the other, as a worker takes them, then the growth of the
-# peak resident set (VmHWM, reset first) and the bytes of each variant. Pixel buffers are malloc'ed by C
-# libraries, which tracemalloc does not see, so only the resident set tells.
+# Runs in a fresh interpreter: several photos one after the other, as the photo child (worker.py) takes them,
+# through the very function the child runs, then the growth of the peak resident set (VmHWM, reset first) and the
+# bytes of each variant. Pixel buffers are malloc'ed by C libraries, which tracemalloc does not see, so only the
+# resident set tells; and it must be the resident set of the process that decodes, not of the web process.
 _MEASURE = """
-import json, sys, tempfile
+import json, sys
 from pathlib import Path
-from marketplace.media.service import process_upload
-from marketplace.media.storage import LocalStorage
+from marketplace.media.service import _master_and_variants
 
 def kib(field):
     return next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
@@ -411,9 +411,9 @@ data, runs = Path(sys.argv[1]).read_bytes(), int(sys.argv[2])
 Path("/proc/self/clear_refs").write_text("5")
 baseline = kib("VmRSS")
 for _ in range(runs):
-    stored = process_upload(data, LocalStorage(tempfile.mkdtemp()))
-print(json.dumps({"peak_mb": (kib("VmHWM") - baseline) / 1024, "bytes": stored.variant_bytes,
-                  "size": [stored.width, stored.height]}))
+    _master, _suffix, variants, width, height = _master_and_variants(data)
+print(json.dumps({"peak_mb": (kib("VmHWM") - baseline) / 1024,
+                  "bytes": {size: len(variant) for size, variant in variants.items()}, "size": [width, height]}))
 """
 
 
