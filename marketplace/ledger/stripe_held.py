@@ -10,8 +10,9 @@ payments.reconcile does this for every bank and QRIS account and leaves Stripe's
       one whose refund has no entry at all is left to orders.earnings, which says so)
     - every payout paid from a batch whose source is held:stripe
 
-It reads the payments' and orders' tables, as the checkers they connect do; it lives here because the check must
-run without anything above the ledger connecting it.
+It reads the payments' and orders' tables (imported inside the function), which is an upward import: its place is
+payments.reconcile, connected to check.checking in create_app like the other checkers; until it moves there,
+check.problems() calls it.
 """
 from sqlalchemy import String, cast, exists, func, literal, select
 
