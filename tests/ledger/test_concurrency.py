@@ -33,12 +33,12 @@ def _poster(market, reference):
     return post
 
 
-@pytest.mark.parametrize("round_", range(3))
 def _problems():
     """Every invariant but Stripe's reconciliation: these races book Stripe money straight through the ledger."""
     return check.problems(stripe=False)
 
 
+@pytest.mark.parametrize("round_", range(3))
 def test_eight_deliveries_of_one_payment_write_one_entry(market, round_):
     reference = f"payment-{round_}"
     results = in_parallel([_poster(market, reference) for _ in range(8)])
