@@ -89,18 +89,28 @@ def review_bank_account(account_id, admin, approve, note=""):
     return account
 
 
+def _minimum(minimum):
+    """The least a payout may send: the setting (or the caller's), and never less than Rp1, so that a balance of
+    zero or below (a refund after a payout) is never a payout."""
+    return max(current_app.config["PAYOUT_MINIMUM"] if minimum is None else minimum, 1)
+
+
+def _payable_amount(balances):
+    """What a shop may be paid: its available balance less the commission it owes on cash sales (never more
+    than its available balance)."""
+    return balances["available"] - max(balances["commission_owed"], 0)
+
+
 def payable(now=None, minimum=None):
     """[(shop id, verified account, amount)] of every shop that a batch would pay now: a verified account
     past its hold, and an available balance (less commission owed on cash sales) of at least the minimum."""
-    now = now or utcnow()
-    minimum = current_app.config["PAYOUT_MINIMUM"] if minimum is None else minimum
+    now, minimum = now or utcnow(), _minimum(minimum)
     accounts = db.session.scalars(select(ShopBankAccount).where(ShopBankAccount.status == "verified",
                                                                 ShopBankAccount.payouts_from <= now)
                                   .order_by(ShopBankAccount.shop_id))
     found = []
     for account in accounts:
-        balances = service.shop_balances(account.shop_id)
-        amount = balances["available"] - balances["commission_owed"]
+        amount = _payable_amount(service.shop_balances(account.shop_id))
         if amount >= minimum:
             found.append((account.shop_id, account, amount))
     return found
@@ -130,9 +140,8 @@ def _take_balance(batch, shop_id, bank_account, minimum):
     available = service.account(shop_account(shop_id, "available"))
     seen = db.session.scalar(select(LedgerAccount.version).where(LedgerAccount.id == available.id))
     balances = service.shop_balances(shop_id)
-    owed = max(balances["commission_owed"], 0)
-    amount = balances["available"] - owed
-    if amount < (current_app.config["PAYOUT_MINIMUM"] if minimum is None else minimum):
+    owed, amount = max(balances["commission_owed"], 0), _payable_amount(balances)
+    if amount < _minimum(minimum):
         return None
     claimed = db.session.execute(update(LedgerAccount).where(LedgerAccount.id == available.id,
                                                              LedgerAccount.version == seen)

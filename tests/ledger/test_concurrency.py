@@ -33,6 +33,11 @@ def _poster(market, reference):
     return post
 
 
+def _problems():
+    """Every invariant but Stripe's reconciliation: these races book Stripe money straight through the ledger."""
+    return check.problems(stripe=False)
+
+
 @pytest.mark.parametrize("round_", range(3))
 def test_eight_deliveries_of_one_payment_write_one_entry(market, round_):
     reference = f"payment-{round_}"
@@ -41,7 +46,7 @@ def test_eight_deliveries_of_one_payment_write_one_entry(market, round_):
     assert market.run(lambda: db.session.scalar(select(func.count(JournalEntry.id))
                                                 .where(JournalEntry.reference == reference))) == 1
     assert market.run(lambda: service.balance("held:stripe")) == 75_000 * (round_ + 1)
-    assert market.run(check.problems) == []
+    assert market.run(_problems) == []
 
 
 def _earning_shop(market, net):
@@ -96,7 +101,7 @@ def test_two_admins_creating_batches_at_once_pay_each_balance_once(market):
         select(Payout.shop_id, func.count(Payout.id)).where(Payout.shop_id.in_(shop_ids)).group_by(Payout.shop_id)).all()))
     assert counts == {shop_id: 1 for shop_id in shop_ids}
     assert all(market.run(lambda s=s: service.shop_balances(s)["available"]) == 0 for s in shop_ids)
-    assert market.run(check.problems) == []
+    assert market.run(_problems) == []
 
 
 def _handover_rival(market, part_id, action):
@@ -171,7 +176,7 @@ def test_a_handover_racing_a_cancellation_is_booked_once(market, round_):
         assert market.run(lambda: earnings.release_due(hold_days=0)) >= 1
         assert market.run(lambda: service.shop_balances(shop_id)) == {"pending": 0, "available": net,
                                                                       "commission_owed": 0}
-    assert market.run(check.problems) == []
+    assert market.run(_problems) == []
 
 
 def _transfer_order_paid_into_a_new_account(market):
@@ -283,4 +288,4 @@ def test_a_refund_racing_a_payout_from_the_same_account_pays_each_once(market, r
     assert market.run(lambda: service.balance(held)) == paid_in - refunded - paid_out
     assert market.run(lambda: service.shop_balances(shop_id)) == {"pending": 0, "available": 0,
                                                                   "commission_owed": 0}
-    assert market.run(check.problems) == []
+    assert market.run(_problems) == []

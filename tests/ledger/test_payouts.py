@@ -143,3 +143,26 @@ def test_a_batch_from_an_account_that_is_not_money_held_is_refused(app, earning_
         with pytest.raises((InvalidInput, ValueError)):
             payouts.create_batch(earning_shop.admin, source, now=utcnow() + LATER)
     assert db.session.query(PayoutBatch).count() == 0
+
+
+@pytest.mark.parametrize("minimum", [None, 1, 0, -10**9])
+def test_a_batch_never_pays_more_than_a_shop_has(app, earning_shop, minimum):
+    """Whatever minimum a caller passes, a batch line is never zero, negative, or above what the shop may take:
+    a balance taken back by a refund after its payout, a balance of nothing, and commission owed on cash sales
+    above the balance all pay nothing, and the balances stay as they were."""
+    overdrawn = earning_shop(95_000)
+    [first] = payouts.create_batch(earning_shop.admin, "held:stripe", now=utcnow() + LATER).payouts
+    payouts.mark_paid(first.id, "TRF 1")
+    rules.record_cancellation("cancel-1", ShopShare(overdrawn.id, 100_000, 5_000), released=True)
+    empty = earning_shop(95_000)
+    [emptied] = payouts.create_batch(earning_shop.admin, "held:stripe", now=utcnow() + LATER).payouts
+    assert emptied.shop_id == empty.id
+    owing = earning_shop(95_000)
+    rules.record_cash_commission("cash-1", owing.id, 100_000)
+    shops = (overdrawn, empty, owing)
+    before = {shop.id: service.shop_balances(shop.id) for shop in shops}
+    assert [before[shop.id]["available"] - before[shop.id]["commission_owed"] for shop in shops] == [-95_000, 0, -5_000]
+    assert payouts.payable(now=utcnow() + LATER, minimum=minimum) == []
+    assert payouts.create_batch(earning_shop.admin, "held:stripe", now=utcnow() + LATER, minimum=minimum) is None
+    assert {shop.id: service.shop_balances(shop.id) for shop in shops} == before
+    assert db.session.query(Payout).count() == 2
