@@ -147,7 +147,7 @@ def _connect_signals():
     released order closes its open payment attempt, `flask media collect` asks which photos are in use, and
     `flask ledger check` what the ledger should hold."""
     from .catalogue.queries import photo_hashes_in_use
-    from .ledger.check import checking
+    from .ledger.check import checking, checking_stripe
     from .media.collect import photos_in_use
     from .moderation.queries import snapshot_hashes_in_use
     from .orders.earnings import problems as order_problems
@@ -158,6 +158,7 @@ def _connect_signals():
     from .payments.reconcile import problems as held_problems
     from .payments.refunds import problems as refund_problems
     from .payments.settle import connect_signals as connect_payment_signals
+    from .payments.stripe_held import problems as stripe_problems
     from .shops.service import logo_hashes_in_use
 
     for receiver in (photo_hashes_in_use, logo_hashes_in_use, snapshot_hashes_in_use):
@@ -166,6 +167,7 @@ def _connect_signals():
     checking.connect(cash_problems)
     checking.connect(refund_problems)
     checking.connect(held_problems)
+    checking_stripe.connect(stripe_problems)
     naming_held.connect(held_names)
     connect_payment_signals()
     connect_cash_signals()

@@ -10,16 +10,17 @@ payments.reconcile does this for every bank and QRIS account and leaves Stripe's
       one whose refund has no entry at all is left to orders.earnings, which says so)
     - every payout paid from a batch whose source is held:stripe
 
-It reads the payments' and orders' tables (imported inside the function), which is an upward import: its place is
-payments.reconcile, connected to check.checking in create_app like the other checkers; until it moves there,
-check.problems() calls it.
+Connected to the ledger's `checking_stripe` signal in create_app: `flask ledger check` always runs it; tests that
+book Stripe money straight through the ledger, with no Stripe payment behind it, leave it out.
 """
 from sqlalchemy import String, cast, exists, func, literal, select
 
 from ..extensions import db
-from .models import JournalEntry
-from .models_payouts import Payout, PayoutBatch
-from .service import balance
+from ..ledger.models import JournalEntry
+from ..ledger.models_payouts import Payout, PayoutBatch
+from ..ledger.service import balance
+from ..orders.models import ShopOrder
+from .models import Payment, PaymentRefund
 
 STRIPE = "held:stripe"
 # Stripe's units per rupiah (IDR is a two-decimal currency at Stripe; payments.gateway.stripe_amount).
@@ -28,9 +29,6 @@ UNITS_PER_RUPIAH = 100
 
 def expected():
     """What held:stripe should hold, from the payments, refunds and payouts rows."""
-    from ..orders.models import ShopOrder
-    from ..payments.models import Payment, PaymentRefund
-
     paid = db.session.scalar(select(func.coalesce(func.sum(Payment.received_idr), 0))
                              .where(Payment.method == "stripe", Payment.state == "paid"))
     whole = (PaymentRefund.currency == "idr") & (PaymentRefund.amount > 0) & \
@@ -50,7 +48,7 @@ def expected():
     return int(paid) + (int(owed) - int(refunded)) // UNITS_PER_RUPIAH - int(parts) - int(payouts)
 
 
-def problems():
+def problems(_sender=None):
     """One sentence when the ledger's Stripe balance is not what the payments and refunds say; else none."""
     held, said = balance(STRIPE), expected()
     if held == said:
