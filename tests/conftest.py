@@ -181,10 +181,15 @@ def app(request, tmp_path, database_url):
 
 
 @contextmanager
-def _rolled_back():
-    """Inside an app context: every database change made until the end (commits included) is rolled back."""
-    connection = db.engine.connect()
-    outer = connection.begin()
+def _rolled_back(connection=None):
+    """Inside an app context: every database change made until the end (commits included) is rolled back.
+
+    With `connection` (one inside a transaction of its own, holding rows several tests share), the changes are
+    made in a savepoint of it, and rolled back to it: the next test sees the shared rows as they were."""
+    own = connection is None
+    if own:
+        connection = db.engine.connect()
+    outer = connection.begin() if own else connection.begin_nested()
     original_session = db.session
     db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
     try:
@@ -193,7 +198,8 @@ def _rolled_back():
         db.session.remove()
         db.session = original_session
         outer.rollback()
-        connection.close()
+        if own:
+            connection.close()
 
 
 class DemoMarket:
@@ -254,6 +260,11 @@ def runner(app):
 @pytest.fixture
 def make_user(app):
     """Create a user: make_user(role="buyer", email=None, password=TEST_PASSWORD, verified=True)."""
+    return user_maker()
+
+
+def user_maker():
+    """make_user's function, for fixtures that build rows outside one test (inside an app context)."""
     from marketplace.accounts import service
 
     def make(role="buyer", email=None, password=TEST_PASSWORD, name="Tester", verified=True):
@@ -300,6 +311,11 @@ def auth(client):
 @pytest.fixture
 def make_shop(app, make_user):
     """Open a shop: make_shop(owner=None, name=None, district_code="64.02.06", **details)."""
+    return shop_maker(make_user)
+
+
+def shop_maker(make_user):
+    """make_shop's function, for fixtures that build rows outside one test (inside an app context)."""
     from marketplace import regions
     from marketplace.shops import service
 
@@ -322,6 +338,11 @@ def make_product(app, make_shop, make_user):
     **fields); photos are processed images, or (image, alt text) pairs, attached while it is a draft.
 
     `status` is reached through the real service functions (submit, approve, reject, archive)."""
+    return product_maker(make_shop, make_user)
+
+
+def product_maker(make_shop, make_user):
+    """make_product's function, for fixtures that build rows outside one test (inside an app context)."""
     from sqlalchemy import select
 
     from marketplace.catalogue import service
@@ -362,6 +383,11 @@ def make_order(app, make_user, make_product):
 
     lines is [(product, quantity)]; the default is one new listing (stock 10, Rp50.000) bought twice.
     fulfilment is "delivery" or "pickup" for every shop of the order."""
+    return order_maker(app, make_user, make_product)
+
+
+def order_maker(app, make_user, make_product):
+    """make_order's function, for fixtures that build rows outside one test (inside an app context)."""
     from marketplace.orders import cart, service
     from marketplace.payments import service as payments
     from marketplace.payments import standin, webhooks

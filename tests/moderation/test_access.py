@@ -3,6 +3,7 @@ Every admin POST also needs its CSRF token."""
 import pytest
 import sqlalchemy as sa
 
+from contextlib import contextmanager
 from dataclasses import fields
 
 from marketplace.catalogue import service as catalogue
@@ -33,21 +34,88 @@ MODERATION_TABLES = ("product", "shop", "moderation_decision", "product_snapshot
                      "product_edit", "product_edit_image")
 
 
+@pytest.fixture(scope="module")
+def world_rows(shared_app, tmp_path_factory):
+    """Something for every admin action to act on, and one person of each role: built once for the module (a
+    paid, completed and reviewed order goes through checkout, the payment stand-in and its webhook), in a
+    transaction of its own connection that is never committed. Every test works in a savepoint of it (see
+    `app` below), rolled back at its end, so each test sees these rows exactly as built."""
+    from marketplace.accounts.models import User
+    from tests.conftest import _fresh_state, order_maker, product_maker, shop_maker, user_maker
+
+    with _fresh_state(shared_app, tmp_path_factory.mktemp("access-world")), shared_app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        with _rolled_back_into(connection):
+            make_user = user_maker()
+            make_shop = shop_maker(make_user)
+            make_product = product_maker(make_shop, make_user)
+            make_order = order_maker(shared_app, make_user, make_product)
+            admin = make_user("admin", name="Admin Rahmat")
+            shop, suspended, trusted = make_shop(), make_shop(), make_shop()
+            approved = make_product(shop=shop)
+            current = {field.name: getattr(approved, field.name) for field in fields(catalogue.ProductDetails)}
+            catalogue.update_product(approved, catalogue.ProductDetails(
+                **{**current, "title": "Judul menunggu tinjauan"}))
+            service.file_report(reason="scam", address_hash="f" * 64, product=approved)
+            service.file_report(reason="scam", address_hash="f" * 64, shop=shop)
+            service.suspend_shop(suspended, admin, "Penipuan")
+            service.set_trusted(trusted, admin, True)
+            db.session.commit()
+            rows = {"pending": make_product(shop=shop, status="pending").id, "approved": approved.id,
+                    "shop": shop.id, "suspended": suspended.id, "trusted": trusted.id,
+                    "review": _review(make_order).id, "admin": admin.id, "buyer": make_user("buyer").id,
+                    "producer": shop.owner.id, "seen": edit_version(approved)}
+            assert db.session.get(User, rows["admin"]).role == "admin"
+    try:
+        yield connection, rows
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+@contextmanager
+def _rolled_back_into(connection):
+    """db.session on `connection`, its commits savepoints of the connection's open transaction."""
+    from sqlalchemy.orm import scoped_session, sessionmaker
+
+    original_session = db.session
+    db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    try:
+        yield
+    finally:
+        db.session.remove()
+        db.session = original_session
+
+
 @pytest.fixture
-def world(make_user, make_shop, make_product, make_order, admin):
-    """Something for every admin action to act on, and one person of each role."""
-    shop, suspended, trusted = make_shop(), make_shop(), make_shop()
-    approved = make_product(shop=shop)
-    current = {field.name: getattr(approved, field.name) for field in fields(catalogue.ProductDetails)}
-    catalogue.update_product(approved, catalogue.ProductDetails(**{**current, "title": "Judul menunggu tinjauan"}))
-    service.file_report(reason="scam", address_hash="f" * 64, product=approved)
-    service.file_report(reason="scam", address_hash="f" * 64, shop=shop)
-    service.suspend_shop(suspended, admin, "Penipuan")
-    service.set_trusted(trusted, admin, True)
-    db.session.commit()
-    return {"pending": make_product(shop=shop, status="pending").id, "approved": approved.id, "shop": shop.id,
-            "suspended": suspended.id, "trusted": trusted.id, "review": _review(make_order).id, "admin": admin,
-            "buyer": make_user("buyer"), "producer": shop.owner, "seen": edit_version(approved)}
+def app(shared_app, tmp_path, world_rows):
+    """The shared app, its files in this test's tmp_path, every database change rolled back to the module's
+    world as built."""
+    from tests.conftest import _fresh_state, _rolled_back
+
+    connection, _rows = world_rows
+    with _fresh_state(shared_app, tmp_path), shared_app.app_context(), _rolled_back(connection):
+        yield shared_app
+
+
+@pytest.fixture
+def admin(app, world_rows):
+    """The world's administrator."""
+    from marketplace.accounts.models import User
+
+    return db.session.get(User, world_rows[1]["admin"])
+
+
+@pytest.fixture
+def world(app, world_rows):
+    """The module's world: ids of what admin actions act on, and the users of each role, in this test's session."""
+    from marketplace.accounts.models import User
+
+    rows = dict(world_rows[1])
+    for role in ("admin", "buyer", "producer"):
+        rows[role] = db.session.get(User, rows[role])
+    return rows
 
 
 def _review(make_order):
