@@ -165,6 +165,13 @@ def app(request, tmp_path, database_url):
 
     The run shares one app; a test that changes the app itself (adds routes) or needs settings read only at
     start is marked `@pytest.mark.own_app` (with settings as keyword arguments) and gets a new one."""
+    with app_of_test(request, tmp_path, database_url) as app:
+        yield app
+
+
+@contextmanager
+def app_of_test(request, tmp_path, database_url):
+    """What the `app` fixture yields, for a fixture of the same name that wants it only for some tests."""
     marker = request.node.get_closest_marker("own_app")
     if marker:
         app = _test_app({**app_settings(tmp_path, database_url), **marker.kwargs})

@@ -58,7 +58,11 @@ class World:
 @pytest.fixture
 def build_listing(app, make_user):
     """Create an approved listing through the real services, without committing."""
-    admin = make_user("admin")
+    return listing_builder(make_user("admin"))
+
+
+def listing_builder(admin):
+    """build_listing's function, approving as `admin`."""
 
     def build(shop, title, category, description, price, stock, status="approved"):
         category_id = db.session.scalar(select(Category.id).where(Category.slug == category))
@@ -109,6 +113,81 @@ def world(app, search_backend, make_shop, build_listing):
         products[title] = build_listing(shops[shop_key], title, category, description, price, stock)
     db.session.commit()
     return World(shops, products)
+
+
+@dataclass
+class Catalogue:
+    """The catalogue of LISTINGS built once for a module, committed in a database of its own (with `app`), indexed
+    by Whoosh in `index_dir` and (on PostgreSQL) in the search tables."""
+
+    app: object
+    shop_ids: dict
+    product_ids: dict
+    index_dir: str
+
+
+@pytest.fixture(scope="module")
+def catalogue_market(server_database, tmp_path_factory):
+    """The `world` catalogue, built once for the tests of a module that share it (see `shared_world_app`):
+    building it (a user per shop, 7 shops, 22 listings approved, analysed and indexed) cost each test more than
+    its searches did. Its database is its own, so that the module's other tests see the suite's usual one."""
+    from marketplace.catalogue.categories import ensure_categories
+    from tests.conftest import _test_app, app_settings, shop_maker, user_maker
+
+    files = tmp_path_factory.mktemp("search-catalogue")
+    app = _test_app(app_settings(files, server_database(files)))
+    with app.app_context():
+        db.create_all()
+        ensure_categories()
+        db.session.commit()
+        make_user = user_maker()
+        make_shop = shop_maker(make_user)
+        build = listing_builder(make_user("admin"))
+        shops = {key: make_shop(name=name, district_code=code) for key, (name, code) in SHOPS.items()}
+        products = {}
+        for shop_key, title, category, description, price, stock in LISTINGS:
+            products[title] = build(shops[shop_key], title, category, description, price, stock)
+        db.session.commit()  # drained into the Whoosh index (SEARCH_BACKEND is whoosh by default)
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            from marketplace.search.postgres.backend import PostgresBackend
+
+            # What the drain of that commit writes when SEARCH_BACKEND is postgres.
+            PostgresBackend(app).apply(db.engine, [product.id for product in products.values()])
+        shared = Catalogue(app, {key: shop.id for key, shop in shops.items()},
+                           {title: product.id for title, product in products.items()}, app.config["SEARCH_INDEX_DIR"])
+        db.session.remove()
+    yield shared
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def shared_world_app(request, tmp_path, database_url):
+    """An `app` for modules that share one catalogue: a test that asks for `world` gets the catalogue's app, every
+    database change rolled back at its end and a copy of the catalogue's Whoosh index in its own tmp_path; every
+    other test gets the usual app."""
+    import shutil
+
+    from tests.conftest import _fresh_state, _rolled_back, app_of_test
+
+    if "world" not in request.fixturenames or request.node.get_closest_marker("own_app"):
+        with app_of_test(request, tmp_path, database_url) as app:
+            yield app
+        return
+    shared = request.getfixturevalue("catalogue_market")
+    with _fresh_state(shared.app, tmp_path), shared.app.app_context(), _rolled_back():
+        shutil.copytree(shared.index_dir, shared.app.config["SEARCH_INDEX_DIR"])
+        yield shared.app
+
+
+@pytest.fixture
+def shared_world(app, search_backend, catalogue_market):
+    """The module's catalogue (for `world` with shared_world_app), in this test's session."""
+    from marketplace.catalogue.models import Product
+    from marketplace.shops.models import Shop
+
+    return World({key: db.session.get(Shop, id_) for key, id_ in catalogue_market.shop_ids.items()},
+                 {title: db.session.get(Product, id_) for title, id_ in catalogue_market.product_ids.items()})
 
 
 def run_search(q="", **args):

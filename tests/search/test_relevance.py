@@ -11,6 +11,18 @@ from .conftest import run_search, titles
 
 
 @pytest.fixture
+def app(shared_world_app):
+    """The catalogue is built once for the module (tests/search/conftest.py: shared_world_app)."""
+    return shared_world_app
+
+
+@pytest.fixture
+def world(shared_world):
+    """The module's catalogue, as the `world` of tests/search/conftest.py builds it."""
+    return shared_world
+
+
+@pytest.fixture
 def search_backend(every_backend):
     """Every case runs against both backends."""
     return every_backend

@@ -20,6 +20,18 @@ HOSTILE_QUERIES = ["title:(", "*", "~", "x" * 10_000, "!!!???", "%00", "<script>
                    "madu' OR '1'='1", "((((((((", "\\", "🍯"]
 
 
+@pytest.fixture
+def app(shared_world_app):
+    """The catalogue is built once for the module (tests/search/conftest.py: shared_world_app)."""
+    return shared_world_app
+
+
+@pytest.fixture
+def world(shared_world):
+    """The module's catalogue, as the `world` of tests/search/conftest.py builds it."""
+    return shared_world
+
+
 def links(html, pattern):
     """The hrefs of the page that match a pattern (HTML-unescaped)."""
     return [href.replace("&amp;", "&") for href in re.findall(r'href="([^"]+)"', html) if re.search(pattern, href)]
