@@ -215,11 +215,18 @@ def _category_select():
             .order_by(Category.position, Category.id))
 
 
+def categories():
+    """Every category as a CategoryLink in display order, read once per request."""
+    if "catalogue_categories" not in g:
+        g.catalogue_categories = [CategoryLink(*row) for row in _rows(_category_select())]
+    return g.catalogue_categories
+
+
 def category_tree():
     """[(top-level CategoryLink, [its children])] in display order, read once per request."""
     if "catalogue_category_tree" not in g:
         children = {}
-        for link in (CategoryLink(*row) for row in _rows(_category_select())):
+        for link in categories():
             children.setdefault(link.parent_id, []).append(link)
         g.catalogue_category_tree = [(top, children.get(top.id, [])) for top in children.get(None, [])]
     return g.catalogue_category_tree

@@ -11,10 +11,11 @@ from typing import NamedTuple
 from flask import current_app
 from flask_babel import gettext as _
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam
 
 from .. import regions
-from ..catalogue.models import Category, Product
+from ..catalogue import queries
+from ..catalogue.models import Product
 from ..errors import InvalidInput
 from ..extensions import db
 from ..text import parse_rupiah
@@ -121,7 +122,7 @@ def _category(raw):
     raw = (raw or "").strip()
     if not raw:
         return None
-    if db.session.scalar(select(Category.id).where(Category.slug == raw[:60])) is None:
+    if not any(link.slug == raw[:60] for link in queries.categories()):
         raise InvalidInput(_("Kategori tidak dikenal."), field="category")
     return raw
 
@@ -146,21 +147,16 @@ def parse_params(args):
                         in_stock=in_stock in ("1", "on"), sort=sort, page=page, per_page=per_page)
 
 
-# Both selects of a search page are built once per process and read through the session's connection
-# without the ORM layer, as catalogue/queries.py does for listing pages: building them cost more than running.
-@cache
-def _categories_select():
-    return select(Category.id, Category.slug, Category.parent_id, Category.name_id, Category.name_en)
-
-
+# The select of a page's listings is built once per process and read through the session's connection
+# without the ORM layer, as catalogue/queries.py does for listing pages: building it cost more than running.
 @cache
 def _items_select():
     return listing_rows().where(Product.id.in_(bindparam("ids", expanding=True)))
 
 
 def _categories():
-    rows = db.session.connection().execute(_categories_select()).all()
-    return {row.id: row for row in rows}
+    # The same read as the page's category menu and the category check of parse_params (once per request).
+    return {link.id: link for link in queries.categories()}
 
 
 def _category_ids(categories, slug):

@@ -17,7 +17,6 @@ from collections import Counter
 from ..analysis import stem
 from ..backend import FIELD_WEIGHTS, Alternative, idf  # noqa: F401  (shared by every engine)
 from .index import TEXT_FIELDS
-from .postings import term_docs
 
 FACET_SET_LIMIT = 64        # up to this many distinct values, facets count by set intersections
 
@@ -47,7 +46,8 @@ class Leaf:
         key = (field, text)
         docs = self._memo.get(key)
         if docs is None:
-            docs = self._memo[key] = term_docs(self.reader, field, text, self.deleted)
+            docs = self.data.term(self.reader, field, text)
+            docs = self._memo[key] = docs - self.deleted if self.deleted else docs
         return docs
 
     def word(self, field, word):

@@ -15,6 +15,7 @@ from whoosh.matching.mcore import ListMatcher
 
 from .index import TEXT_FIELDS
 
+TERM_CACHE = 2048           # posting sets remembered per segment (SegmentData.term)
 COLUMNS = ("pid", "category", "district", "price", "stock", "approved", "title_words", "fingerprint")
 
 
@@ -92,6 +93,19 @@ class SegmentData:
         self.columns = {name: load_column(reader, name) for name in COLUMNS}
         self.tie = self._tie_breaker()
         self._sets = {}
+        self._terms = {}
+
+    def term(self, reader, fieldname, text):
+        """term_docs of the segment with no deletions, remembered: a segment's postings never change, so a
+        word searched again (the same query from the next buyer) is not read and decoded again. Callers
+        subtract the deletions of their generation. Up to TERM_CACHE terms per segment are kept."""
+        key = (fieldname, text)
+        docs = self._terms.get(key)
+        if docs is None:
+            if len(self._terms) >= TERM_CACHE:
+                self._terms.clear()
+            docs = self._terms[key] = term_docs(reader, fieldname, text)
+        return docs
 
     def _tie_breaker(self):
         # Equal scores: fewer title words first (a closer match), then the newest listing.
