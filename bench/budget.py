@@ -167,5 +167,5 @@ def _profile(app, page_list, profile, kinds, product_path):
         client.get(path)
     profiler = cProfile.Profile()
     profiler.runcall(lambda: [client.get(path) for _ in range(REQUESTS * 4)])
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+    pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(45)
     return {}
