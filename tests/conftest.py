@@ -197,6 +197,18 @@ def _rolled_back(connection=None):
     if own:
         connection = db.engine.connect()
     outer = connection.begin() if own else connection.begin_nested()
+    try:
+        with session_on(connection):
+            yield
+    finally:
+        outer.rollback()
+        if own:
+            connection.close()
+
+
+@contextmanager
+def session_on(connection):
+    """db.session on `connection` until the end, its commits savepoints of the connection's open transaction."""
     original_session = db.session
     db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
     try:
@@ -204,9 +216,6 @@ def _rolled_back(connection=None):
     finally:
         db.session.remove()
         db.session = original_session
-        outer.rollback()
-        if own:
-            connection.close()
 
 
 class DemoMarket:

@@ -3,7 +3,6 @@ Every admin POST also needs its CSRF token."""
 import pytest
 import sqlalchemy as sa
 
-from contextlib import contextmanager
 from dataclasses import fields
 
 from marketplace.catalogue import service as catalogue
@@ -41,12 +40,12 @@ def world_rows(shared_app, tmp_path_factory):
     transaction of its own connection that is never committed. Every test works in a savepoint of it (see
     `app` below), rolled back at its end, so each test sees these rows exactly as built."""
     from marketplace.accounts.models import User
-    from tests.conftest import _fresh_state, order_maker, product_maker, shop_maker, user_maker
+    from tests.conftest import _fresh_state, order_maker, product_maker, session_on, shop_maker, user_maker
 
     with _fresh_state(shared_app, tmp_path_factory.mktemp("access-world")), shared_app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
-        with _rolled_back_into(connection):
+        with session_on(connection):
             make_user = user_maker()
             make_shop = shop_maker(make_user)
             make_product = product_maker(make_shop, make_user)
@@ -72,20 +71,6 @@ def world_rows(shared_app, tmp_path_factory):
     finally:
         outer.rollback()
         connection.close()
-
-
-@contextmanager
-def _rolled_back_into(connection):
-    """db.session on `connection`, its commits savepoints of the connection's open transaction."""
-    from sqlalchemy.orm import scoped_session, sessionmaker
-
-    original_session = db.session
-    db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
-    try:
-        yield
-    finally:
-        db.session.remove()
-        db.session = original_session
 
 
 @pytest.fixture

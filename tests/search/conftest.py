@@ -180,6 +180,21 @@ def shared_world_app(request, tmp_path, database_url):
         yield shared.app
 
 
+def sharing_the_catalogue():
+    """`app, world = sharing_the_catalogue()` in a test module: its `world` tests share the catalogue built once
+    for the module (catalogue_market), each rolled back in it; its other tests get the usual app."""
+
+    @pytest.fixture
+    def app(shared_world_app):
+        return shared_world_app
+
+    @pytest.fixture
+    def world(shared_world):
+        return shared_world
+
+    return app, world
+
+
 @pytest.fixture
 def shared_world(app, search_backend, catalogue_market):
     """The module's catalogue (for `world` with shared_world_app), in this test's session."""

@@ -4,21 +4,13 @@ import pytest
 from marketplace.errors import InvalidInput
 from marketplace.search import service
 
-from .conftest import run_search, titles
+from .conftest import run_search, sharing_the_catalogue, titles
 
 MADU = {"Madu Kelulut Asli 250 ml", "Madu Trigona Hutan", "Madu Hutan Liar"}
 
 
-@pytest.fixture
-def app(shared_world_app):
-    """The catalogue is built once for the module (tests/search/conftest.py: shared_world_app)."""
-    return shared_world_app
-
-
-@pytest.fixture
-def world(shared_world):
-    """The module's catalogue, as the `world` of tests/search/conftest.py builds it."""
-    return shared_world
+# The catalogue is built once for the module (tests/search/conftest.py: catalogue_market).
+app, world = sharing_the_catalogue()
 
 
 @pytest.fixture

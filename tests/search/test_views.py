@@ -12,6 +12,8 @@ from marketplace.search.models import SearchOutbox
 from tests.conftest import csrf_token
 from tests.pages import page_html
 
+from .conftest import sharing_the_catalogue
+
 ITEM_KEYS = {"id", "slug", "title", "price_idr", "unit", "url", "image", "shop", "in_stock"}
 BAD_ARGUMENTS = ["min_price=-1", "max_price=abc", "min_price=5000&max_price=10", "sort=cheapest", "page=0",
                  f"page={10**9}", "page=-1", "per_page=500", "in_stock=yes", "category=no-such",
@@ -20,16 +22,8 @@ HOSTILE_QUERIES = ["title:(", "*", "~", "x" * 10_000, "!!!???", "%00", "<script>
                    "madu' OR '1'='1", "((((((((", "\\", "🍯"]
 
 
-@pytest.fixture
-def app(shared_world_app):
-    """The catalogue is built once for the module (tests/search/conftest.py: shared_world_app)."""
-    return shared_world_app
-
-
-@pytest.fixture
-def world(shared_world):
-    """The module's catalogue, as the `world` of tests/search/conftest.py builds it."""
-    return shared_world
+# The catalogue is built once for the module (tests/search/conftest.py: catalogue_market).
+app, world = sharing_the_catalogue()
 
 
 def links(html, pattern):
