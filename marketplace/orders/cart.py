@@ -195,7 +195,7 @@ class PreviewCart:
 def cart_size(cart):
     """How many pieces the cart holds (the number on the cart link)."""
     if isinstance(cart, AccountCart):
-        return db.session.connection().execute(_cart_size_select(), {"user_id": cart.user_id}).scalar_one()
+        return db.session.scalar(_cart_size_select(), {"user_id": cart.user_id})
     return sum(quantity for quantity, _price in cart.lines().values())
 
 
