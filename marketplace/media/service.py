@@ -32,7 +32,7 @@ from marketplace.errors import InvalidInput
 
 from . import worker
 from .limits import MAX_PHOTO_BYTES, photo_too_large
-from .memory import return_large_buffers_to_the_system
+from .memory import heif_buffers_returned, return_large_buffers_to_the_system
 
 MAX_PIXELS = 50_000_000
 MASTER_MAX_SIDE = 2048
@@ -167,9 +167,10 @@ def process_upload(upload, storage):
 def _master_and_variants(data):
     """(master bytes, the master's suffix, variants' WebP bytes by size, master width, master height) of one
     photo's bytes: all of the pipeline's CPU, run in the photo child."""
-    master = _normalise(_decode(data))
-    suffix = _master_suffix(master)
-    return _encode_master(master, suffix), suffix, _encode_variants(master), master.width, master.height
+    with heif_buffers_returned(pillow_heif.is_supported(data)):
+        master = _normalise(_decode(data))
+        suffix = _master_suffix(master)
+        return _encode_master(master, suffix), suffix, _encode_variants(master), master.width, master.height
 
 
 def rebuild_variants(storage):
