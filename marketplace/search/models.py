@@ -16,9 +16,12 @@ class SearchOutbox(db.Model):
     Written in the same transaction as the change and deleted only after the index has committed
     it, so a process that dies in between loses nothing: the next drain applies the row again.
     No foreign key: a row must outlive the product it names (a deleted product leaves the index).
+    Ids are never reused (AUTOINCREMENT on SQLite, whose plain rowid gives the highest id + 1 again
+    once that row is gone): a drain deletes the rows it read by id, however late.
     """
 
     __tablename__ = "search_outbox"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))

@@ -52,16 +52,36 @@ def product_ids(connection, pairs):
     return ids
 
 
-def _drain_batch(backend, bind):
+@dataclass(frozen=True)
+class Batch:
+    """Outbox rows read for one index commit, and the listings they ask to revisit."""
+
+    row_ids: list
+    product_ids: set
+
+
+def read_batch(bind):
+    """The oldest outbox rows, up to DRAIN_BATCH, and the product ids they name."""
     with db_session(bind) as session:
         rows = session.execute(select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.object_id)
                                .order_by(SearchOutbox.id).limit(DRAIN_BATCH)).all()
-        ids = product_ids(session, [(r.kind, r.object_id) for r in rows])
-    backend.pause = DRAIN_PAUSE
-    backend.apply(bind, ids)
+        return Batch([r.id for r in rows], product_ids(session, [(r.kind, r.object_id) for r in rows]))
+
+
+def delete_rows(bind, row_ids):
+    """Forget rows whose listings the index has committed. Safe however late it runs, because an
+    outbox id is never given twice (AUTOINCREMENT on SQLite, a sequence on PostgreSQL): a slow
+    drain cannot delete a newer change's row that happened to get the same id."""
     with db_session(bind) as session:
-        session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
-    return len(rows)
+        session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(row_ids)))
+
+
+def _drain_batch(backend, bind):
+    batch = read_batch(bind)
+    backend.pause = DRAIN_PAUSE
+    backend.apply(bind, batch.product_ids)
+    delete_rows(bind, batch.row_ids)
+    return len(batch.row_ids)
 
 
 def drain(app, bind):

@@ -204,3 +204,21 @@ def test_a_failing_drain_never_fails_the_commit(app, honey, tmp_path, caplog):
         db.session.commit()                             # no exception
     assert "draining the outbox after commit failed" in caplog.text
     assert outbox_rows() == [("product", honey.id)]    # kept for the next drain
+
+
+def test_a_slow_drain_never_deletes_the_row_of_a_newer_change(app, honey, admin):
+    """A drain that read a row, then stalled while another process applied and deleted it, deletes by
+    id when it finishes: the next change's row must not have that id."""
+    app.config["SEARCH_SYNC_ON_COMMIT"] = False
+    bind = db.session.get_bind()
+    catalogue.set_stock(honey, 3)
+    db.session.commit()
+    slow = sync.read_batch(bind)
+    assert sync.drain(app, bind) == 1                       # another process applies the same row
+    catalogue.update_product(honey, details_of(honey, title="Madu Bunga Akasia"))
+    moderation.confirm_change(honey, admin)
+    db.session.commit()
+    sync.delete_rows(bind, slow.row_ids)                    # the slow drain ends, late
+    assert outbox_rows() == [("product", honey.id)]         # the newer change still waits
+    assert sync.drain(app, bind) == 1
+    assert titles(run_search("akasia")) == ["Madu Bunga Akasia"]
