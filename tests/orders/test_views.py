@@ -162,6 +162,21 @@ def test_cart_shows_price_changes_and_unavailable_lines(client, auth, make_user,
     assert "/checkout" not in re.sub(r'<nav.*?</nav>', "", page, flags=re.S)
 
 
+def test_adding_to_an_account_cart_reads_each_row_once(client, auth, make_user, make_product, count_queries):
+    """The buyer, the product with its shop, the cart's lines, one write: the line read by the cart is the one
+    changed, and nothing is loaded again after the commit (the title in the message is read before it)."""
+    buyer, honey, chips = make_user(), make_product(stock=10), make_product(stock=10)
+    auth.login(buyer.email)
+    _add(client, honey.id)
+    token, ids = _token(client), [honey.id, chips.id]  # read here: the requests' commits expire them
+    for product_id in ids:
+        response, statements = count_queries(lambda: client.post(
+            "/cart/add", data={"product_id": product_id, "quantity": "2", "csrf_token": token}))
+        assert response.status_code == 302 and statements == 4
+    items = db.session.scalars(select(CartItem).where(CartItem.user_id == buyer.id).order_by(CartItem.id)).all()
+    assert [(item.product_id, item.quantity) for item in items] == [(ids[0], 3), (ids[1], 2)]
+
+
 # --- checkout ------------------------------------------------------------------------------------------------
 
 
