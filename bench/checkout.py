@@ -11,8 +11,9 @@ given by --postgres, default $TEST_DATABASE_URL or postgresql+psycopg://postgres
   transaction: order, shop orders, items, stock reservation). All buyers want the same few products, so the
   conditional stock updates contend. Reported: orders per second (wall clock) and place_order p50/p95.
   Also reported: per order, place_order's and the commit's time, the part of it inside the database driver
-  (round trips and lock waits) and the statements it runs; the rest is Python and GIL waits. CPU per order
-  (this process, and on a local PostgreSQL its server processes) is the figure to compare on a busy machine.
+  (round trips and lock waits), the statements it runs, and the buyer thread's own CPU time in each (Python,
+  the driver's work; not the waits for the GIL, a lock or the disk). CPU per order (this process, and on a
+  local PostgreSQL its server processes) and the thread CPU are the figures to compare on a busy machine.
   --busy-handler first runs SQLite once more with SQLITE_WRITER_QUEUE=False (writers wait in SQLite's busy
   handler, as before the writer queue), in the same run, for a side-by-side comparison.
   The buyers' addresses are not verified, so place_order writes no email; with --emails they are, and place_order
@@ -123,15 +124,17 @@ def _buyer_loop(app, user_id, offset, product_ids, stop):
                 cart.add_to_cart(basket, str(product_id), "1")
             db.session.commit()
             carts.append(time.perf_counter() - started)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             TRACE.phase = "place_order"
             service.place_order(user, _address(), {})
             TRACE.phase = "commit"
-            committing = time.perf_counter()
+            committing, cpu_committing = time.perf_counter(), time.thread_time()
             db.session.commit()
             TRACE.phase = None
             orders.append(time.perf_counter() - started)
             TRACE.add("commit", "wall", time.perf_counter() - committing)
+            TRACE.add("commit", "cpu", time.thread_time() - cpu_committing)
+            TRACE.add("place_order", "cpu", cpu_committing - cpu)
             TRACE.add("all", "wall", orders[-1])
             n += 1
         db.session.remove()
@@ -287,9 +290,11 @@ class Trace(threading.local):
         kinds = sorted((what, count) for (phase, what), count in totals.items()
                        if phase == "place_order" and isinstance(what, str) and what[:1].isupper())
         print(f"{name:10} per order: place_order {place_wall * ms:.1f} ms of which "
+              f"{totals.get(('place_order', 'cpu'), 0) * ms:.2f} ms on a CPU (this thread's own time), "
               f"{place_driver * ms:.1f} ms in the driver ({statements:.1f} statements: "
               + ", ".join(f"{count / max(1, orders):.1f} {what}" for what, count in kinds) +
-              f"), commit {commit_wall * ms:.1f} ms (the COMMIT, its fsync, the after-commit work); "
+              f"), commit {commit_wall * ms:.1f} ms (the COMMIT, its fsync, the after-commit work; "
+              f"{totals.get(('commit', 'cpu'), 0) * ms:.2f} ms on a CPU); "
               f"{totals.get(('place_order', 'begin'), 0) * ms:.1f} ms waiting in the writer queue for SQLite's write "
               "lock; the rest is Python, and waiting for the GIL among the buyers' threads")
         # Where the driver's time goes: a lock wait shows as one slow kind (SQLite's BEGIN IMMEDIATE waits for
