@@ -229,13 +229,15 @@ def _check_payable(order, method):
                              most=rupiah(most)))
 
 
-def place_order(buyer, address, fulfilment, now=None, method=payment_limits.DEFAULT_METHOD):
+def place_order(buyer, address, fulfilment, now=None, method=payment_limits.DEFAULT_METHOD, before_reserving=None):
     """Turn the buyer's cart into a pending order with its stock reserved, in the caller's one transaction.
 
     The stock is reserved last, after everything else is written (the history line, the buyer's email rendered
     and inserted, every pending row flushed), so that the contended product rows stay locked (on PostgreSQL) only
     for the reservation's UPDATEs, one RELEASE and the commit; when a line is short, the savepoint undoes the
-    order rows written before it, the email and the lines already taken."""
+    order rows written before it, the email and the lines already taken. before_reserving(order), when given,
+    adds the caller's rows to the new order at that point (the payment layer opens its payment attempt there,
+    in the same transaction instead of a second one, and outside the locked window)."""
     now = now or utcnow()
     items, products = _cart_with_products(buyer)
     _check_lines(buyer, items, products)
@@ -252,6 +254,8 @@ def place_order(buyer, address, fulfilment, now=None, method=payment_limits.DEFA
         record_event(order.id, "pending", actor=buyer, actor_role="buyer", now=now)
         if method != CASH_ON_PICKUP:  # payments.cash tells both sides once the pickup deadline is set
             notify.order_event("placed", order)
+        if before_reserving is not None:
+            before_reserving(order)
         db.session.flush()
         reserve_stock([(item.product_id, item.quantity) for item in items], own_savepoint=False)
     except BaseException:
