@@ -1,7 +1,7 @@
 """Benchmark: orders placed per second by 8 parallel buyers, and webhook handling time. Not a test.
 
     python bench/checkout.py [--seconds 10] [--buyers 8] [--webhooks 300] [--postgres URL | --no-postgres]
-                             [--busy-handler] [--processes]
+                             [--busy-handler] [--processes] [--emails]
 
 For SQLite (a WAL file in a temporary directory) and PostgreSQL (a throw-away database created on the server
 given by --postgres, default $TEST_DATABASE_URL or postgresql+psycopg://postgres@127.0.0.1:5432/test):
@@ -11,15 +11,19 @@ given by --postgres, default $TEST_DATABASE_URL or postgresql+psycopg://postgres
   transaction: order, shop orders, items, stock reservation). All buyers want the same few products, so the
   conditional stock updates contend. Reported: orders per second (wall clock) and place_order p50/p95.
   Also reported: per order, place_order's and the commit's time, the part of it inside the database driver
-  (round trips and lock waits) and the statements it runs; the rest is Python and GIL waits. CPU per order
-  (this process, and on a local PostgreSQL its server processes) is the figure to compare on a busy machine.
+  (round trips and lock waits), the statements it runs, and the buyer thread's own CPU time in each (Python,
+  the driver's work; not the waits for the GIL, a lock or the disk). CPU per order (this process, and on a
+  local PostgreSQL its server processes) and the thread CPU are the figures to compare on a busy machine.
   --busy-handler first runs SQLite once more with SQLITE_WRITER_QUEUE=False (writers wait in SQLite's busy
   handler, as before the writer queue), in the same run, for a side-by-side comparison.
-  place_order writes the buyer's "order placed" email into the outbox, and its commit sends it (unless
-  NOTIFICATIONS_SEND_ON_COMMIT=false in the environment, which leaves sending to `flask notifications send`).
+  The buyers' addresses are not verified, so place_order writes no email; with --emails they are, and place_order
+  renders and writes the buyer's "order placed" email into the outbox, and its commit sends it (unless
+  NOTIFICATIONS_SEND_ON_COMMIT=false in the environment, which leaves sending to `flask notifications send`),
+  as for every real buyer (checkout asks for a verified address first).
 - webhooks: pending orders with a stand-in Checkout Session each; a signed checkout.session.completed event
   per order is POSTed to /webhooks/stripe through the WSGI app (verification, event record, state change,
-  the buyer's and the producer's emails, commit, sending), one after another. Reported: p50/p95 per delivery.
+  with --emails the buyer's and the producer's emails, commit, sending), one after another. Reported: p50/p95
+  per delivery.
 """
 import argparse
 import os
@@ -62,7 +66,7 @@ def _app(url, files, **config):
     return app
 
 
-def _seed(app, buyers, products):
+def _seed(app, buyers, products, verified=False):
     """(buyer ids, product ids): approved products with plenty of stock in two shops."""
     from sqlalchemy import select
 
@@ -79,7 +83,7 @@ def _seed(app, buyers, products):
         product_ids = []
         for number in range(2):
             owner = accounts.register_user(email=f"p{number}@example.com", name="Produsen", phone="0812345678",
-                                           password=PASSWORD, role="producer")
+                                           password=PASSWORD, role="producer", verified=verified)
             shop = shops.open_shop(owner, shops.ShopDetails(
                 name=f"Toko {number}", story="", district_code="64.02.06", village_code=VILLAGE,
                 whatsapp="081234567890", shipping_fee_idr=10000, pickup_allowed=True))
@@ -91,7 +95,7 @@ def _seed(app, buyers, products):
                 moderation.approve_product(product, admin)
                 product_ids.append(product.id)
         buyer_ids = [accounts.register_user(email=f"b{n}@example.com", name="Pembeli", phone="081234567890",
-                                            password=PASSWORD).id for n in range(buyers)]
+                                            password=PASSWORD, verified=verified).id for n in range(buyers)]
         db.session.commit()
     return buyer_ids, product_ids
 
@@ -120,15 +124,17 @@ def _buyer_loop(app, user_id, offset, product_ids, stop):
                 cart.add_to_cart(basket, str(product_id), "1")
             db.session.commit()
             carts.append(time.perf_counter() - started)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             TRACE.phase = "place_order"
             service.place_order(user, _address(), {})
             TRACE.phase = "commit"
-            committing = time.perf_counter()
+            committing, cpu_committing = time.perf_counter(), time.thread_time()
             db.session.commit()
             TRACE.phase = None
             orders.append(time.perf_counter() - started)
             TRACE.add("commit", "wall", time.perf_counter() - committing)
+            TRACE.add("commit", "cpu", time.thread_time() - cpu_committing)
+            TRACE.add("place_order", "cpu", cpu_committing - cpu)
             TRACE.add("all", "wall", orders[-1])
             n += 1
         db.session.remove()
@@ -284,9 +290,11 @@ class Trace(threading.local):
         kinds = sorted((what, count) for (phase, what), count in totals.items()
                        if phase == "place_order" and isinstance(what, str) and what[:1].isupper())
         print(f"{name:10} per order: place_order {place_wall * ms:.1f} ms of which "
+              f"{totals.get(('place_order', 'cpu'), 0) * ms:.2f} ms on a CPU (this thread's own time), "
               f"{place_driver * ms:.1f} ms in the driver ({statements:.1f} statements: "
               + ", ".join(f"{count / max(1, orders):.1f} {what}" for what, count in kinds) +
-              f"), commit {commit_wall * ms:.1f} ms (the COMMIT, its fsync, the after-commit work); "
+              f"), commit {commit_wall * ms:.1f} ms (the COMMIT, its fsync, the after-commit work; "
+              f"{totals.get(('commit', 'cpu'), 0) * ms:.2f} ms on a CPU); "
               f"{totals.get(('place_order', 'begin'), 0) * ms:.1f} ms waiting in the writer queue for SQLite's write "
               "lock; the rest is Python, and waiting for the GIL among the buyers' threads")
         # Where the driver's time goes: a lock wait shows as one slow kind (SQLite's BEGIN IMMEDIATE waits for
@@ -336,7 +344,7 @@ def _server_cpu(app):
 def run(name, url, files, args, **config):
     """Bench one database and print its figures."""
     app = _app(url, files, **config)
-    buyer_ids, product_ids = _seed(app, args.buyers, args.products)
+    buyer_ids, product_ids = _seed(app, args.buyers, args.products, verified=args.emails)
     with app.app_context():
         TRACE.install(db.engine)
         db.engine.dispose()  # the buyers' connections, and their server processes, are new
@@ -371,6 +379,8 @@ def main():
                                                              "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--processes", action="store_true", help="one process per buyer instead of a thread")
+    parser.add_argument("--emails", action="store_true",
+                        help="verified buyers: place_order writes the order-placed email and its commit sends it")
     parser.add_argument("--busy-handler", action="store_true",
                         help="also run SQLite without the writer queue, first, for a same-run comparison")
     on_both_databases(run, parser.parse_args())

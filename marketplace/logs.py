@@ -14,6 +14,8 @@ import re
 import time
 
 from flask import current_app, g, request
+from sqlalchemy import inspect
+from sqlalchemy.exc import NoInspectionAvailable
 from werkzeug.local import LocalProxy
 
 REQUEST_ID = contextvars.ContextVar("request_id", default="-")
@@ -106,7 +108,13 @@ def _user_id():
     user = g.get("_login_user")
     if user is None or type(user) is LocalProxy:  # type(): isinstance() would ask the proxy itself
         return None
-    return getattr(user, "id", None)
+    # From the session's identity key: after the view's commit every attribute is expired, and reading user.id
+    # would load the user again, a statement and on SQLite a second turn at the write lock for a POST.
+    try:
+        identity = inspect(user).identity
+    except NoInspectionAvailable:  # the anonymous user
+        return getattr(user, "id", None)
+    return identity[0] if identity else None
 
 
 def _forget_request(_error=None):

@@ -74,6 +74,33 @@ def test_access_line_names_the_user_by_id_only(client, auth, make_user, log_outp
     assert "GET accounts.change_password 200" in line or "GET accounts.password 200" in line
 
 
+def test_access_line_after_a_commit_names_the_user_without_loading_it(client, auth, make_user, make_product,
+                                                                    log_output):
+    """The view's commit expired the user: its id comes from the session's identity key, not from a query (which
+    on SQLite would also take the write lock a second time for the request)."""
+    import sqlalchemy as sa
+
+    from marketplace.extensions import db
+
+    user, product = make_user(), make_product()
+    auth.login(user.email)
+    token = csrf_token(client, "/login")
+    out, statements = log_output(), []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement.split(None, 1)[0].upper())
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.post("/cart/add", data={"product_id": product.id, "quantity": "1", "csrf_token": token})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 302
+    assert out.getvalue().splitlines()[-1].endswith(f"user={user.id}")
+    writes = [n for n, kind in enumerate(statements) if kind == "INSERT"]
+    assert writes and all(kind in ("RELEASE", "SAVEPOINT") for kind in statements[writes[-1] + 1:]), statements
+
+
 def test_json_lines_for_log_shippers(client, log_output):
     out = log_output("json")
     response = client.get("/no-such-page")

@@ -9,6 +9,7 @@ from functools import cache
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.orm import joinedload
 
 from ..catalogue.models import Product
 from ..errors import InvalidInput
@@ -66,32 +67,42 @@ class AccountCart:
 
     def __init__(self, user):
         self.user_id = user.id
+        self._read = None  # {product_id: CartItem} as lines() last read them
 
     def _items(self):
-        return db.session.scalars(select(CartItem).where(CartItem.user_id == self.user_id)
-                                  .order_by(CartItem.id)).all()
+        items = db.session.scalars(select(CartItem).where(CartItem.user_id == self.user_id)
+                                   .order_by(CartItem.id)).all()
+        self._read = {item.product_id: item for item in items}
+        return items
 
     def lines(self):
         """{product_id: (quantity, price_seen_idr)}."""
         return {item.product_id: (item.quantity, item.price_seen_idr) for item in self._items()}
 
     def put(self, product_id, quantity, price_seen_idr):
-        """Set a line."""
-        item = db.session.scalar(select(CartItem).where(CartItem.user_id == self.user_id,
-                                                        CartItem.product_id == product_id))
+        """Set a line (the one lines() just read, when it did: no second read of the same row)."""
+        if self._read is not None:
+            item = self._read.get(product_id)
+        else:
+            item = db.session.scalar(select(CartItem).where(CartItem.user_id == self.user_id,
+                                                            CartItem.product_id == product_id))
         if item is None:
             item = CartItem(user_id=self.user_id, product_id=product_id)
             db.session.add(item)
+            if self._read is not None:
+                self._read[product_id] = item
         item.quantity, item.price_seen_idr = quantity, price_seen_idr
         db.session.flush()
 
     def drop(self, product_id):
         """Remove a line."""
+        self._read = None
         db.session.execute(delete(CartItem).where(CartItem.user_id == self.user_id,
                                                   CartItem.product_id == product_id))
 
     def clear(self):
         """Empty the cart (after an order was placed)."""
+        self._read = None
         db.session.execute(delete(CartItem).where(CartItem.user_id == self.user_id))
 
 
@@ -113,7 +124,9 @@ def parse_quantity(raw):
 
 
 def _purchasable(product_id):
-    product = db.session.get(Product, product_id)
+    # With its shop, which is_purchasable asks about: one statement instead of two (read afresh even when the
+    # session holds the product already, whose expired row would be reloaded without its shop).
+    product = db.session.get(Product, product_id, options=[joinedload(Product.shop)], populate_existing=True)
     if product is None or not product.is_purchasable:
         raise InvalidInput(_("Produk ini tidak tersedia untuk dibeli."), field="product_id")
     return product

@@ -49,30 +49,37 @@ def platform_fee(items_total_idr, percent):
     return (items_total_idr * percent + 50) // 100
 
 
+# The statements of checkout and release are built once, on the tables rather than the mapped classes: an ORM
+# UPDATE or DELETE goes through the session's bulk path (about 0.3 ms of CPU each, against 0.05 ms for the same
+# statement in Core), and the reservation's run while the product rows are locked. They change no loaded object.
 @cache
 def _take_statement():
-    """The reservation's UPDATE, built once: building Product.is_public and the statement's cache key afresh
-    cost more CPU than running it, twice per order, while the row is locked."""
-    return (update(Product)
-            .where(Product.id == bindparam("product_id"), Product.stock >= bindparam("quantity"), Product.is_public)
-            .values(stock=Product.stock - bindparam("quantity")).returning(Product.stock))
+    """The reservation's UPDATE (building Product.is_public and the cache key afresh cost more than running it)."""
+    product = Product.__table__
+    return (update(product)
+            .where(product.c.id == bindparam("product_id"), product.c.stock >= bindparam("quantity"),
+                   Product.is_public)
+            .values(stock=product.c.stock - bindparam("quantity")).returning(product.c.stock))
 
 
 def _take(product_id, quantity):
     """Reserve stock of one purchasable product with one conditional UPDATE; True when the row had enough."""
-    result = db.session.execute(_take_statement(), {"product_id": product_id, "quantity": quantity},
-                                execution_options=_NO_SYNC)
-    left = result.scalar_one_or_none()
+    left = db.session.execute(_take_statement(), {"product_id": product_id, "quantity": quantity}).scalar()
     if left is None:
         return False
     _tell_index_if_flipped(product_id, before=left + quantity, after=left)
     return True
 
 
+@cache
+def _give_statement():
+    product = Product.__table__
+    return (update(product).where(product.c.id == bindparam("product_id"))
+            .values(stock=product.c.stock + bindparam("quantity")).returning(product.c.stock))
+
+
 def _give(product_id, quantity):
-    stock = db.session.execute(update(Product).where(Product.id == product_id)
-                               .values(stock=Product.stock + quantity).returning(Product.stock),
-                               execution_options=_NO_SYNC).scalar_one_or_none()
+    stock = db.session.execute(_give_statement(), {"product_id": product_id, "quantity": quantity}).scalar()
     if stock is not None:
         _tell_index_if_flipped(product_id, before=stock - quantity, after=stock)
 
@@ -142,12 +149,18 @@ def _cart_with_products(buyer):
     return [item for item, _product in rows], {product.id: product for _item, product in rows}
 
 
+@cache
+def _empty_cart_statement():
+    cart_item = CartItem.__table__
+    return delete(cart_item).where(cart_item.c.user_id == bindparam("buyer_id"),
+                                   cart_item.c.id.in_(bindparam("item_ids", expanding=True)))
+
+
 def _empty_cart(buyer, items):
     """Delete exactly the cart lines being ordered; if another checkout of the same cart (a second tab, a
     double submit) took them first, this one stops instead of ordering the same goods twice."""
-    taken = db.session.execute(delete(CartItem).where(CartItem.user_id == buyer.id,
-                                                      CartItem.id.in_([item.id for item in items])),
-                               execution_options=_NO_SYNC).rowcount
+    taken = db.session.execute(_empty_cart_statement(),
+                               {"buyer_id": buyer.id, "item_ids": [item.id for item in items]}).rowcount
     if taken != len(items):
         raise InvalidState(_("Keranjang ini sudah dipesan (mungkin dari tab lain). Periksa daftar pesanan Anda."))
 
@@ -166,9 +179,10 @@ def _fulfilment_choices(shops, fulfilment):
 
 @cache
 def _unpaid_statement():
-    return select(select(func.count(Order.id)).where(Order.buyer_id == bindparam("buyer_id"),
-                                                     Order.state.in_(RELEASABLE_STATES)).scalar_subquery(),
-                  select(Order.id).where(Order.code == bindparam("code")).exists())
+    order = Order.__table__
+    return select(select(func.count(order.c.id)).where(order.c.buyer_id == bindparam("buyer_id"),
+                                                       order.c.state.in_(RELEASABLE_STATES)).scalar_subquery(),
+                  select(order.c.id).where(order.c.code == bindparam("code")).exists())
 
 
 def _check_unpaid_orders(buyer, now):
@@ -215,13 +229,15 @@ def _check_payable(order, method):
                              most=rupiah(most)))
 
 
-def place_order(buyer, address, fulfilment, now=None, method=payment_limits.DEFAULT_METHOD):
+def place_order(buyer, address, fulfilment, now=None, method=payment_limits.DEFAULT_METHOD, before_reserving=None):
     """Turn the buyer's cart into a pending order with its stock reserved, in the caller's one transaction.
 
     The stock is reserved last, after everything else is written (the history line, the buyer's email rendered
     and inserted, every pending row flushed), so that the contended product rows stay locked (on PostgreSQL) only
     for the reservation's UPDATEs, one RELEASE and the commit; when a line is short, the savepoint undoes the
-    order rows written before it, the email and the lines already taken."""
+    order rows written before it, the email and the lines already taken. before_reserving(order), when given,
+    adds the caller's rows to the new order at that point (the payment layer opens its payment attempt there,
+    in the same transaction instead of a second one, and outside the locked window)."""
     now = now or utcnow()
     items, products = _cart_with_products(buyer)
     _check_lines(buyer, items, products)
@@ -238,6 +254,8 @@ def place_order(buyer, address, fulfilment, now=None, method=payment_limits.DEFA
         record_event(order.id, "pending", actor=buyer, actor_role="buyer", now=now)
         if method != CASH_ON_PICKUP:  # payments.cash tells both sides once the pickup deadline is set
             notify.order_event("placed", order)
+        if before_reserving is not None:
+            before_reserving(order)
         db.session.flush()
         reserve_stock([(item.product_id, item.quantity) for item in items], own_savepoint=False)
     except BaseException:

@@ -72,8 +72,9 @@ def add_to_cart():
     except DomainError as error:
         db.session.rollback()
         return _render_cart(error.message, 422)
+    title = product.title  # read before the commit expires it: after, it would load the product again
     db.session.commit()
-    flash(_("%(title)s masuk ke keranjang.", title=product.title), "success")
+    flash(_("%(title)s masuk ke keranjang.", title=title), "success")
     return redirect(safe_next("orders.cart"))
 
 

@@ -68,13 +68,14 @@ def _check_payable_in_cash(order):
     return part
 
 
-def start_cash(order, now=None):
+def start_cash(order, now=None, new_order=False):
     """Open the order's cash attempt in the checkout's transaction: the goods wait for the buyer until the pickup
-    deadline, and the buyer (what to bring, where, by when) and the producer (a new order) are told."""
+    deadline, and the buyer (what to bring, where, by when) and the producer (a new order) are told. new_order:
+    placed in this transaction (see settle.start_attempt)."""
     part = _check_payable_in_cash(order)
     now = now or utcnow()
     deadline = now + timedelta(days=current_app.config["CASH_PICKUP_DAYS"])
-    payment = start_attempt(order, CASH, deadline, now=now)
+    payment = start_attempt(order, CASH, deadline, now=now, new_order=new_order)
     order.expires_at = payment.expires_at = deadline
     db.session.flush()
     _tell("cash_placed", order, part)

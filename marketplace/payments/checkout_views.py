@@ -28,7 +28,8 @@ METHOD_LABELS = {"stripe": _l("Kartu kredit/debit (Stripe)"), "bank_transfer": _
 
 def offered_methods():
     """The methods the buyer may choose at checkout now."""
-    return [method for method in CHECKOUT_METHODS if transfer.method_enabled(method)]
+    settings = transfer.method_settings()  # one query, not one per method
+    return [method for method in CHECKOUT_METHODS if transfer.method_enabled(method, settings)]
 
 
 @bp.app_context_processor
@@ -73,18 +74,36 @@ def checkout():
         if method not in methods:
             form.form_errors.append(_("Pilih cara pembayaran dari daftar."))
             return _render_checkout(form, cart_view, choices, methods, method, 422)
+        opened = []
         try:
-            order = orders.place_order(current_user, form.address(), choices, method=method)
-            if method == cash.CASH:
-                cash.start_cash(order)  # placed at once: the pickup deadline is set in the same transaction
+            order = orders.place_order(current_user, form.address(), choices, method=method,
+                                       before_reserving=lambda order: opened.append(_open_attempt(order, method)))
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
         else:
             db.session.commit()
             g.order_placed = True
-            return _start_payment(order, method)
+            return _start_payment(order, method, opened[0] if opened else None)
     return _render_checkout(form, cart_view, choices, methods, method, 422 if request.method == "POST" else 200)
+
+
+def _open_attempt(order, method):
+    """In the order's own transaction: a Stripe attempt with the Checkout Session to ask for (a transaction fewer
+    than opening it after the commit), or a cash attempt with its pickup deadline (the order waits for the
+    buyer at once); transfers open theirs after the commit, with their unique amount."""
+    if method == cash.CASH:
+        cash.start_cash(order, new_order=True)
+    elif method == "stripe":
+        return _checkout_request(order, new_order=True)
+    return None
+
+
+def _checkout_request(order, new_order=False):
+    code = order.code
+    return service.checkout_request(order, site_url_for("orders.order_page", code=code, checkout="success"),
+                                    site_url_for("orders.order_page", code=code, checkout="cancel"),
+                                    new_order=new_order)
 
 
 def _render_checkout(form, cart_view, choices, methods, method, status=200):
@@ -92,21 +111,21 @@ def _render_checkout(form, cart_view, choices, methods, method, status=200):
                            method=method), status
 
 
-def _start_payment(order, method="stripe"):
+def _start_payment(order, method="stripe", checkout_request=None):
     """Send the buyer to pay: a transfer's instructions on the order page, or Stripe's page (nothing is held in the
-    database while Stripe answers)."""
+    database while Stripe answers). checkout_request: the session to ask for, prepared in the checkout's
+    transaction."""
     code = order.code
     if method == cash.CASH:  # nothing to pay online: the order page says what to bring, where, by when
         return redirect(url_for("orders.order_page", code=code))
     if method in ("bank_transfer", "qris"):
         return _start_transfer(order, method)
     try:
-        url = service.payment_url(order)
+        url = None if checkout_request is not None else service.payment_url(order)
         if url is None:
-            checkout_request = service.checkout_request(
-                order, site_url_for("orders.order_page", code=code, checkout="success"),
-                site_url_for("orders.order_page", code=code, checkout="cancel"))
-            db.session.commit()
+            if checkout_request is None:
+                checkout_request = _checkout_request(order)
+                db.session.commit()
             url = service.remember_session(checkout_request.order_id, service.open_checkout(checkout_request))
             db.session.commit()
     except (stripe.StripeError, PaymentsUnavailable):

@@ -36,14 +36,15 @@ class CheckoutRequest:
     payment_id: int | None = None
 
 
-def checkout_request(order, success_url, cancel_url, now=None):
-    """The Checkout Session to create for a pending order's Stripe attempt (opened here when there is none);
-    moves the payment window to the session's expiry."""
+def checkout_request(order, success_url, cancel_url, now=None, new_order=False):
+    """The Checkout Session to create for a pending order's Stripe attempt (opened here when there is none;
+    new_order: placed in this transaction, see settle.start_attempt); moves the payment window to the session's
+    expiry."""
     if order.state != "pending":
         raise InvalidState(_("Pesanan ini tidak menunggu pembayaran."))
     expires = int(((now or utcnow()) + SESSION_LIFETIME).timestamp())
     order.expires_at = datetime.fromtimestamp(expires, timezone.utc)
-    payment = start_attempt(order, "stripe", order.expires_at, now=now)
+    payment = start_attempt(order, "stripe", order.expires_at, now=now, new_order=new_order)
     payment.expires_at = order.expires_at
     line_items = []
     for part in order.shop_orders:

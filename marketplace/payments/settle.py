@@ -44,16 +44,24 @@ def paid_attempt(order):
     return db.session.scalar(select(Payment).where(Payment.order_id == order.id, Payment.state == "paid"))
 
 
-def start_attempt(order, method, expires_at, unique_code_idr=0, now=None):
+def start_attempt(order, method, expires_at, unique_code_idr=0, now=None, new_order=False):
     """The order's open attempt by this method, opened now when there is none (an order has one open at most);
-    None when unique_code_idr made an amount another open transfer asks."""
+    None when unique_code_idr made an amount another open transfer asks.
+
+    new_order: the order was placed in this transaction, so it has no attempt and no other transaction can open
+    one: the attempt is inserted without looking for one first or a savepoint (transfers, whose amount may
+    collide with another order's, never pass it)."""
     if order.state != "pending":
         raise InvalidState(_("Pesanan ini tidak menunggu pembayaran."))
+    payment = Payment(order_id=order.id, method=method, state="pending", expires_at=expires_at,
+                      amount_idr=order.total_idr + unique_code_idr, unique_code_idr=unique_code_idr,
+                      created_at=now or utcnow())
+    if new_order and not unique_code_idr:
+        db.session.add(payment)
+        return payment
     existing = open_attempt(order)
     if existing is None:
-        existing = _insert(order, Payment(order_id=order.id, method=method, state="pending", expires_at=expires_at,
-                                          amount_idr=order.total_idr + unique_code_idr,
-                                          unique_code_idr=unique_code_idr, created_at=now or utcnow()))
+        existing = _insert(order, payment)
         if existing is None:  # another open transfer took that amount meanwhile: the caller tries another code
             return None
     if existing.method != method:

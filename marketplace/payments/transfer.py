@@ -30,10 +30,15 @@ ENABLED_BY_DEFAULT = ("stripe",)
 CODE_ROOM_IDR = {"qris": QRIS_MAX_IDR}
 
 
-def method_enabled(method):
+def method_settings():
+    """{method: its setting} for every method an admin has set, in one query."""
+    return {setting.method: setting for setting in db.session.scalars(select(PaymentMethodSetting))}
+
+
+def method_enabled(method, settings=None):
     """True when the platform offers this method (bank transfer also needs an active receiving account, QRIS the
-    platform's static payload)."""
-    setting = db.session.get(PaymentMethodSetting, method)
+    platform's static payload); settings: method_settings() already read, when asking about several methods."""
+    setting = settings.get(method) if settings is not None else db.session.get(PaymentMethodSetting, method)
     enabled = setting.enabled if setting is not None else method in ENABLED_BY_DEFAULT
     if enabled and method == "bank_transfer":
         return bool(active_accounts())

@@ -3,6 +3,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import update as sa_update
 
 from marketplace.catalogue.models import Product
 from marketplace.extensions import db
@@ -162,6 +163,21 @@ def test_cart_shows_price_changes_and_unavailable_lines(client, auth, make_user,
     assert "/checkout" not in re.sub(r'<nav.*?</nav>', "", page, flags=re.S)
 
 
+def test_adding_to_an_account_cart_reads_each_row_once(client, auth, make_user, make_product, count_queries):
+    """The buyer, the product with its shop, the cart's lines, one write: the line read by the cart is the one
+    changed, and nothing is loaded again after the commit (the title in the message is read before it)."""
+    buyer, honey, chips = make_user(), make_product(stock=10), make_product(stock=10)
+    auth.login(buyer.email)
+    _add(client, honey.id)
+    token, ids = _token(client), [honey.id, chips.id]  # read here: the requests' commits expire them
+    for product_id in ids:
+        response, statements = count_queries(lambda: client.post(
+            "/cart/add", data={"product_id": product_id, "quantity": "2", "csrf_token": token}))
+        assert response.status_code == 302 and statements == 4
+    items = db.session.scalars(select(CartItem).where(CartItem.user_id == buyer.id).order_by(CartItem.id)).all()
+    assert [(item.product_id, item.quantity) for item in items] == [(ids[0], 3), (ids[1], 2)]
+
+
 # --- checkout ------------------------------------------------------------------------------------------------
 
 
@@ -185,6 +201,62 @@ def test_checkout_places_the_order_and_sends_the_buyer_to_pay(client, shopper, m
     assert (_stock(honey), _stock(chips)) == (3, 4)
     assert order.note == "Titip di warung depan"
     assert client.get("/cart").get_data(as_text=True).count("cart-shop") == 0
+
+
+def test_a_stripe_checkout_opens_its_attempt_in_the_orders_own_transaction(client, shopper, make_product):
+    """Two commits: the order with its Stripe attempt (one turn at SQLite's write lock, not two), then the
+    session Stripe made."""
+    import sqlalchemy as sa
+
+    from marketplace.payments.settle import open_attempt
+
+    from marketplace.payments.models import Payment
+
+    _add(client, make_product(stock=5).id)
+    token, commits = _token(client), []
+    session = db.session()
+
+    def committing(committed):  # what each commit holds: (orders, attempts, attempts with a Stripe session)
+        if committed.in_nested_transaction():
+            return  # place_order's savepoint
+        commits.append(tuple(db.session.scalar(select(func.count()).select_from(model).where(*where))
+                             for model, where in ((Order, ()), (Payment, ()),
+                                                  (Payment, (Payment.stripe_session_id.is_not(None),)))))
+
+    sa.event.listen(session, "before_commit", committing)
+    try:
+        response = client.post("/checkout", data={**CHECKOUT_FORM, "csrf_token": token})
+    finally:
+        sa.event.remove(session, "before_commit", committing)
+    assert response.status_code == 302 and "/stripe-standin/pay/cs_test_" in response.headers["Location"]
+    assert commits == [(1, 1, 0), (1, 1, 1)]
+    order = db.session.scalar(select(Order).where(Order.buyer_id == shopper.id))
+    attempt = open_attempt(order)
+    assert attempt.method == "stripe" and attempt.expires_at == order.expires_at
+    assert response.headers["Location"].endswith(attempt.stripe_session_id)
+
+
+def test_a_short_line_undoes_the_rows_added_before_the_reservation(app, shopper, make_product):
+    """before_reserving's rows belong to the order: a line short of stock undoes them with it."""
+    from marketplace.errors import OutOfStock
+    from marketplace.orders import service
+    from marketplace.orders.address import Address
+    from marketplace.payments.models import Payment
+    from marketplace.payments.settle import start_attempt
+
+    product = make_product(stock=1)
+    db.session.add(CartItem(user_id=shopper.id, product_id=product.id, quantity=1, price_seen_idr=50000))
+    db.session.commit()
+    db.session.execute(sa_update(Product).where(Product.id == product.id).values(stock=0))
+    seen = []
+    address = Address(recipient_name="Rina", phone="081234567890", street="Jl. Poros 1", province_code="64",
+                      regency_code="64.02", district_code="64.02.06", village_code=KUKAR_VILLAGE,
+                      postal_code="75572")
+    with app.test_request_context(), pytest.raises(OutOfStock):
+        service.place_order(shopper, address, {}, before_reserving=lambda order: seen.append(
+            start_attempt(order, "stripe", order.expires_at, new_order=True)))
+    assert len(seen) == 1 and db.session.scalar(select(func.count()).select_from(Payment)) == 0
+    assert _orders_count() == 0
 
 
 def test_producers_can_buy_too(client, auth, make_user, make_product):
