@@ -331,3 +331,48 @@ def _back_to_transaction(connection):
 def _end_autocommit_reads(connection):
     if connection.info.pop(_AUTOCOMMIT_READS, False):
         connection.connection.dbapi_connection.autocommit = False
+
+
+_compiled = {}
+
+
+def driver_rows(session, statement, params):
+    """The rows of a select, run by the driver's own cursor on the session's connection: tuples as the driver
+    returns them (no result processing: SQLite gives dates as text and booleans as 0/1).
+
+    For the few selects that every public page runs, whose rows serve as a kept page's key (web.shared_page)
+    or hold only text and whole numbers: SQLAlchemy's execute costs several times the statement itself even
+    with its compiled cache (a cache key computed, parameters processed, a Result built). Here the statement
+    is compiled once per database kind, like a constant; its parameters must be plain values (str, int), not
+    lists (no expanding IN). Listeners of before_ and after_cursor_execute still see the statement."""
+    connection = session.connection()
+    dialect = connection.dialect
+    try:
+        sql, names, defaults = _compiled[(statement, dialect.name)]
+    except KeyError:
+        sql, names, defaults = _compiled[(statement, dialect.name)] = _compile(statement, dialect)
+    values = {**defaults, **params} if defaults else params
+    arguments = [values[name] for name in names] if names is not None else values
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        if not (connection._has_events or connection.engine._has_events):
+            cursor.execute(sql, arguments)
+            return cursor.fetchall()
+        connection.dispatch.before_cursor_execute(connection, cursor, sql, arguments, None, False)
+        cursor.execute(sql, arguments)
+        connection.dispatch.after_cursor_execute(connection, cursor, sql, arguments, None, False)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _compile(statement, dialect):
+    """(SQL text, bind names in order for a positional driver or None, the statement's own bind values)."""
+    compiled = statement.compile(dialect=dialect)
+    if "__[POSTCOMPILE_" in compiled.string:
+        raise ValueError("driver_rows() cannot run a statement with an expanding or literal-execute parameter")
+    processors = compiled._bind_processors
+    defaults = {name: processors[name](value) if name in processors else value
+                for name, value in compiled.construct_params(_check=False).items() if value is not None}
+    names = list(compiled.positiontup) if dialect.positional else None
+    return compiled.string, names, defaults

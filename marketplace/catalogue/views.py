@@ -114,7 +114,7 @@ def _category_page(slug, number):
     if found is None:
         abort(404)
     category, parent, children = found
-    page = _found(queries.category_page(category, children, number))
+    page = _found(queries.category_page(category, number))
     return render_template("catalogue/category.html", category=category, parent=parent, children=children,
                            page=page)
 
