@@ -4,6 +4,7 @@ The buyer's text is only ever words: it is split by analysis.tokens (letters and
 syntax such as `title:(`, `*` or `~` is punctuation like any other, and the text is capped in length.
 """
 import re
+from collections import namedtuple
 from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
@@ -16,6 +17,7 @@ from sqlalchemy import bindparam
 from .. import regions
 from ..catalogue import queries
 from ..catalogue.models import Product
+from ..database import driver_rows
 from ..errors import InvalidInput
 from ..extensions import db
 from ..text import parse_rupiah
@@ -148,11 +150,14 @@ def parse_params(args):
                         in_stock=in_stock in ("1", "on"), sort=sort, page=page, per_page=per_page)
 
 
-# The select of a page's listings is built once per process and read through the session's connection
-# without the ORM layer, as catalogue/queries.py does for listing pages: building it cost more than running.
+# The select of a page's listings is built once per process and number of listings (one parameter each: an
+# expanding IN is rendered anew at every execution) and read by the driver's cursor, as catalogue/queries.py
+# does for listing pages: building and running it through SQLAlchemy cost more than the statement.
 @cache
-def _items_select():
-    return listing_rows().where(Product.id.in_(bindparam("ids", expanding=True)))
+def _items_select(count):
+    """(select, row type) of `count` listings by id."""
+    statement = listing_rows().where(Product.id.in_([bindparam(f"id_{n}") for n in range(count)]))
+    return statement, namedtuple("ListingRow", statement.selected_columns.keys())
 
 
 def _categories():
@@ -234,8 +239,11 @@ def search(params):
 def _items(ids):
     """The listings of a page as the database has them now, in the engine's order: a listing made
     private since it was indexed is left out, and stock is today's, not the index's."""
-    rows = ({row.id: row for row in db.session.connection().execute(_items_select(), {"ids": sorted(ids)})}
-            if ids else {})
+    if not ids:
+        return []
+    statement, row = _items_select(len(ids))
+    found = driver_rows(db.session, statement, {f"id_{n}": pid for n, pid in enumerate(ids)})
+    rows = {fields[0]: row(*fields) for fields in found}
     return [_item(rows[pid]) for pid in ids if pid in rows]
 
 
