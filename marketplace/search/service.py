@@ -5,7 +5,7 @@ syntax such as `title:(`, `*` or `~` is punctuation like any other, and the text
 """
 import re
 from collections import namedtuple
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from functools import cache
 from typing import NamedTuple
 
@@ -39,6 +39,7 @@ PREFIX_WEIGHT = 0.5         # completions of an unfinished last word rank below 
 PREFIX_COMPLETIONS = 20     # bound on the expansion of a prefix (`ter` alone has hundreds)
 MIN_PREFIX = 2
 SUGGESTIONS = 8
+KEPT_ANSWERS = 500          # answers kept per view of the index (see search())
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,11}")
 
 
@@ -215,25 +216,43 @@ def search(params):
     synonyms = synonym_list.load_all(current_app.config.get("SEARCH_SYNONYMS_FILE"),
                                      current_app.config.get("SEARCH_ENGLISH_FILE"))
     categories = _categories()
+    with backend_for(current_app).reading() as session:
+        # An index that does not change under its reader gives the same answer to the same question: kept
+        # with that view of the index, the answer goes when the index changes. The listings themselves are
+        # read from the database on every search (_items), so a listing unpublished since is still left out.
+        kept = session.kept_answers()
+        key = (astuple(params), tuple(categories.values()), synonyms)
+        answer = kept.get(key) if kept is not None else None
+        if answer is None:
+            answer = _answer(session, params, categories, synonyms)
+            if kept is not None:
+                if len(kept) >= KEPT_ANSWERS:
+                    kept.clear()
+                kept[key] = answer
+    hits, corrected, partial = answer
+    return SearchResult(params, hits.total, _items(hits.ids), _facets(hits.facets, categories), corrected, partial)
+
+
+def _answer(session, params, categories, synonyms):
+    """(hits, the corrected query or None, whether only some words matched) from the search engine."""
     words = analysis.words(params.q)[:MAX_WORDS]
     corrected, partial = None, False
-    with backend_for(current_app).reading() as session:
-        hits = session.search(_query(params, categories, _plan(session, words, synonyms)))
-        if words and hits.total < FEW_RESULTS:
-            fixed = _corrections(session, words, synonyms)
-            if fixed:
-                better_words = [fixed.get(word, word) for word in words]
-                retry = session.search(_query(params, categories, _plan(session, better_words, synonyms)))
-                if retry.total > hits.total:
-                    hits, words = retry, better_words
-                    corrected = " ".join(fixed.get(token, token) for token in analysis.tokens(params.q))
-        if hits.total < FEW_RESULTS:
-            units = _plan(session, words, synonyms)
-            if len(units) > 1:      # every word together finds (almost) nothing: rank by the words matched
-                relaxed = session.search(_query(params, categories, units, match_any=True))
-                if relaxed.total > hits.total:
-                    hits, partial = relaxed, True
-    return SearchResult(params, hits.total, _items(hits.ids), _facets(hits.facets, categories), corrected, partial)
+    hits = session.search(_query(params, categories, _plan(session, words, synonyms)))
+    if words and hits.total < FEW_RESULTS:
+        fixed = _corrections(session, words, synonyms)
+        if fixed:
+            better_words = [fixed.get(word, word) for word in words]
+            retry = session.search(_query(params, categories, _plan(session, better_words, synonyms)))
+            if retry.total > hits.total:
+                hits, words = retry, better_words
+                corrected = " ".join(fixed.get(token, token) for token in analysis.tokens(params.q))
+    if hits.total < FEW_RESULTS:
+        units = _plan(session, words, synonyms)
+        if len(units) > 1:      # every word together finds (almost) nothing: rank by the words matched
+            relaxed = session.search(_query(params, categories, units, match_any=True))
+            if relaxed.total > hits.total:
+                hits, partial = relaxed, True
+    return hits, corrected, partial
 
 
 def _items(ids):
