@@ -278,7 +278,7 @@ def configure_pool(engine):
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        if _reads_only_request():
+        if reads_only_request():
             connection.connection.dbapi_connection.autocommit = True
             connection.info[_AUTOCOMMIT_READS] = True
 
@@ -315,7 +315,8 @@ def reads_only(view):
     return view
 
 
-def _reads_only_request():
+def reads_only_request():
+    """True for a GET (or HEAD, OPTIONS) of a view marked reads_only."""
     if not has_request_context() or request.method not in READ_ONLY_METHODS:
         return False
     view = current_app.view_functions.get(request.endpoint)
@@ -353,17 +354,29 @@ def driver_rows(session, statement, params):
         sql, names, defaults = _compiled[(statement, dialect.name)] = _compile(statement, dialect)
     values = {**defaults, **params} if defaults else params
     arguments = [values[name] for name in names] if names is not None else values
-    cursor = connection.connection.dbapi_connection.cursor()
-    try:
-        if not (connection._has_events or connection.engine._has_events):
-            cursor.execute(sql, arguments)
-            return cursor.fetchall()
-        connection.dispatch.before_cursor_execute(connection, cursor, sql, arguments, None, False)
+    cursor = _cursor(connection)
+    if not (connection._has_events or connection.engine._has_events):
         cursor.execute(sql, arguments)
-        connection.dispatch.after_cursor_execute(connection, cursor, sql, arguments, None, False)
         return cursor.fetchall()
-    finally:
-        cursor.close()
+    connection.dispatch.before_cursor_execute(connection, cursor, sql, arguments, None, False)
+    cursor.execute(sql, arguments)
+    connection.dispatch.after_cursor_execute(connection, cursor, sql, arguments, None, False)
+    return cursor.fetchall()
+
+
+def _cursor(connection):
+    """The driver connection's one cursor for driver_rows, made once: a new cursor per statement cost a tenth of
+    a search page on SQLite. A cursor whose rows were all fetched holds nothing, and a connection serves one
+    thread at a time."""
+    dbapi_connection = connection.connection.dbapi_connection
+    info = connection.info
+    kept = info.get(_CURSOR)
+    if kept is None or kept[0] is not dbapi_connection:
+        kept = info[_CURSOR] = (dbapi_connection, dbapi_connection.cursor())
+    return kept[1]
+
+
+_CURSOR = "pasardesa_driver_cursor"
 
 
 def _compile(statement, dialect):
