@@ -8,6 +8,8 @@ that take every page in turn; each figure is the median of its batches. CPU time
 - templates: inside Flask's rendering of a template (context processors included);
 - hooks: the app's before/after/teardown request functions and the session's opening and saving;
 - rest: the view's own Python, routing, Werkzeug, Flask-Login's user loading and the like.
+Besides, each page's statements and round trips per request, counted on the wire by a second app on the same
+database (bench/wire.py).
 """
 import contextlib
 import cProfile
@@ -22,6 +24,7 @@ from collections import defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REQUESTS = 50
+KINDS = {"home after product": "product", "home buyer": "buyer"}  # the cookie each of these visitors carries
 BATCHES = 9
 
 
@@ -102,7 +105,7 @@ def budgets(env, page_list, profile=None, batches=BATCHES, requests=REQUESTS):
     from bench_wsgi import app
 
     product_path = dict((name, path) for name, path, _cookie in page_list)["product"]
-    kinds = {"home after product": "product", "home buyer": "buyer"}
+    kinds = KINDS
     if profile:
         return _profile(app, page_list, profile, kinds, product_path)
     clock = Clock()
@@ -118,6 +121,50 @@ def budgets(env, page_list, profile=None, batches=BATCHES, requests=REQUESTS):
         budget["rest"] = budget["total"] - sum(budget[part] for part in ("queries", "templates", "hooks"))
         budget["spread"] = (max(parts["total"]) - min(parts["total"])) / budget["total"]
     _print_hooks(found["trivial"])
+    for name, (statements, round_trips) in wire_counts(env, page_list, product_path, kinds).items():
+        found[name]["statements"], found[name]["round trips"] = statements, round_trips
+    return found
+
+
+def print_wire_counts(env, page_list):
+    """Each page's statements and round trips per request, without the CPU budget (bench/pages.py --wire-only)."""
+    os.environ.update(env)
+    sys.path.insert(0, HERE)
+    product_path = dict((name, path) for name, path, _cookie in page_list)["product"]
+    counts = wire_counts(env, page_list, product_path, KINDS)
+    print(f"{'page':20} {'statements':>10} {'round trips':>11}")
+    for name, (statements, round_trips) in counts.items():
+        print(f"{name:20} {statements:10.1f} {'-' if round_trips is None else format(round_trips, '.1f'):>11}")
+    print("per request; statements include BEGIN and ROLLBACK; round trips counted on PostgreSQL only (bench/wire.py)")
+
+
+def wire_counts(env, page_list, product_path, kinds, requests=10):
+    """{page: (statements, round trips or None on SQLite) per request}, from a second app whose connections
+    go through bench/wire.py's counters; measured apart from the CPU figures, which its relay would disturb."""
+    import bench_wsgi
+    import wire
+    from marketplace import create_app
+    from marketplace.extensions import db
+
+    counts = wire.Counts()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": wire.counted_url(env["DATABASE_URL"], counts)})
+    app.add_url_rule("/bench/trivial", view_func=bench_wsgi.trivial)
+    with app.app_context():
+        wire.count_sqlite(db.engine, counts)
+        postgres = db.engine.dialect.name == "postgresql"
+    clients = {name: _client_for(app, kinds.get(name), product_path) for name, _path, _cookie in page_list}
+    found = {}
+    with _access_lines_discarded():
+        for name, path, _cookie in page_list:
+            for _ in range(6):  # psycopg prepares a statement at its fifth run, with a round trip of its own
+                clients[name].get(path)
+            statements, round_trips = counts.snapshot()
+            for _ in range(requests):
+                clients[name].get(path)
+            now = counts.snapshot()
+            found[name] = ((now[0] - statements) / requests, (now[1] - round_trips) / requests if postgres else None)
+    with app.app_context():
+        db.engine.dispose()
     return found
 
 
@@ -165,7 +212,7 @@ def _profile(app, page_list, profile, kinds, product_path):
     client = _client_for(app, kinds.get(name), product_path)
     for _ in range(20):
         client.get(path)
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)  # CPU time: a busy machine's waits are not the page's
     profiler.runcall(lambda: [client.get(path) for _ in range(REQUESTS * 4)])
     pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(45)
     return {}

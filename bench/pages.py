@@ -1,12 +1,13 @@
 """Throughput of every public page against a trivial Flask route, all served by one gunicorn in the same run.
 
     .venv/bin/python bench/pages.py [--duration 10] [--connections 16] [--python-load] [--postgres URL]
-                                    [--budget-only] [--instructions [N]] [--profile PAGE]
+                                    [--budget-only] [--instructions [N]] [--wire-only] [--profile PAGE]
 
 --budget-only measures in-process CPU alone (no server, no wrk): what to trust on a busy machine, where
 requests/s measure the neighbours as much as the app. --instructions counts each page's instructions per
 request under valgrind's callgrind instead (N requests per page, bench/instructions.py): the one figure a
-loaded machine does not move. BENCH_POSTGRES_URL in the environment = --postgres.
+loaded machine does not move. --wire-only prints each page's statements and round trips to the database alone.
+BENCH_POSTGRES_URL in the environment = --postgres.
 
 Seeds a throw-away database (SQLite, or a database created on the PostgreSQL server given by --postgres)
 with the demo marketplace plus enough approved listings (with cover photos) that the home page shows a full page of
@@ -243,7 +244,7 @@ def print_results(results, budgets):
     trivial_cpu = budgets["trivial"]["total"]
     served = f"{'req/s':>8} {'share':>6} {'p50 ms':>7} {'p99 ms':>7} | " if results else ""
     print(f"{'page':20} {served}{'CPU ms':>6} {'spread':>6} {'CPU share':>9} {'queries':>8} {'templ.':>7} "
-          f"{'hooks':>7} {'rest':>7}")
+          f"{'hooks':>7} {'rest':>7} {'stmts':>5} {'trips':>5}")
     for name, budget in budgets.items():
         line = f"{name:20} "
         if results:
@@ -252,11 +253,14 @@ def print_results(results, budgets):
         total = budget["total"]
         line += f"{total:6.2f} {budget['spread']:6.0%} {trivial_cpu / total:9.1%} "
         line += " ".join(f"{budget[part] / total:7.0%} " for part in ("queries", "templates", "hooks", "rest"))
+        trips = budget["round trips"]
+        line += f"{budget['statements']:5.1f} {'-' if trips is None else format(trips, '5.1f'):>5}"
         print(line)
     print("CPU ms: median over batches of in-process CPU per request (test client included); spread: (max - min) / "
           "median of the batches; CPU share: the trivial route's CPU / the page's, what the page's share of the "
           "trivial route's req/s would be on a quiet machine if serving cost nothing more (gunicorn adds the same "
-          "fixed cost to both, so the served share is higher)")
+          "fixed cost to both, so the served share is higher); stmts, trips: statements (BEGIN and ROLLBACK "
+          "included) and round trips to the database per request, counted on the wire (PostgreSQL; bench/wire.py)")
 
 
 def serve_and_measure(env, page_list_for, args, load):
@@ -312,6 +316,8 @@ def main():
     parser.add_argument("--budget-only", action="store_true", help="only the in-process CPU budget, no server")
     parser.add_argument("--instructions", metavar="N", type=int, nargs="?", const=20,
                         help="instructions per request under callgrind (N requests per page, 20 by default)")
+    parser.add_argument("--wire-only", action="store_true",
+                        help="only each page's statements and round trips to the database (bench/wire.py)")
     parser.add_argument("--profile", metavar="PAGE", help="profile one page in-process (cProfile), no server")
     args = parser.parse_args()
     use_wrk = shutil.which("wrk") and not args.python_load
@@ -333,6 +339,8 @@ def main():
 
                 return instructions.print_instructions(
                     instructions.instructions(env, pages(paths, None, None), requests=args.instructions))
+            if args.wire_only:
+                return budget.print_wire_counts(env, pages(paths, None, None))
             budgets = budget.budgets(env, pages(paths, None, None), profile=args.profile)
             if args.profile:
                 return None

@@ -83,7 +83,7 @@ def _init_extensions(app):
     from . import i18n
     from .accounts.service import load_user_from_session
     from .csrf import CookielessSessionInterface
-    from .database import configure_sqlite
+    from .database import configure_pool, configure_sqlite
     from .media.limits import upload_limit
     from .media.urls import media_src, media_srcset, media_url
     from .orders.messaging import courier_name
@@ -96,6 +96,7 @@ def _init_extensions(app):
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+        configure_pool(db.engine)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
     csrf.init_app(app)
     app.session_interface = CookielessSessionInterface()

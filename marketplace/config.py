@@ -94,7 +94,8 @@ def load_config(app, test_config=None):
     app.config.update(
         PRODUCTION=production,
         SQLALCHEMY_DATABASE_URI=env.get("DATABASE_URL", f"sqlite:///{os.path.join(instance, 'marketplace.db')}"),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        # No pool_pre_ping: database.configure_pool pings only PostgreSQL connections idle for over 10 s.
+        SQLALCHEMY_ENGINE_OPTIONS={},
         SECRET_KEY=env.get("SECRET_KEY"),
         MEDIA_ROOT=env.get("MEDIA_ROOT", os.path.join(instance, "media")),
         # local: photos under MEDIA_ROOT, served by /media/; s3: an S3-compatible bucket (several servers),

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
 
 READ_ONLY_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -251,3 +251,141 @@ def release_transaction(session):
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("release_transaction() with unsaved changes: they would be lost")
     session.rollback()
+
+
+# PostgreSQL connections idle longer than this are pinged before use; younger ones are trusted (see configure_pool).
+IDLE_PING_S = 10.0
+
+
+def configure_pool(engine):
+    """On PostgreSQL: ping a connection that sat idle in the pool over IDLE_PING_S before handing it out (a
+    server restart or a firewall's idle timeout leaves such connections dead), and let reads_only views read in
+    autocommit (see reads_only). This replaces pool_pre_ping, whose round trip on every checkout was a fifth of a
+    product page's; a connection that dies while busy is still found by SQLAlchemy's disconnect handling, which
+    empties the pool at the first error."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is not None and time.monotonic() - idle_since > IDLE_PING_S:
+            _ping(engine.dialect, dbapi_connection)
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        if reads_only_request():
+            connection.connection.dbapi_connection.autocommit = True
+            connection.info[_AUTOCOMMIT_READS] = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def on_statement(connection, _cursor, statement, _parameters, _context, _executemany):
+        if _AUTOCOMMIT_READS in connection.info and not statement.lstrip()[:6].upper() == "SELECT":
+            _back_to_transaction(connection)
+
+    for name in ("commit", "rollback"):
+        event.listen(engine, name, _end_autocommit_reads)
+
+
+def _ping(dialect, dbapi_connection):
+    """One round trip; a dead connection is swapped for a new one by the pool (SQLAlchemy's recipe)."""
+    try:
+        dialect.do_ping(dbapi_connection)
+    except dialect.loaded_dbapi.Error as error:
+        if dialect.is_disconnect(error, dbapi_connection, None):
+            raise DisconnectionError() from error
+        raise
+
+
+_AUTOCOMMIT_READS = "pasardesa_autocommit_reads"
+
+
+def reads_only(view):
+    """Mark a public GET view whose statements only read: on PostgreSQL it reads in autocommit, without the
+    BEGIN and ROLLBACK round trips of a transaction (two of a product page's four). Each statement then sees
+    its own snapshot, which a page drawn from a few independent reads does not mind.
+
+    A write is still safe: the first statement that is not a SELECT turns the connection back to a real
+    transaction before it runs, so the write and everything after it commits or rolls back as one."""
+    view.reads_only = True
+    return view
+
+
+def reads_only_request():
+    """True for a GET (or HEAD, OPTIONS) of a view marked reads_only."""
+    if not has_request_context() or request.method not in READ_ONLY_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    return getattr(view, "reads_only", False)
+
+
+def _back_to_transaction(connection):
+    """Nothing is open on the server in autocommit: psycopg sends BEGIN with the next statement."""
+    del connection.info[_AUTOCOMMIT_READS]
+    connection.connection.dbapi_connection.autocommit = False
+
+
+def _end_autocommit_reads(connection):
+    if connection.info.pop(_AUTOCOMMIT_READS, False):
+        connection.connection.dbapi_connection.autocommit = False
+
+
+_compiled = {}
+
+
+def driver_rows(session, statement, params):
+    """The rows of a select, run by the driver's own cursor on the session's connection: tuples as the driver
+    returns them (no result processing: SQLite gives dates as text and booleans as 0/1).
+
+    For the few selects that every public page runs, whose rows serve as a kept page's key (web.shared_page)
+    or hold only text and whole numbers: SQLAlchemy's execute costs several times the statement itself even
+    with its compiled cache (a cache key computed, parameters processed, a Result built). Here the statement
+    is compiled once per database kind, like a constant; its parameters must be plain values (str, int), not
+    lists (no expanding IN). Listeners of before_ and after_cursor_execute still see the statement."""
+    connection = session.connection()
+    dialect = connection.dialect
+    try:
+        sql, names, defaults = _compiled[(statement, dialect.name)]
+    except KeyError:
+        sql, names, defaults = _compiled[(statement, dialect.name)] = _compile(statement, dialect)
+    values = {**defaults, **params} if defaults else params
+    arguments = [values[name] for name in names] if names is not None else values
+    cursor = _cursor(connection)
+    if not (connection._has_events or connection.engine._has_events):
+        cursor.execute(sql, arguments)
+        return cursor.fetchall()
+    connection.dispatch.before_cursor_execute(connection, cursor, sql, arguments, None, False)
+    cursor.execute(sql, arguments)
+    connection.dispatch.after_cursor_execute(connection, cursor, sql, arguments, None, False)
+    return cursor.fetchall()
+
+
+def _cursor(connection):
+    """The driver connection's one cursor for driver_rows, made once: a new cursor per statement cost a tenth of
+    a search page on SQLite. A cursor whose rows were all fetched holds nothing, and a connection serves one
+    thread at a time."""
+    dbapi_connection = connection.connection.dbapi_connection
+    info = connection.info
+    kept = info.get(_CURSOR)
+    if kept is None or kept[0] is not dbapi_connection:
+        kept = info[_CURSOR] = (dbapi_connection, dbapi_connection.cursor())
+    return kept[1]
+
+
+_CURSOR = "pasardesa_driver_cursor"
+
+
+def _compile(statement, dialect):
+    """(SQL text, bind names in order for a positional driver or None, the statement's own bind values)."""
+    compiled = statement.compile(dialect=dialect)
+    if "__[POSTCOMPILE_" in compiled.string:
+        raise ValueError("driver_rows() cannot run a statement with an expanding or literal-execute parameter")
+    processors = compiled._bind_processors
+    defaults = {name: processors[name](value) if name in processors else value
+                for name, value in compiled.construct_params(_check=False).items() if value is not None}
+    names = list(compiled.positiontup) if dialect.positional else None
+    return compiled.string, names, defaults

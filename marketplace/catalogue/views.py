@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from .. import regions
 from ..csrf import cookieless
+from ..database import reads_only
 from ..links import site_url_for
 from ..reviews import service as reviews
 from ..web import page_number, shared_fragment, shared_page
@@ -57,6 +58,7 @@ HOME_CARDS = 8
 
 @bp.route("/")
 @cookieless
+@reads_only
 def home():
     """Categories, newest listings and districts."""
     cacheable = _shareable_request()
@@ -100,6 +102,7 @@ def _home_cache():
 
 @bp.route("/kategori/<slug>")
 @cookieless
+@reads_only
 def category(slug):
     """Public listings of a category, its children's included."""
     number = page_number(strict=True)
@@ -111,13 +114,14 @@ def _category_page(slug, number):
     if found is None:
         abort(404)
     category, parent, children = found
-    page = _found(queries.category_page(category, children, number))
+    page = _found(queries.category_page(category, number))
     return render_template("catalogue/category.html", category=category, parent=parent, children=children,
                            page=page)
 
 
 @bp.route("/kecamatan/<code>")
 @cookieless
+@reads_only
 def district(code):
     """Public listings of the shops in one district of Kutai Kartanegara."""
     number = page_number(strict=True)
@@ -134,6 +138,7 @@ def _district_page(code, number):
 
 @bp.route("/toko/<shop_slug>")
 @cookieless
+@reads_only
 def shop(shop_slug):
     """A shop's story, contact and listings; a suspended shop only for its owner and admins."""
     number = page_number(strict=True)
@@ -156,6 +161,7 @@ def _shop_page(shop_slug, number):
 
 @bp.route("/toko/<shop_slug>/<product_slug>")
 @cookieless
+@reads_only
 def product(shop_slug, product_slug):
     """A listing's page; one that is not public only for its producer and admins."""
     # Drawn once per set of rows for visitors without a session (halal badges change with the date).

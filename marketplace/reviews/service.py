@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from ..database import driver_rows
 from ..errors import InvalidInput, InvalidState, NotAllowed
 from ..extensions import db
 from ..models_base import utcnow
@@ -120,7 +121,7 @@ def hide_review(admin, review, reason):
 
 
 def _summary(statement, owner_id):
-    total, count = db.session.connection().execute(statement, {"id": owner_id}).one()
+    ((total, count),) = driver_rows(db.session, statement, {"id": owner_id})
     if not count:
         return None, 0
     # Exact decimal arithmetic: 4.25 shows as 4.3, as people round, not 4.2 as binary floats would.

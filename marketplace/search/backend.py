@@ -83,6 +83,11 @@ class SearchReader:
         """{product id: fingerprint} of every searchable listing (for `flask search check`)."""
         raise NotImplementedError
 
+    def kept_answers(self):
+        """A dict that lives as long as this view of the search data stays the newest, for answers that
+        depend on nothing else; None when the data may change under the reader (a transactional backend)."""
+        return None
+
 
 class SearchBackend:
     """The interface every backend implements."""

@@ -4,7 +4,8 @@ The buyer's text is only ever words: it is split by analysis.tokens (letters and
 syntax such as `title:(`, `*` or `~` is punctuation like any other, and the text is capped in length.
 """
 import re
-from dataclasses import dataclass, field
+from collections import namedtuple
+from dataclasses import astuple, dataclass, field
 from functools import cache
 from typing import NamedTuple
 
@@ -16,6 +17,7 @@ from sqlalchemy import bindparam
 from .. import regions
 from ..catalogue import queries
 from ..catalogue.models import Product
+from ..database import driver_rows
 from ..errors import InvalidInput
 from ..extensions import db
 from ..text import parse_rupiah
@@ -37,6 +39,7 @@ PREFIX_WEIGHT = 0.5         # completions of an unfinished last word rank below 
 PREFIX_COMPLETIONS = 20     # bound on the expansion of a prefix (`ter` alone has hundreds)
 MIN_PREFIX = 2
 SUGGESTIONS = 8
+KEPT_ANSWERS = 500          # answers kept per view of the index (see search())
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,11}")
 
 
@@ -148,11 +151,14 @@ def parse_params(args):
                         in_stock=in_stock in ("1", "on"), sort=sort, page=page, per_page=per_page)
 
 
-# The select of a page's listings is built once per process and read through the session's connection
-# without the ORM layer, as catalogue/queries.py does for listing pages: building it cost more than running.
+# The select of a page's listings is built once per process and number of listings (one parameter each: an
+# expanding IN is rendered anew at every execution) and read by the driver's cursor, as catalogue/queries.py
+# does for listing pages: building and running it through SQLAlchemy cost more than the statement.
 @cache
-def _items_select():
-    return listing_rows().where(Product.id.in_(bindparam("ids", expanding=True)))
+def _items_select(count):
+    """(select, row type) of `count` listings by id."""
+    statement = listing_rows().where(Product.id.in_([bindparam(f"id_{n}") for n in range(count)]))
+    return statement, namedtuple("ListingRow", statement.selected_columns.keys())
 
 
 def _categories():
@@ -210,32 +216,53 @@ def search(params):
     synonyms = synonym_list.load_all(current_app.config.get("SEARCH_SYNONYMS_FILE"),
                                      current_app.config.get("SEARCH_ENGLISH_FILE"))
     categories = _categories()
+    with backend_for(current_app).reading() as session:
+        # An index that does not change under its reader gives the same answer to the same question: kept
+        # with that view of the index, the answer goes when the index changes. The listings themselves are
+        # read from the database on every search (_items), so a listing unpublished since is still left out.
+        kept = session.kept_answers()
+        key = (astuple(params), tuple(categories.values()), synonyms)
+        answer = kept.get(key) if kept is not None else None
+        if answer is None:
+            answer = _answer(session, params, categories, synonyms)
+            if kept is not None:
+                if len(kept) >= KEPT_ANSWERS:
+                    kept.clear()
+                kept[key] = answer
+    hits, corrected, partial = answer
+    return SearchResult(params, hits.total, _items(hits.ids), _facets(hits.facets, categories), corrected, partial)
+
+
+def _answer(session, params, categories, synonyms):
+    """(hits, the corrected query or None, whether only some words matched) from the search engine."""
     words = analysis.words(params.q)[:MAX_WORDS]
     corrected, partial = None, False
-    with backend_for(current_app).reading() as session:
-        hits = session.search(_query(params, categories, _plan(session, words, synonyms)))
-        if words and hits.total < FEW_RESULTS:
-            fixed = _corrections(session, words, synonyms)
-            if fixed:
-                better_words = [fixed.get(word, word) for word in words]
-                retry = session.search(_query(params, categories, _plan(session, better_words, synonyms)))
-                if retry.total > hits.total:
-                    hits, words = retry, better_words
-                    corrected = " ".join(fixed.get(token, token) for token in analysis.tokens(params.q))
-        if hits.total < FEW_RESULTS:
-            units = _plan(session, words, synonyms)
-            if len(units) > 1:      # every word together finds (almost) nothing: rank by the words matched
-                relaxed = session.search(_query(params, categories, units, match_any=True))
-                if relaxed.total > hits.total:
-                    hits, partial = relaxed, True
-    return SearchResult(params, hits.total, _items(hits.ids), _facets(hits.facets, categories), corrected, partial)
+    hits = session.search(_query(params, categories, _plan(session, words, synonyms)))
+    if words and hits.total < FEW_RESULTS:
+        fixed = _corrections(session, words, synonyms)
+        if fixed:
+            better_words = [fixed.get(word, word) for word in words]
+            retry = session.search(_query(params, categories, _plan(session, better_words, synonyms)))
+            if retry.total > hits.total:
+                hits, words = retry, better_words
+                corrected = " ".join(fixed.get(token, token) for token in analysis.tokens(params.q))
+    if hits.total < FEW_RESULTS:
+        units = _plan(session, words, synonyms)
+        if len(units) > 1:      # every word together finds (almost) nothing: rank by the words matched
+            relaxed = session.search(_query(params, categories, units, match_any=True))
+            if relaxed.total > hits.total:
+                hits, partial = relaxed, True
+    return hits, corrected, partial
 
 
 def _items(ids):
     """The listings of a page as the database has them now, in the engine's order: a listing made
     private since it was indexed is left out, and stock is today's, not the index's."""
-    rows = ({row.id: row for row in db.session.connection().execute(_items_select(), {"ids": sorted(ids)})}
-            if ids else {})
+    if not ids:
+        return []
+    statement, row = _items_select(len(ids))
+    found = driver_rows(db.session, statement, {f"id_{n}": pid for n, pid in enumerate(ids)})
+    rows = {fields[0]: row(*fields) for fields in found}
     return [_item(rows[pid]) for pid in ids if pid in rows]
 
 

@@ -4,6 +4,7 @@ from flask_babel import get_locale
 
 from .. import regions
 from ..csrf import cookieless
+from ..database import reads_only
 from ..catalogue import queries
 from ..errors import InvalidInput
 from ..links import absolute, site_url_for
@@ -37,6 +38,7 @@ def search_url(params, **changes):
 
 @bp.route("/search")
 @cookieless
+@reads_only
 def results():
     """The search page: results, facets, filters, pagination, and the spelling correction."""
     try:
@@ -90,6 +92,7 @@ def _item_json(item):
 
 
 @bp.route("/api/v1/search")
+@reads_only
 def api_search():
     """The search as JSON (documented in the README's "JSON API" section)."""
     try:
@@ -106,6 +109,7 @@ def api_search():
 
 
 @bp.route("/search/suggest")
+@reads_only
 def suggest():
     """Up to 8 completions of the text typed so far, as JSON."""
     text = request.args.get("q") or ""

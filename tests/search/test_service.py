@@ -187,3 +187,13 @@ def test_a_long_phrase_finds_the_listings_matching_most_of_its_telling_words(wor
     assert answer["partial"] is True and answer["items"][0]["title"] == "Kopi Liberika Bubuk"
     page = client.get("/search?q=kopi+liberika+enak+sekali").get_data(as_text=True)
     assert "Menampilkan hasil yang cocok dengan sebagian kata" in page
+
+
+def test_a_kept_answer_goes_when_the_index_changes(world, build_listing):
+    from marketplace.extensions import db
+
+    before = titles(run_search("madu"))
+    assert titles(run_search("madu")) == before and "Madu Kemarau Baru" not in before
+    build_listing(world.shops["samboja"], "Madu Kemarau Baru", "madu", "Panen kemarau.", 70000, 5)
+    db.session.commit()
+    assert "Madu Kemarau Baru" in titles(run_search("madu"))

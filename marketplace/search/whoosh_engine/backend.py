@@ -120,11 +120,16 @@ class WhooshReader(SearchReader):
 
     def __init__(self, snapshot, holder):
         self.leaves, self.holder, self.doc_count = [], holder, snapshot.doc_count
+        self.snapshot = snapshot
         for leaf in snapshot.leaves:
             data = holder.segments.get(leaf.segment_id)
             if data is None:
                 data = holder.segments[leaf.segment_id] = SegmentData(leaf.reader)
             self.leaves.append(Leaf(leaf, data))
+
+    def kept_answers(self):
+        """The answers kept with this generation of the index: a generation never changes."""
+        return self.snapshot.answers
 
     def search(self, query):
         """Run a SearchQuery; returns Hits."""

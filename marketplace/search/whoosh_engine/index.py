@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from whoosh import columns, fields, formats, index as whoosh_index
 from whoosh.index import TOC
@@ -179,6 +179,7 @@ class Snapshot:
     generation: int
     leaves: list
     doc_count: int
+    answers: dict = field(default_factory=dict)  # searches answered from this generation (search.service)
 
 
 class IndexHolder:
