@@ -9,6 +9,7 @@ from collections import deque
 from contextlib import contextmanager
 
 from flask import current_app, has_app_context, has_request_context, request
+from flask.globals import _cv_request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError, OperationalError
@@ -317,10 +318,12 @@ def reads_only(view):
 
 def reads_only_request():
     """True for a GET (or HEAD, OPTIONS) of a view marked reads_only."""
-    if not has_request_context() or request.method not in READ_ONLY_METHODS:
+    # The request context itself rather than through Flask's proxies: the rate limiter asks on every request.
+    context = _cv_request.get(None)
+    if context is None or context.request.method not in READ_ONLY_METHODS:
         return False
-    view = current_app.view_functions.get(request.endpoint)
-    return getattr(view, "reads_only", False)
+    rule = context.request.url_rule
+    return rule is not None and getattr(context.app.view_functions.get(rule.endpoint), "reads_only", False)
 
 
 def _back_to_transaction(connection):
