@@ -3,8 +3,9 @@
 Every page is requested through the app's test client, with the cookie bench/pages.py would send, in batches
 that take every page in turn; each figure is the median of its batches. CPU time
 (time.process_time) is attributed exclusively: a query run while a template renders counts as a query.
-- queries: inside Session.execute/scalar(s) and Connection.execute (building, compiling, running the
-  statement, and the ORM loading its rows; iterating a plain result afterwards falls into the caller);
+- queries: inside Session.execute/scalar(s), Connection.execute and database.driver_rows (building,
+  compiling, running the statement, and the ORM loading its rows; iterating a plain result afterwards falls
+  into the caller);
 - templates: inside Flask's rendering of a template (context processors included);
 - hooks: the app's before/after/teardown request functions and the session's opening and saving;
 - rest: the view's own Python, routing, Werkzeug, Flask-Login's user loading and the like.
@@ -63,6 +64,13 @@ def instrument(app, clock):
     for cls, names in ((Session, ("execute", "scalar", "scalars")), (Connection, ("execute",))):
         for name in names:
             setattr(cls, name, clock.timed("queries", getattr(cls, name)))
+    from marketplace import database
+
+    # The driver's own reads (database.driver_rows), wherever a module imported it by name.
+    timed_rows = clock.timed("queries", database.driver_rows)
+    for module in list(sys.modules.values()):
+        if getattr(module, "driver_rows", None) is database.driver_rows:
+            module.driver_rows = timed_rows
     flask.templating._render = clock.timed("templates", flask.templating._render)
     for registry in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
         for key, functions in registry.items():

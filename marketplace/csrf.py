@@ -63,6 +63,16 @@ class OriginCSRFProtect(CSRFProtect):
 class CookielessSessionInterface(SecureCookieSessionInterface):
     """Signed-cookie sessions that a @cookieless GET does not start for a CSRF token alone."""
 
+    def get_signing_serializer(self, app):
+        """Flask's serializer, made once per set of keys instead of on every request that carries a cookie."""
+        if not app.secret_key:
+            return None
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        kept = getattr(self, "_serializer", None)
+        if kept is None or kept[0] != keys:
+            kept = self._serializer = (keys, super().get_signing_serializer(app))
+        return kept[1]
+
     def save_session(self, app, session, response):
         """Save as Flask does, unless the session would only carry a token nobody needs."""
         if session and _throwaway(app, session):

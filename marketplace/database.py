@@ -9,10 +9,11 @@ from collections import deque
 from contextlib import contextmanager
 
 from flask import current_app, has_app_context, has_request_context, request
+from flask.globals import _cv_request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 READ_ONLY_METHODS = ("GET", "HEAD", "OPTIONS")
 BUSY_TIMEOUT_S = 15.0
@@ -317,10 +318,12 @@ def reads_only(view):
 
 def reads_only_request():
     """True for a GET (or HEAD, OPTIONS) of a view marked reads_only."""
-    if not has_request_context() or request.method not in READ_ONLY_METHODS:
+    # The request context itself rather than through Flask's proxies: the rate limiter asks on every request.
+    context = _cv_request.get(None)
+    if context is None or context.request.method not in READ_ONLY_METHODS:
         return False
-    view = current_app.view_functions.get(request.endpoint)
-    return getattr(view, "reads_only", False)
+    rule = context.request.url_rule
+    return rule is not None and getattr(context.app.view_functions.get(rule.endpoint), "reads_only", False)
 
 
 def _back_to_transaction(connection):
@@ -346,7 +349,7 @@ def driver_rows(session, statement, params):
     with its compiled cache (a cache key computed, parameters processed, a Result built). Here the statement
     is compiled once per database kind, like a constant; its parameters must be plain values (str, int), not
     lists (no expanding IN). Listeners of before_ and after_cursor_execute still see the statement."""
-    connection = session.connection()
+    connection = _connection(session() if isinstance(session, scoped_session) else session)
     dialect = connection.dialect
     try:
         sql, names, defaults = _compiled[(statement, dialect.name)]
@@ -362,6 +365,21 @@ def driver_rows(session, statement, params):
     cursor.execute(sql, arguments)
     connection.dispatch.after_cursor_execute(connection, cursor, sql, arguments, None, False)
     return cursor.fetchall()
+
+
+def _connection(session):
+    """session.connection(), remembered for the session's transaction: asking the session each time went
+    through its transaction's state machine, a twentieth of a page that reads five times."""
+    transaction = session.get_transaction()
+    kept = session.info.get(_CONNECTION)
+    if transaction is not None and kept is not None and kept[0] is transaction:
+        return kept[1]
+    connection = session.connection()
+    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    return connection
+
+
+_CONNECTION = "pasardesa_driver_connection"
 
 
 def _cursor(connection):

@@ -155,3 +155,20 @@ def _age_idle_connections(engine, seconds):
     for record in list(engine.pool._pool.queue):
         if "idle_since" in record.info:
             record.info["idle_since"] -= seconds
+
+
+def test_driver_rows_match_sqlalchemys_and_refuse_an_expanding_in(app):
+    from sqlalchemy import bindparam
+
+    from marketplace.database import driver_rows
+
+    statement = (select(Category.slug, Category.name_id).where(Category.parent_id.is_(None),
+                                                                Category.slug != bindparam("left_out"))
+                 .order_by(Category.position, Category.id).limit(bindparam("limit")))
+    params = {"left_out": "madu", "limit": 3}
+    expected = [tuple(row) for row in db.session.execute(statement, params)]
+    assert len(expected) == 3 and "madu" not in {slug for slug, _name in expected}
+    assert [tuple(row) for row in driver_rows(db.session, statement, params)] == expected
+    with pytest.raises(ValueError):
+        driver_rows(db.session, select(Category.id).where(Category.id.in_(bindparam("ids", expanding=True))),
+                    {"ids": [1, 2]})
