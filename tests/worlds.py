@@ -1,7 +1,8 @@
 """Rows that the tests of one module share, built once for the module instead of once per test.
 
 `world_built, app, world = module_world(build)` in a test module: `build(makers)` makes the rows (through the real
-services, with makers.user, makers.shop, makers.product and makers.order) and returns them as a dict. They are
+services, with makers.user, makers.shop, makers.product and makers.order; makers.app is the app) and returns
+them as a dict. They are
 made in a transaction of a connection of their own, which is never committed and is rolled back after the
 module's last test. Every test of the module works in a savepoint of that transaction, rolled back at its end, so
 each test sees the world exactly as built, whatever the tests before it changed; `world` gives the test the
@@ -12,6 +13,7 @@ Only for modules whose every test can run on that connection: none may open a co
 `own_app`, and a test that counts all the rows of a table counts the world's too. Files the build stored (photos)
 are in the module's folder; each test's files are in its own tmp_path, as usual.
 """
+import copy
 from contextlib import contextmanager
 from types import SimpleNamespace
 
@@ -41,7 +43,7 @@ def module_world(build):
 
     @pytest.fixture
     def world(app, world_built):
-        """The world's rows, read again in this test's session (other values as built)."""
+        """The world's rows, read again in this test's session (other values: a copy of them as built)."""
         return {name: _load(value) for name, value in world_built[1].items()}
 
     return world_built, app, world
@@ -61,7 +63,7 @@ def built_once(shared_app, folder, build):
                 make_shop = shop_maker(make_user)
                 make_product = product_maker(make_shop, make_user)
                 makers = SimpleNamespace(user=make_user, shop=make_shop, product=make_product,
-                                         order=order_maker(shared_app, make_user, make_product))
+                                         order=order_maker(shared_app, make_user, make_product), app=shared_app)
                 rows = {name: _remembered(value) for name, value in build(makers).items()}
                 db.session.commit()
             yield connection, rows
@@ -89,4 +91,4 @@ def _load(value):
         row = db.session.get(value.model, value.key)
         assert row is not None, f"the world's {value.model.__name__} {value.key} is gone"
         return row
-    return value
+    return copy.deepcopy(value)  # what one test does to it, the next does not see
