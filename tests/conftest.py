@@ -32,6 +32,32 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{len(skipped)} browser tests skipped: {reason}", yellow=True, bold=True)
 
 
+# About how long one test takes, by its mark: enough to tell the long files from the short ones (see below).
+_SECONDS_BY_MARK = {"browser": 3.0, "slow": 1.0}
+_SECONDS_OTHERWISE = 0.1
+
+
+def pytest_configure(config):
+    """With `-n 2 --dist loadfile` (make test) xdist hands out whole files, by default those with the most tests
+    first, which leaves the browser journeys (few tests, seconds each) and the concurrency tests for the end, where
+    one process can be left running a long one while the other has nothing to do. The files go out in the order
+    pytest_collection_modifyitems gives them instead: the longest first, the short ones fill in at the end."""
+    if getattr(config.option, "dist", "no") == "loadfile":
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(config, items):
+    """In a test process of `-n`: the files longest first (estimated from their tests' marks), each file's tests in
+    their order. A run in one process keeps the files in their usual order."""
+    if not hasattr(config, "workerinput"):
+        return
+    seconds = {}
+    for item in items:
+        mark = next((name for name in _SECONDS_BY_MARK if item.get_closest_marker(name)), None)
+        seconds[item.path] = seconds.get(item.path, 0) + _SECONDS_BY_MARK.get(mark, _SECONDS_OTHERWISE)
+    items.sort(key=lambda item: -seconds[item.path])  # stable: a file's tests stay together and in order
+
+
 def _create_server_database(base_url):
     """A fresh database on the server so that two runs never collide; returns its URL."""
     url = make_url(base_url)

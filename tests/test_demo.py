@@ -16,6 +16,8 @@ from marketplace.extensions import db
 from marketplace.media.service import variant_key
 from marketplace.media.storage import get_storage
 from marketplace.moderation.demo import PENDING
+from marketplace.ledger import payouts
+from marketplace.ledger import service as ledger
 from marketplace.ledger.check import problems as ledger_problems
 from marketplace.orders.models import BuyerAddress, Order, ShopOrder
 from marketplace.payments import proofs, qris, transfer
@@ -144,6 +146,15 @@ def test_the_demo_statement_settles_the_awaited_transfer_once(demo):
     paid = select(func.count()).select_from(Payment).where(Payment.state == "paid", Payment.order_id == waiting.order_id)
     assert db.session.scalar(paid) == 1
     assert ledger_problems() == []
+
+
+def test_the_demo_ledger_adds_up_and_has_a_payout_ready(demo):
+    """The demo's money adds up, and a producer has a balance ready to pay out. It reads the demo here, beside the
+    other demo tests: in a module of its own another test process would seed a demo of its own for it (seconds)."""
+    assert ledger_problems() == []
+    ready = payouts.payable()
+    assert len(ready) == 1 and ready[0][2] > 0
+    assert ledger.balance("held:stripe") > 0
 
 
 def test_seed_demo_only_into_an_empty_database(empty, runner, make_user):

@@ -17,8 +17,6 @@ from marketplace.extensions import db
 from marketplace.security import CONTENT_SECURITY_POLICY
 from tests.conftest import TEST_PASSWORD, Auth, app_settings, csrf_token
 
-# The error app adds routes of its own, which a shared app that has served requests cannot take.
-pytestmark = pytest.mark.own_app
 
 TITLES = {
     "id": {400: "Permintaan tidak valid", "csrf": "Formulir kedaluwarsa", 403: "Akses ditolak",
@@ -32,9 +30,37 @@ TITLES = {
 }
 
 
+@pytest.fixture(scope="module")
+def module_app(database_url, tmp_path_factory):
+    """An app of the module's own, with routes that fail on purpose (routes that an app which has served requests,
+    as the run's shared one has, cannot take), made once for the module instead of once per test."""
+    from tests.conftest import _test_app
+
+    built = _test_app(app_settings(tmp_path_factory.mktemp("errors"), database_url))
+    add_failing_routes(built)
+    yield built
+    with built.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(module_app, tmp_path):
+    """The module's app as a new one would be (files in tmp_path, caches and limits empty), every database change
+    of the test rolled back."""
+    from tests.conftest import _fresh_state, _rolled_back
+
+    with _fresh_state(module_app, tmp_path), module_app.app_context(), _rolled_back():
+        yield module_app
+
+
 @pytest.fixture
 def error_app(app):
-    """The test app with routes that fail on purpose, and exceptions turned into 500 pages as in production."""
+    """The app with routes that fail on purpose, and exceptions turned into 500 pages as in production."""
+    return app
+
+
+def add_failing_routes(app):
+    """Routes that fail on purpose, and exceptions turned into 500 pages as in production."""
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     def bad_request():

@@ -147,17 +147,23 @@ WORKER = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_every_worker_counts_in_multiprocess_mode(tmp_path):
-    """Three processes share PROMETHEUS_MULTIPROC_DIR, as gunicorn workers do: the scrape adds them up."""
+    """Three processes share PROMETHEUS_MULTIPROC_DIR, as gunicorn workers do: the scrape adds them up. The first
+    two serve side by side (each on a database of its own: they only count requests)."""
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
-    database = f"sqlite:///{tmp_path}/workers.db"
 
-    def worker(requests, then):
-        return subprocess.run([sys.executable, "-c", WORKER, database, str(tmp_path / "instance"), str(requests),
-                               then], env=env, capture_output=True, text=True, timeout=120, check=True).stdout
+    def worker(number, requests, then):
+        return subprocess.Popen([sys.executable, "-c", WORKER, f"sqlite:///{tmp_path}/worker-{number}.db",
+                                 str(tmp_path / "instance"), str(requests), then],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-    worker(3, "exit")
-    worker(4, "exit")
-    text = worker(2, "scrape")
+    def finished(process):
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        return out
+
+    for serving in [worker(1, 3, "exit"), worker(2, 4, "exit")]:
+        finished(serving)
+    text = finished(worker(3, 2, "scrape"))
     assert figure(text, "pasardesa_http_requests_total", endpoint="accounts.login", method="GET", status="200") == 9

@@ -16,13 +16,20 @@ from marketplace.extensions import db
 VERSIONS = os.path.join(ROOT, "migrations", "versions")
 
 
-@pytest.fixture
-def empty_app(server_database, tmp_path):
-    """The app on a brand-new, empty database (SQLite file, or a fresh one on TEST_DATABASE_URL's server)."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": server_database(tmp_path), "SECRET_KEY": "migrations",
-                      "TESTING": True})
+@pytest.fixture(scope="module")
+def upgraded(server_database, tmp_path_factory):
+    """(app, its tables) on a brand-new, empty database (SQLite file, or a fresh one on TEST_DATABASE_URL's
+    server), upgraded by every migration once for the module: the tests below start from there."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": server_database(tmp_path_factory.mktemp("migrations")),
+                      "SECRET_KEY": "migrations", "TESTING": True})
     with app.app_context():
-        yield app
+        assert tables() == set()
+        flask_migrate.upgrade()
+        migrated = tables()
+        assert migrated
+        db.engine.dispose()
+    yield app, migrated
+    with app.app_context():
         db.engine.dispose()
 
 
@@ -69,34 +76,38 @@ def test_migration_files_are_dated_and_form_one_line():
         assert len(list(script.walk_revisions())) == len(names)
 
 
-def test_upgrade_on_an_empty_database_matches_the_models(empty_app):
-    assert tables() == set()
-    flask_migrate.upgrade()
-    diffs = pending_autogenerate_diffs()
+def test_upgrade_on_an_empty_database_matches_the_models(upgraded):
+    app, _migrated = upgraded
+    with app.app_context():
+        diffs = pending_autogenerate_diffs()
     if diffs:
         pytest.fail("the models differ from the migrated schema (run `flask db migrate`):\n" + describe(diffs))
 
 
-def test_downgrade_to_base_and_up_again(empty_app):
-    flask_migrate.upgrade()
-    migrated = tables()
-    assert migrated
-    flask_migrate.downgrade(revision="base")
-    assert tables() == set()
-    flask_migrate.upgrade()
-    assert tables() == migrated
+def test_downgrade_to_base_and_up_again(upgraded):
+    app, migrated = upgraded
+    with app.app_context():
+        flask_migrate.downgrade(revision="base")
+        assert tables() == set()
+        flask_migrate.upgrade()
+        assert tables() == migrated
 
 
-def test_outbox_rows_survive_the_move_to_ids_never_reused(empty_app):
-    flask_migrate.upgrade(revision="6e8b6b6ff1fc")
-    with db.engine.begin() as connection:
-        connection.execute(sa.text("INSERT INTO search_outbox (id, kind, object_id, created_at) "
-                                   "VALUES (7, 'product', 3, CURRENT_TIMESTAMP)"))
-    flask_migrate.upgrade()
-    with db.engine.begin() as connection:
-        assert connection.execute(sa.text("SELECT id, kind, object_id FROM search_outbox")).all() == [(7, "product", 3)]
-        connection.execute(sa.text("DELETE FROM search_outbox"))
-        new_id = connection.execute(sa.text("INSERT INTO search_outbox (kind, object_id, created_at) "
-                                            "VALUES ('shop', 1, CURRENT_TIMESTAMP) RETURNING id")).scalar()
-    if db.engine.dialect.name == "sqlite":                  # PostgreSQL's sequence never went back
-        assert new_id > 7
+def test_outbox_rows_survive_the_move_to_ids_never_reused(upgraded):
+    app, _migrated = upgraded
+    with app.app_context():
+        flask_migrate.downgrade(revision="6e8b6b6ff1fc")
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("INSERT INTO search_outbox (id, kind, object_id, created_at) "
+                                       "VALUES (7, 'product', 3, CURRENT_TIMESTAMP)"))
+        flask_migrate.upgrade()
+        with db.engine.begin() as connection:
+            kept = connection.execute(sa.text("SELECT id, kind, object_id FROM search_outbox")).all()
+            connection.execute(sa.text("DELETE FROM search_outbox"))
+            new_id = connection.execute(sa.text("INSERT INTO search_outbox (kind, object_id, created_at) "
+                                                "VALUES ('shop', 1, CURRENT_TIMESTAMP) RETURNING id")).scalar()
+            connection.execute(sa.text("DELETE FROM search_outbox"))
+        db.engine.dispose()
+    assert kept == [(7, "product", 3)]
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        assert new_id > 7                                   # PostgreSQL's sequence never went back

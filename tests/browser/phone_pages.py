@@ -1,4 +1,5 @@
 """A small marketplace seeded through the real services, and every page type of it by role, for the phone checks."""
+import functools
 import io
 import uuid
 from dataclasses import dataclass, field
@@ -9,14 +10,21 @@ from marketplace.extensions import db
 from tests.conftest import TEST_PASSWORD
 
 
+@functools.lru_cache(maxsize=None)
+def _noise(size):
+    """The noise of the photos of one size, drawn once per test process (drawing it was half of a photo's cost): the
+    background's three channels and the grain. Photos of different seeds still differ, in colour and subject."""
+    return [Image.effect_noise(size, 40 + 10 * i) for i in range(3)], Image.effect_noise(size, 18).convert("RGB")
+
+
 def photo_bytes(size=(1200, 1600), seed=0):
     """A real-looking photo: a lit subject on a grainy, blurred background (compresses like a camera photo)."""
     width, height = size
-    base = Image.merge("RGB", [Image.effect_noise(size, 40 + 10 * i).point(lambda v, i=i, s=seed: (v + 50 * i + 30 * s) % 256)
-                               for i in range(3)]).filter(ImageFilter.GaussianBlur(3))
+    channels, grain = _noise(size)
+    base = Image.merge("RGB", [channel.point(lambda v, i=i, s=seed: (v + 50 * i + 30 * s) % 256)
+                               for i, channel in enumerate(channels)]).filter(ImageFilter.GaussianBlur(3))
     draw = ImageDraw.Draw(base)
     draw.ellipse((width // 5, height // 4, width * 4 // 5, height * 3 // 4), fill=(200, 140 - 20 * seed % 100, 40))
-    grain = Image.effect_noise(size, 18).convert("RGB")
     photo = Image.blend(base, grain, 0.15)
     buffer = io.BytesIO()
     photo.save(buffer, "JPEG", quality=88)

@@ -67,17 +67,39 @@ def marketplace(live_server):
     return seed(live_server)
 
 
-@pytest.mark.parametrize("role", ["visitor", "buyer", "producer", "admin"])
-def test_every_page_fits_a_360px_phone(new_context, marketplace, role):
-    page = new_context(viewport=PHONE).new_page()
-    if role != "visitor":
+@pytest.fixture(scope="module")
+def signed_in(browser, browser_context_args, marketplace):
+    """{role: the cookies of that role's person, logged in once through the real form}: the module's phones start
+    from them instead of logging in again for every page check."""
+    states = {}
+    for role in ("buyer", "producer", "admin"):
+        context = browser.new_context(**browser_context_args)
+        page = context.new_page()
         log_in(page, getattr(marketplace, role))
+        page.goto(marketplace.pages[role][0][1])
+        assert "/login" not in page.url, f"the {role} could not log in"
+        states[role] = context.storage_state()
+        context.close()
+    return states
+
+
+def phone(new_context, signed_in, role="visitor", **settings):
+    """A page in a new browser context with the phone's screen, logged in as role (unless a visitor)."""
+    if role != "visitor":
+        settings["storage_state"] = signed_in[role]
+    return new_context(**{"viewport": PHONE, **settings}).new_page()
+
+
+@pytest.mark.parametrize("role", ["visitor", "buyer", "producer", "admin"])
+def test_every_page_fits_a_360px_phone(new_context, signed_in, marketplace, role):
+    page = phone(new_context, signed_in, role)
     if role == "buyer":  # something in the cart, so the cart and checkout show their tables and forms
         page.goto(dict(marketplace.pages["visitor"])["product"])
         page.get_by_role("button", name="Tambah ke keranjang").click()
     problems = {}
     for name, path in marketplace.pages[role]:
         page.goto(path)
+        assert role == "visitor" or "/login" not in page.url, f"{name}: the {role} was sent to log in"
         if os.environ.get("PHONE_SCREENSHOTS"):
             page.screenshot(path=Path(os.environ["PHONE_SCREENSHOTS"]) / f"{role}-{name}.png", full_page=True)
         width = page.evaluate(WIDER_THAN_SCREEN)
@@ -120,19 +142,17 @@ def test_the_product_page_shows_title_price_shipping_and_buy_button_in_the_first
         assert box["y"] + box["height"] <= screen["height"], part
 
 
-def test_the_packing_slip_has_a_print_button_with_javascript_only(new_context, marketplace):
+def test_the_packing_slip_has_a_print_button_with_javascript_only(new_context, signed_in, marketplace):
     path = dict(marketplace.pages["producer"])["packing-slip"]
     for javascript in (True, False):
-        page = new_context(viewport=PHONE, java_script_enabled=javascript).new_page()
-        log_in(page, marketplace.producer)
+        page = phone(new_context, signed_in, "producer", java_script_enabled=javascript)
         page.goto(path)
         button = page.get_by_role("button", name="Cetak slip")
         expect(button).to_be_visible() if javascript else expect(button).to_be_hidden()
 
 
-def test_choosing_a_district_fills_the_shop_forms_villages_without_a_reload(new_context, marketplace):
-    page = new_context(viewport=PHONE).new_page()
-    log_in(page, marketplace.producer)
+def test_choosing_a_district_fills_the_shop_forms_villages_without_a_reload(new_context, signed_in):
+    page = phone(new_context, signed_in, "producer")
     page.goto("/dashboard/shop")
     page.evaluate("window.notReloaded = true")
     page.get_by_label("Kecamatan").select_option("64.02.06")  # Tenggarong

@@ -1,5 +1,6 @@
 """A producer goes from registration to an approved listing with a photo, in a real Chromium, with and
 without JavaScript. With JavaScript the photo is shrunk in the browser before it is sent."""
+import functools
 import io
 import uuid
 from pathlib import Path
@@ -21,10 +22,18 @@ pytestmark = pytest.mark.browser
 
 
 def phone_photo(path, size=(3000, 2000)):
-    """A 6 MP JPEG with some grain, as a phone camera makes it."""
-    grain = [Image.effect_noise(size, 12).point(lambda v, i=i: (v + 60 * i) % 256) for i in range(3)]
-    Image.merge("RGB", grain).save(path, "JPEG", quality=90)
+    """A 6 MP JPEG with some grain, as a phone camera makes it, written to path."""
+    path.write_bytes(_phone_photo_bytes(size))
     return path
+
+
+@functools.lru_cache(maxsize=None)
+def _phone_photo_bytes(size):
+    """Drawn once per test process and size (a second of CPU each time): every journey uploads the same photo."""
+    grain = [Image.effect_noise(size, 12).point(lambda v, i=i: (v + 60 * i) % 256) for i in range(3)]
+    buffer = io.BytesIO()
+    Image.merge("RGB", grain).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
 
 
 def register_producer(page, email, live_server):

@@ -48,6 +48,16 @@ class StockLedger:
         with self.lock:
             self.initial[(_url(connection.engine.url), target.id)] = target.stock
 
+    def already_there(self, url, session):
+        """Products made before the test (a module's world, see tests/worlds.py): what the test must keep is their
+        stock now plus what orders hold of them."""
+        stock = dict(session.execute(select(Product.id, Product.stock)).all())
+        if stock:
+            held = _held(session, list(stock))
+            with self.lock:
+                for product_id, left in stock.items():
+                    self.initial[(_url(url), product_id)] = left + held.get(product_id, 0)
+
     def restocked(self, url, product_id, quantity):
         """A test added stock on purpose."""
         with self.lock:
@@ -61,16 +71,20 @@ class StockLedger:
         for url, initial in by_url.items():
             with session_for(url) as session:
                 stock = dict(session.execute(select(Product.id, Product.stock).where(Product.id.in_(initial))).all())
-                held = dict(session.execute(
-                    select(OrderItem.product_id, func.sum(OrderItem.quantity)).join(ShopOrder).join(Order)
-                    .where(Order.state.in_(HOLDING_STATES), ShopOrder.state != "cancelled",
-                           OrderItem.product_id.in_(initial))
-                    .group_by(OrderItem.product_id)).all())
+                held = _held(session, initial)
             for product_id, start in initial.items():
                 assert stock[product_id] >= 0, f"product {product_id}: negative stock {stock[product_id]}"
                 assert start == stock[product_id] + held.get(product_id, 0), (
                     f"product {product_id}: initial {start} != stock {stock[product_id]} "
                     f"+ held {held.get(product_id, 0)}")
+
+
+def _held(session, product_ids):
+    """{product id: quantity that orders holding stock (reserved or sold) hold of it}."""
+    return dict(session.execute(
+        select(OrderItem.product_id, func.sum(OrderItem.quantity)).join(ShopOrder).join(Order)
+        .where(Order.state.in_(HOLDING_STATES), ShopOrder.state != "cancelled", OrderItem.product_id.in_(product_ids))
+        .group_by(OrderItem.product_id)).all())
 
 
 def stock_invariant_fixture(request):
@@ -80,6 +94,7 @@ def stock_invariant_fixture(request):
     if "app" in request.fixturenames:
         request.getfixturevalue("app")  # set up before us, so torn down (rolled back) only after our check
         app_session_url = _url(db.engine.url)
+        ledger.already_there(app_session_url, db.session)
     sa_event.listen(Product, "after_insert", ledger.on_insert)
     try:
         yield ledger

@@ -15,6 +15,17 @@ from marketplace.orders.models import (ORDER_TRANSITIONS, SHOP_ORDER_STATES, SHO
 from marketplace.payments import service as payments
 from marketplace.payments.standin import StandinRefund
 from marketplace.payments.settle import latest_attempt
+from tests.worlds import module_world
+
+
+def build_world(make):
+    """The paid part of an order delivered and of one picked up (2 jars of a listing of their own each)."""
+    return {fulfilment: make.order(fulfilment=fulfilment).shop_orders[0] for fulfilment in ("delivery", "pickup")}
+
+
+# Built once for the module: the many tests that move one part from state to state start from these, each test
+# rolled back to them as placed.
+world_built, app, world = module_world(build_world)
 
 
 def _stock(product_id):
@@ -71,8 +82,8 @@ def _cases():
 
 
 @pytest.mark.parametrize("fulfilment,start,target,allowed", list(_cases()))
-def test_every_move_from_every_state(make_order, fulfilment, start, target, allowed):
-    part = _reach(make_order(fulfilment=fulfilment).shop_orders[0], start)
+def test_every_move_from_every_state(world, fulfilment, start, target, allowed):
+    part = _reach(world[fulfilment], start)
     db.session.commit()
     events_before = len(part.order.events)
     if allowed:
@@ -100,14 +111,14 @@ def test_an_unpaid_order_cannot_be_shipped_or_accepted(make_order):
     assert part.state == "awaiting_payment"
 
 
-def test_the_messages_say_what_is_wrong(make_order):
-    delivery = make_order().shop_orders[0]
+def test_the_messages_say_what_is_wrong(world):
+    delivery = world["delivery"]
     with pytest.raises(InvalidState, match="Terima pesanan ini dulu"):
         _attempt(delivery, "shipped")
     _reach(delivery, "shipped")
     with pytest.raises(InvalidState, match="sudah dikirim tidak dapat dibatalkan"):
         _attempt(delivery, "cancelled")
-    pickup = _reach(make_order(fulfilment="pickup").shop_orders[0], "preparing")
+    pickup = _reach(world["pickup"], "preparing")
     with pytest.raises(InvalidState, match="diambil sendiri"):
         _attempt(pickup, "shipped")
 
@@ -150,8 +161,8 @@ def test_history_cannot_be_rewritten(make_order):
     ("jne", "<script>alert(1)</script>", "tracking_number"), ("jne", "JP12\r\nBcc: x@example.com", "tracking_number"),
     ("jne", "ＪＰ１２３４", "tracking_number"), ("jne", "-" * 10, "tracking_number"),
 ])
-def test_shipping_needs_a_known_courier_and_a_plain_tracking_number(make_order, courier, resi, field):
-    part = _reach(make_order().shop_orders[0], "preparing")
+def test_shipping_needs_a_known_courier_and_a_plain_tracking_number(world, courier, resi, field):
+    part = _reach(world["delivery"], "preparing")
     db.session.commit()
     with pytest.raises(InvalidInput) as refused:
         service.ship_shop_order(part, part.shop.owner, courier, resi)
@@ -160,16 +171,16 @@ def test_shipping_needs_a_known_courier_and_a_plain_tracking_number(make_order, 
     assert db.session.get(ShopOrder, part.id, populate_existing=True).state == "preparing"
 
 
-def test_tracking_numbers_are_tidied(make_order):
-    part = _reach(make_order().shop_orders[0], "preparing")
+def test_tracking_numbers_are_tidied(world):
+    part = _reach(world["delivery"], "preparing")
     service.ship_shop_order(part, part.shop.owner, " J&T ".replace("&", "n").replace(" ", "").upper(),
                             "  jp 1234-5678  ")
     assert (part.courier, part.tracking_number) == ("jnt", "JP 1234-5678")
 
 
 @pytest.mark.parametrize("reason", ["", "  ", "ab", "x" * 501, None])
-def test_cancelling_needs_a_reason(make_order, reason):
-    part = make_order().shop_orders[0]
+def test_cancelling_needs_a_reason(world, reason):
+    part = world["delivery"]
     with pytest.raises(InvalidInput):
         service.cancel_shop_order(part, part.shop.owner, "producer", reason)
     assert part.state == "paid"

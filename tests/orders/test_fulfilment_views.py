@@ -14,6 +14,7 @@ from marketplace.orders.models import OrderEvent, ShopOrder
 from marketplace.payments import service as payments
 from tests.conftest import csrf_token
 from tests.pages import page_html
+from tests.worlds import module_world
 
 # A known UTC moment late in the day: in WITA (UTC+8) it is already the next morning.
 SHIPPED_UTC = datetime(2099, 3, 1, 23, 15, tzinfo=timezone.utc)
@@ -71,6 +72,25 @@ def buyer(make_user, auth):
     """A logged-in buyer."""
     user = make_user("buyer")
     auth.login(user.email)
+    return user
+
+
+def build_world(make):
+    """One buyer's paid order delivered and paid order picked up, each of one shop (see tests/worlds.py)."""
+    buyer = make.user("buyer")
+    return {fulfilment: make.order(buyer=buyer, fulfilment=fulfilment).shop_orders[0]
+            for fulfilment in ("delivery", "pickup")}
+
+
+# Built once for the module: the confirmation tests drive these parts on, each test rolled back to them as paid.
+world_built, app, world = module_world(build_world)
+
+
+@pytest.fixture
+def world_buyer(world, auth):
+    """The buyer of the world's orders, logged in."""
+    user = world["delivery"].order.buyer
+    assert auth.login(user.email).status_code == 302
     return user
 
 
@@ -135,8 +155,8 @@ def test_confirm_buttons_match_the_fulfilment(client, make_order, buyer):
 
 
 @pytest.mark.parametrize("state", ["paid", "preparing", "completed", "cancelled"])
-def test_no_confirm_button_in_other_states(client, make_order, buyer, state):
-    part = _reach(make_order(buyer=buyer).shop_orders[0], state)
+def test_no_confirm_button_in_other_states(client, world, world_buyer, state):
+    part = _reach(world["delivery"], state)
     page = _page(client, part.order)
     assert "/confirm" not in page
 
@@ -196,8 +216,8 @@ def test_awaiting_payment_page_still_refreshes_and_offers_pay_and_cancel(client,
 
 
 @pytest.mark.parametrize("fulfilment, state", [("delivery", "shipped"), ("pickup", "ready_for_pickup")])
-def test_buyer_confirms_receipt(client, make_order, buyer, fulfilment, state):
-    part = _reach(make_order(buyer=buyer, fulfilment=fulfilment).shop_orders[0], state)
+def test_buyer_confirms_receipt(client, world, world_buyer, fulfilment, state):
+    part = _reach(world[fulfilment], state)
     response = _confirm(client, part.order.code, part.id)
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/orders/{part.order.code}")
     assert _state(part) == "completed"
@@ -215,8 +235,8 @@ def test_buyer_confirms_receipt(client, make_order, buyer, fulfilment, state):
     ("completed", "Pesanan ini sudah selesai."),
     ("cancelled", "Pesanan ini sudah dibatalkan."),
 ])
-def test_confirm_refused_with_the_reason_and_nothing_changed(client, make_order, buyer, state, message):
-    part = _reach(make_order(buyer=buyer).shop_orders[0], state)
+def test_confirm_refused_with_the_reason_and_nothing_changed(client, world, world_buyer, state, message):
+    part = _reach(world["delivery"], state)
     events = _events()
     response = _confirm(client, part.order.code, part.id)
     assert response.status_code == 409
@@ -231,8 +251,8 @@ def test_confirm_refused_before_payment(client, make_order, buyer):
     assert _state(order.shop_orders[0]) == "awaiting_payment"
 
 
-def test_confirm_needs_csrf(client, make_order, buyer):
-    part = _reach(make_order(buyer=buyer).shop_orders[0], "shipped")
+def test_confirm_needs_csrf(client, world, world_buyer):
+    part = _reach(world["delivery"], "shipped")
     assert _confirm(client, part.order.code, part.id, token=False).status_code == 400
     assert _state(part) == "shipped"
 
@@ -257,15 +277,15 @@ def test_shop_order_of_another_order_is_not_found(client, make_order, buyer):
 
 @pytest.mark.parametrize("shop_order_id", ["99999999999999999999999", "2147483648", "-1", "0", "abc", "1.5",
                                            "1%20OR%201=1", "%00"])
-def test_hostile_shop_order_ids_are_not_found(client, make_order, buyer, shop_order_id):
-    part = _reach(make_order(buyer=buyer).shop_orders[0], "shipped")
+def test_hostile_shop_order_ids_are_not_found(client, world, world_buyer, shop_order_id):
+    part = _reach(world["delivery"], "shipped")
     assert _confirm(client, part.order.code, shop_order_id).status_code == 404
     assert _state(part) == "shipped"
 
 
 @pytest.mark.parametrize("code", ["x" * 10_000, "' OR 1=1 --", "%00", "PD-2611%00", "..%2F..%2Fadmin", "%F0%9F%8D%AF"])
-def test_hostile_codes_are_not_found(client, make_order, buyer, code):
-    part = _reach(make_order(buyer=buyer).shop_orders[0], "shipped")
+def test_hostile_codes_are_not_found(client, world, world_buyer, code):
+    part = _reach(world["delivery"], "shipped")
     assert client.get(f"/orders/{code}").status_code == 404
     assert _confirm(client, code, part.id).status_code == 404
     for action in ("pay", "cancel"):

@@ -67,6 +67,11 @@ def stripe_session(order):
 def checkout(app, make_user, make_product):
     """checkout(buyer=None, lines=None, start=True) -> (order, session dict or None): a placed order, with its
     stand-in session unless start is False."""
+    return checkout_maker(app, make_user, make_product)
+
+
+def checkout_maker(app, make_user, make_product):
+    """checkout's function, for fixtures that build rows outside one test (inside an app context)."""
 
     def make(buyer=None, lines=None, start=True):
         buyer = buyer or make_user()

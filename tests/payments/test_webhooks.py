@@ -13,7 +13,8 @@ from marketplace.payments.models import PaymentEvent
 from marketplace.payments.standin import StandinCheckoutSession
 from marketplace.payments.settle import latest_attempt
 from tests.orders.helpers import event, post_event, signed
-from tests.payments.conftest import count, events_recorded, fresh, refunds_of
+from tests.payments.conftest import checkout_maker, count, events_recorded, fresh, refunds_of
+from tests.worlds import module_world
 
 
 def _paid(session, payment_intent="pi_test_1", **changes):
@@ -31,9 +32,20 @@ def _standin_paid(order, payment_intent):
     db.session.commit()
 
 
+def build_world(make):
+    """A buyer's order of 2 jars of a listing with 5 in stock, placed, its Checkout Session opened at the stand-in."""
+    order, session = checkout_maker(make.app, make.user, make.product)()
+    return {"order": order, "session": session}
+
+
+# Built once for the module: most tests deliver events for this one order, each rolled back to it as placed.
+world_built, app, world = module_world(build_world)
+
+
 @pytest.fixture
-def order_and_session(checkout):
-    return checkout()
+def order_and_session(world):
+    """The world's order and its Checkout Session as the stand-in 'Stripe' returns it."""
+    return world["order"], world["session"]
 
 
 # --- signatures ---------------------------------------------------------------------------------------------
@@ -143,9 +155,9 @@ KINDS = {
 
 @pytest.mark.parametrize("resold", [False, True], ids=["stock-still-there", "stock-resold"])
 @pytest.mark.parametrize("sequence", list(itertools.permutations(KINDS)), ids="-".join)
-def test_every_order_of_events(client, checkout, make_product, make_user, place, sequence, resold):
-    product = make_product(stock=3)
-    order, session = checkout(lines=[(product, 2)])
+def test_every_order_of_events(client, order_and_session, make_user, place, sequence, resold):
+    order, session = order_and_session
+    product = order.shop_orders[0].items[0].product
     _standin_paid(order, "pi_async_1")
     paid_seen = released_first = False
     for name in sequence:

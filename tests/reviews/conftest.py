@@ -1,26 +1,43 @@
 """Review fixtures: orders driven to 'completed' through the real fulfilment service, logged-in clients."""
 import pytest
+from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.orders import service as orders
 from marketplace.reviews import service
+from marketplace.reviews.models import Review
 from tests.conftest import Auth
+
+
+def complete_order(order):
+    """Every part of the order accepted, shipped and received through the real services, committed."""
+    for part in order.shop_orders:
+        producer = part.shop.owner
+        orders.accept_shop_order(part, producer)
+        orders.ship_shop_order(part, producer, "jne", "JP123456")
+        orders.confirm_receipt(part, order.buyer)
+    db.session.commit()
+    return order
 
 
 @pytest.fixture
 def complete():
     """complete(order): every part accepted, shipped and received through the real services, committed."""
+    return complete_order
 
-    def run(order):
-        for part in order.shop_orders:
-            producer = part.shop.owner
-            orders.accept_shop_order(part, producer)
-            orders.ship_shop_order(part, producer, "jne", "JP123456")
-            orders.confirm_receipt(part, order.buyer)
-        db.session.commit()
-        return order
 
-    return run
+def build_world(make):
+    """For the review modules' many refusal tests (see tests/worlds.py): the one item of a completed order, not yet
+    reviewed; a review of another completed order (another listing of another shop), without reply; an admin."""
+    item = complete_order(make.order()).shop_orders[0].items[0]
+    reviewed = complete_order(make.order()).shop_orders[0].items[0]
+    review = service.write_review(reviewed.shop_order.order.buyer, reviewed, 4, "Ulasan yang sudah ada")
+    return {"item": item, "review": review, "admin": make.user("admin", name="Admin Ulasan")}
+
+
+def reviews_of(product_id):
+    """How many reviews the listing has (hidden ones included)."""
+    return db.session.scalar(select(func.count(Review.id)).where(Review.product_id == product_id))
 
 
 @pytest.fixture

@@ -9,14 +9,15 @@ from marketplace.moderation.models import ModerationDecision
 from marketplace.orders import service as orders
 from marketplace.reviews import service
 from marketplace.reviews.models import Review
+from tests.reviews.conftest import build_world, reviews_of
+from tests.worlds import module_world
+
+# A completed item, a review and an admin built once for the module, each test rolled back to them.
+world_built, app, world = module_world(build_world)
 
 
-def _reviews():
-    return db.session.scalar(select(func.count(Review.id)))
-
-
-def test_buyer_reviews_an_item_of_a_completed_order(completed_item):
-    item = completed_item()
+def test_buyer_reviews_an_item_of_a_completed_order(world):
+    item = world["item"]
     review = service.write_review(item.shop_order.order.buyer, item, 4, "  Madunya   asli,\r\n\r\n\r\n manis.  ")
     db.session.commit()
     assert (review.rating, review.product_id, review.shop_id) == (4, item.product_id, item.shop_order.shop_id)
@@ -25,8 +26,8 @@ def test_buyer_reviews_an_item_of_a_completed_order(completed_item):
     assert not review.hidden and not review.has_reply
 
 
-def test_body_is_optional(completed_item):
-    item = completed_item()
+def test_body_is_optional(world):
+    item = world["item"]
     assert service.write_review(item.shop_order.order.buyer, item, 5, None).body == ""
 
 
@@ -41,7 +42,7 @@ def test_review_before_completion_is_refused(make_order, stage):
     db.session.commit()
     with pytest.raises(InvalidState, match="setelah pesanan selesai"):
         service.write_review(order.buyer, part.items[0], 5, "")
-    assert _reviews() == 0
+    assert reviews_of(part.items[0].product_id) == 0
 
 
 def test_unpaid_order_cannot_be_reviewed(make_order):
@@ -50,12 +51,12 @@ def test_unpaid_order_cannot_be_reviewed(make_order):
         service.write_review(order.buyer, order.shop_orders[0].items[0], 5, "")
 
 
-def test_someone_elses_item_is_refused(completed_item, make_user):
-    item = completed_item()
-    for stranger in (make_user("buyer"), item.shop_order.shop.owner, make_user("admin"), None):
+def test_someone_elses_item_is_refused(world, make_user):
+    item = world["item"]
+    for stranger in (make_user("buyer"), item.shop_order.shop.owner, world["admin"], None):
         with pytest.raises(NotAllowed):
             service.write_review(stranger, item, 5, "")
-    assert _reviews() == 0
+    assert reviews_of(item.product_id) == 0
 
 
 def test_second_review_of_the_same_product_is_refused_even_from_another_order(completed_item, make_product):
@@ -69,20 +70,20 @@ def test_second_review_of_the_same_product_is_refused_even_from_another_order(co
     second = completed_item(buyer=buyer, product=product)
     with pytest.raises(InvalidState, match="sudah mengulas"):
         service.write_review(buyer, second, 1, "lagi")
-    assert _reviews() == 1
+    assert reviews_of(product.id) == 1
 
 
 @pytest.mark.parametrize("rating", [0, 6, -1, "5", 5.0, 10**30, None, True, "", [5]])
-def test_rating_must_be_an_int_from_1_to_5(completed_item, rating):
-    item = completed_item()
+def test_rating_must_be_an_int_from_1_to_5(world, rating):
+    item = world["item"]
     with pytest.raises(InvalidInput) as refused:
         service.write_review(item.shop_order.order.buyer, item, rating, "")
     assert refused.value.field == "rating"
-    assert _reviews() == 0
+    assert reviews_of(item.product_id) == 0
 
 
-def test_body_longer_than_2000_characters_is_refused(completed_item):
-    item = completed_item()
+def test_body_longer_than_2000_characters_is_refused(world):
+    item = world["item"]
     buyer = item.shop_order.order.buyer
     with pytest.raises(InvalidInput, match="2.000") as refused:
         service.write_review(buyer, item, 5, "a" * 2001)
@@ -90,8 +91,8 @@ def test_body_longer_than_2000_characters_is_refused(completed_item):
     assert service.write_review(buyer, item, 5, "a" * 2000 + "   \n\n ").body == "a" * 2000
 
 
-def test_control_characters_and_nul_never_reach_the_database(completed_item):
-    item = completed_item()
+def test_control_characters_and_nul_never_reach_the_database(world):
+    item = world["item"]
     review = service.write_review(item.shop_order.order.buyer, item, 5, "enak\x00\x07 sekali\t\tpokoknya")
     db.session.commit()
     assert review.body == "enak sekali pokoknya"
@@ -110,9 +111,9 @@ def test_producer_replies_once(make_review):
     assert review.reply == "Terima kasih,\nBu!"
 
 
-def test_a_stale_review_object_still_cannot_be_answered_twice(make_review):
+def test_a_stale_review_object_still_cannot_be_answered_twice(world):
     """Two tabs: both loaded the review unanswered; the conditional UPDATE lets one answer in."""
-    review = make_review()
+    review = world["review"]
     db.session.execute(Review.__table__.update().where(Review.id == review.id)
                        .values(reply="dari tab lain", replied_at=review.created_at))
     with pytest.raises(InvalidState):
@@ -120,10 +121,10 @@ def test_a_stale_review_object_still_cannot_be_answered_twice(make_review):
     assert review.reply == "dari tab lain"
 
 
-def test_reply_by_another_producer_buyer_or_admin_is_refused(make_review, make_user, make_shop):
-    review = make_review()
+def test_reply_by_another_producer_buyer_or_admin_is_refused(world, make_shop):
+    review = world["review"]
     other_producer = make_shop().owner
-    for stranger in (other_producer, review.buyer, make_user("admin"), None):
+    for stranger in (other_producer, review.buyer, world["admin"], None):
         with pytest.raises(NotAllowed):
             service.reply(stranger, review, "Bukan toko saya")
     db.session.refresh(review)
@@ -131,8 +132,8 @@ def test_reply_by_another_producer_buyer_or_admin_is_refused(make_review, make_u
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t ", "\x00", "a" * 2001])
-def test_reply_must_be_1_to_2000_characters(make_review, text):
-    review = make_review()
+def test_reply_must_be_1_to_2000_characters(world, text):
+    review = world["review"]
     with pytest.raises(InvalidInput) as refused:
         service.reply(review.shop.owner, review, text)
     assert refused.value.field == "text"
@@ -171,15 +172,15 @@ def test_hiding_twice_is_refused_and_logs_once(make_review, make_user):
 
 
 @pytest.mark.parametrize("reason", ["", "  ", "x" * 2001])
-def test_hide_needs_a_reason(make_review, make_user, reason):
-    review = make_review()
+def test_hide_needs_a_reason(world, reason):
+    review = world["review"]
     with pytest.raises(InvalidInput):
-        service.hide_review(make_user("admin"), review, reason)
+        service.hide_review(world["admin"], review, reason)
     assert not review.hidden
 
 
-def test_only_admins_hide(make_review, make_user):
-    review = make_review()
+def test_only_admins_hide(world, make_user):
+    review = world["review"]
     for actor in (review.buyer, review.shop.owner, make_user("producer"), None):
         with pytest.raises(NotAllowed):
             service.hide_review(actor, review, "Tidak suka")
@@ -187,9 +188,9 @@ def test_only_admins_hide(make_review, make_user):
     assert not review.hidden
 
 
-def test_hidden_review_can_no_longer_be_answered(make_review, make_user):
-    review = make_review()
-    service.hide_review(make_user("admin"), review, "Spam")
+def test_hidden_review_can_no_longer_be_answered(world):
+    review = world["review"]
+    service.hide_review(world["admin"], review, "Spam")
     with pytest.raises(InvalidState):
         service.reply(review.shop.owner, review, "Terima kasih")
 

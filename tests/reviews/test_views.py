@@ -10,14 +10,15 @@ from marketplace.reviews import service
 from marketplace.reviews.models import Review
 from tests.conftest import csrf_token
 from tests.pages import page_html
+from tests.reviews.conftest import build_world, reviews_of
+from tests.worlds import module_world
+
+# A completed item, a review and an admin built once for the module, each test rolled back to them.
+world_built, app, world = module_world(build_world)
 
 
 def _write_url(item):
     return f"/orders/{item.shop_order.order.code}/items/{item.id}/review"
-
-
-def _reviews():
-    return db.session.scalar(select(func.count(Review.id)))
 
 
 def _text(response):
@@ -26,8 +27,8 @@ def _text(response):
 
 # ---- the buyer's review form ------------------------------------------------------------------------------
 
-def test_buyer_writes_a_review_with_radio_stars(login, completed_item):
-    item = completed_item()
+def test_buyer_writes_a_review_with_radio_stars(login, world):
+    item = world["item"]
     client = login(item.shop_order.order.buyer)
     page = client.get(_write_url(item))
     assert page.status_code == 200
@@ -38,21 +39,22 @@ def test_buyer_writes_a_review_with_radio_stars(login, completed_item):
                                                    "csrf_token": csrf_token(client, _write_url(item))})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/orders/{item.shop_order.order.code}")
-    review = db.session.scalar(select(Review))
+    review = db.session.scalar(select(Review).where(Review.product_id == item.product_id))
     assert (review.rating, review.body, review.order_item_id) == (4, "Madunya asli.", item.id)
     assert "Terima kasih" in _text(client.get("/"))
     again = client.get(_write_url(item))
     assert "Ulasan Anda" in _text(again) and 'name="rating"' not in _text(again)
 
 
-def test_second_post_is_refused_with_409(login, completed_item):
-    item = completed_item()
+def test_second_post_is_refused_with_409(login, world):
+    item = world["item"]
     client = login(item.shop_order.order.buyer)
     token = csrf_token(client, _write_url(item))
     assert client.post(_write_url(item), data={"rating": "5", "csrf_token": token}).status_code == 302
     response = client.post(_write_url(item), data={"rating": "1", "body": "lagi", "csrf_token": token})
     assert response.status_code == 409 and "sudah mengulas" in _text(response)
-    assert db.session.scalar(select(Review.rating)) == 5 and _reviews() == 1
+    assert db.session.scalar(select(Review.rating).where(Review.product_id == item.product_id)) == 5
+    assert reviews_of(item.product_id) == 1
 
 
 def test_review_before_completion_shows_why_and_refuses_the_post(login, make_order):
@@ -64,12 +66,12 @@ def test_review_before_completion_shows_why_and_refuses_the_post(login, make_ord
     token = csrf_token(client, "/")
     response = client.post(_write_url(item), data={"rating": "5", "csrf_token": token})
     assert response.status_code == 409 and "setelah pesanan selesai" in _text(response)
-    assert _reviews() == 0
+    assert reviews_of(item.product_id) == 0
 
 
 @pytest.mark.parametrize("rating", ["", "0", "6", "-1", "4.5", "lima", "9" * 400, "5\x00", None])
-def test_hostile_ratings_are_refused_with_422(login, completed_item, rating):
-    item = completed_item()
+def test_hostile_ratings_are_refused_with_422(login, world, rating):
+    item = world["item"]
     client = login(item.shop_order.order.buyer)
     data = {"body": "ok", "csrf_token": csrf_token(client, _write_url(item))}
     if rating is not None:
@@ -77,20 +79,20 @@ def test_hostile_ratings_are_refused_with_422(login, completed_item, rating):
     response = client.post(_write_url(item), data=data)
     assert response.status_code == 422
     assert 'class="error"' in _text(response)
-    assert _reviews() == 0
+    assert reviews_of(item.product_id) == 0
 
 
-def test_too_long_body_is_refused_and_kept_in_the_form(login, completed_item):
-    item = completed_item()
+def test_too_long_body_is_refused_and_kept_in_the_form(login, world):
+    item = world["item"]
     client = login(item.shop_order.order.buyer)
     response = client.post(_write_url(item), data={"rating": "5", "body": "<b>x</b>" * 300,
                                                    "csrf_token": csrf_token(client, _write_url(item))})
     assert response.status_code == 422 and "&lt;b&gt;x&lt;/b&gt;" in _text(response)
-    assert _reviews() == 0
+    assert reviews_of(item.product_id) == 0
 
 
-def test_another_buyers_item_or_a_wrong_code_is_404(login, completed_item, make_user, make_order):
-    item = completed_item()
+def test_another_buyers_item_or_a_wrong_code_is_404(login, world, make_user, make_order):
+    item = world["item"]
     mine = make_order()
     client = login(make_user("buyer"))
     assert client.get(_write_url(item)).status_code == 404
@@ -102,11 +104,11 @@ def test_another_buyers_item_or_a_wrong_code_is_404(login, completed_item, make_
     assert other.post(_write_url(item), data={"rating": "5", "csrf_token": token}).status_code == 404
     assert other.get(f"/orders/{'x' * 5000}/items/{item.id}/review").status_code == 404
     assert other.get(f"/orders/{mine.code}/items/99999999999/review").status_code == 404
-    assert _reviews() == 0
+    assert reviews_of(item.product_id) == 0
 
 
-def test_anonymous_is_sent_to_login(client, completed_item):
-    item = completed_item()
+def test_anonymous_is_sent_to_login(client, world):
+    item = world["item"]
     response = client.get(_write_url(item))
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
@@ -128,8 +130,8 @@ def test_producer_lists_and_answers_reviews_of_their_shop(login, make_review):
     assert "Maaf, kami perbaiki." in page and f"reply-{review.id}" not in page
 
 
-def test_second_reply_is_refused_with_409(login, make_review):
-    review = make_review()
+def test_second_reply_is_refused_with_409(login, world):
+    review = world["review"]
     client = login(review.shop.owner)
     token = csrf_token(client, "/dashboard/reviews")
     url = f"/dashboard/reviews/{review.id}/reply"
@@ -141,8 +143,8 @@ def test_second_reply_is_refused_with_409(login, make_review):
 
 
 @pytest.mark.parametrize("text", ["", "   ", "x" * 2001, None])
-def test_empty_or_huge_reply_is_refused_with_422(login, make_review, text):
-    review = make_review()
+def test_empty_or_huge_reply_is_refused_with_422(login, world, text):
+    review = world["review"]
     client = login(review.shop.owner)
     data = {"csrf_token": csrf_token(client, "/dashboard/reviews")}
     if text is not None:
@@ -191,13 +193,13 @@ def test_admin_lists_newest_first_filters_and_hides(login, make_review, make_use
 
 
 @pytest.mark.parametrize("query", ["status=semua", "status=" + "x" * 5000, "page=0", "page=abc", "page=" + "9" * 50])
-def test_bad_admin_filters_are_422(login, make_user, query):
-    assert login(make_user("admin")).get(f"/admin/reviews?{query}").status_code == 422
+def test_bad_admin_filters_are_422(login, world, query):
+    assert login(world["admin"]).get(f"/admin/reviews?{query}").status_code == 422
 
 
-def test_hide_twice_is_409_and_logged_once(login, make_review, make_user):
-    review = make_review()
-    client = login(make_user("admin"))
+def test_hide_twice_is_409_and_logged_once(login, world):
+    review = world["review"]
+    client = login(world["admin"])
     token = csrf_token(client, "/admin/reviews")
     url = f"/admin/reviews/{review.id}/hide"
     assert client.post(url, data={"reason": "Spam", "csrf_token": token}).status_code == 302
@@ -207,9 +209,9 @@ def test_hide_twice_is_409_and_logged_once(login, make_review, make_user):
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 2001, None])
-def test_hide_without_a_sensible_reason_is_422(login, make_review, make_user, reason):
-    review = make_review()
-    client = login(make_user("admin"))
+def test_hide_without_a_sensible_reason_is_422(login, world, reason):
+    review = world["review"]
+    client = login(world["admin"])
     data = {"csrf_token": csrf_token(client, "/admin/reviews")}
     if reason is not None:
         data["reason"] = reason
@@ -245,11 +247,11 @@ ROLE_ROUTES = [("get", "/dashboard/reviews", "producer"), ("get", "/admin/review
 
 @pytest.mark.parametrize("method, path, allowed", ROLE_ROUTES)
 @pytest.mark.parametrize("role", ["anonymous", "buyer", "producer", "admin"])
-def test_routes_by_role(client, login, make_user, make_review, method, path, allowed, role):
-    review = make_review()
+def test_routes_by_role(client, login, world, method, path, allowed, role):
+    review = world["review"]
     url = path.format(id=review.id)
     if role != "anonymous":
-        user = review.shop.owner if role == "producer" else make_user(role)
+        user = {"producer": review.shop.owner, "buyer": review.buyer, "admin": world["admin"]}[role]
         login(user)
     token = csrf_token(client, "/" if role != "anonymous" else "/login")
     response = getattr(client, method)(url, data={"text": "x", "reason": "x", "csrf_token": token}) \
@@ -266,17 +268,17 @@ def test_routes_by_role(client, login, make_user, make_review, method, path, all
 
 
 @pytest.mark.parametrize("path", ["/dashboard/reviews/{id}/reply", "/admin/reviews/{id}/hide"])
-def test_post_without_csrf_is_refused(login, make_review, make_user, path):
-    review = make_review()
-    client = login(review.shop.owner if "dashboard" in path else make_user("admin"))
+def test_post_without_csrf_is_refused(login, world, path):
+    review = world["review"]
+    client = login(review.shop.owner if "dashboard" in path else world["admin"])
     response = client.post(path.format(id=review.id), data={"text": "x", "reason": "x"})
     assert response.status_code == 400 and "kedaluwarsa" in _text(response)
     db.session.refresh(review)
     assert not review.has_reply and not review.hidden
 
 
-def test_review_post_without_csrf_is_refused(login, completed_item):
-    item = completed_item()
+def test_review_post_without_csrf_is_refused(login, world):
+    item = world["item"]
     client = login(item.shop_order.order.buyer)
     response = client.post(_write_url(item), data={"rating": "5"})
-    assert response.status_code == 400 and _reviews() == 0
+    assert response.status_code == 400 and reviews_of(item.product_id) == 0

@@ -13,6 +13,7 @@ from marketplace.payments.standin import StandinRefund
 from marketplace.payments.models import Payment
 from marketplace.payments.settle import latest_attempt
 from tests.pages import page_html
+from tests.worlds import module_world
 
 PAGES = ["/dashboard/orders/{id}", "/dashboard/orders/{id}/slip"]
 ACTIONS = ["accept", "ship", "ready", "hand-over", "cancel"]
@@ -30,6 +31,31 @@ def paid_part(shop, make_product, make_order):
         return order.shop_orders[0]
 
     return make
+
+
+def build_world(make):
+    """For the many tests that act on one part (see tests/worlds.py): a shop's paid delivery part, paid pickup part and
+    unpaid part, each of its own order of 2 jars (Rp50.000, shipping Rp10.000), and a paid part of another shop."""
+    shop = make.shop()
+
+    def part(fulfilment="delivery", paid=True, of=shop):
+        product = make.product(shop=of, stock=10, price_idr=50000)
+        return make.order(lines=[(product, 2)], fulfilment=fulfilment, paid=paid).shop_orders[0]
+
+    return {"delivery": part(), "pickup": part("pickup"), "unpaid": part(paid=False),
+            "foreign": part(of=make.shop())}
+
+
+# Built once for the module, each test rolled back to it.
+world_built, app, world = module_world(build_world)
+
+
+@pytest.fixture
+def seller(auth, world):
+    """The producer of the world's shop, logged in through the real form."""
+    owner = world["delivery"].shop.owner
+    auth.login(owner.email)
+    return owner
 
 
 def reload(part):
@@ -151,9 +177,9 @@ REFUSALS = [
 
 @pytest.mark.parametrize("fulfilment, setup, action, data, status, message", REFUSALS,
                          ids=[f"{row[2]}-{index}" for index, row in enumerate(REFUSALS)])
-def test_refusal_shows_the_message_and_changes_nothing(logged_in, send, paid_part, fulfilment, setup, action,
-                                                       data, status, message):
-    part = paid_part(fulfilment)
+def test_refusal_shows_the_message_and_changes_nothing(seller, send, world, fulfilment, setup, action, data, status,
+                                                       message):
+    part = world[fulfilment]
     if setup:
         setup(send, part)
     before = snapshot(part)
@@ -165,16 +191,16 @@ def test_refusal_shows_the_message_and_changes_nothing(logged_in, send, paid_par
     assert snapshot(part) == before
 
 
-def test_refused_ship_keeps_what_was_typed(logged_in, send, paid_part):
-    part = paid_part()
+def test_refused_ship_keeps_what_was_typed(seller, send, world):
+    part = world["delivery"]
     _accepted(send, part)
     html = act(send, part, "ship", {"courier": "sicepat", "tracking_number": "<b>x"}).get_data(as_text=True)
     assert 'value="&lt;b&gt;x"' in html
     assert re.search(r'<option selected value="sicepat">|<option value="sicepat" selected>', html)
 
 
-def test_unpaid_part_is_shown_without_actions_and_refused(client, logged_in, send, paid_part):
-    part = paid_part(paid=False)
+def test_unpaid_part_is_shown_without_actions_and_refused(client, seller, send, world):
+    part = world["unpaid"]
     html = page(client, part)
     assert "belum dibayar" in html and "Langkah berikutnya" not in html and "/slip" not in html
     for action, data in (("accept", None), ("cancel", REASON), ("ship", SHIP)):
@@ -220,18 +246,17 @@ def test_cancel_succeeds_when_stripe_refuses_the_refund(client, logged_in, send,
     assert "sistem akan mencobanya lagi" in html
 
 
-def test_post_without_csrf_token_changes_nothing(logged_in, send, paid_part):
-    part = paid_part()
+def test_post_without_csrf_token_changes_nothing(seller, send, world):
+    part = world["delivery"]
     before = snapshot(part)
     assert send(f"/dashboard/orders/{part.id}/accept", token=False).status_code == 400
     assert snapshot(part) == before
 
 
 @pytest.fixture
-def foreign_part(make_user, make_shop, make_product, make_order):
+def foreign_part(world):
     """A paid part of another producer's shop."""
-    shop = make_shop(owner=make_user("producer"))
-    return make_order(lines=[(make_product(shop=shop), 1)]).shop_orders[0]
+    return world["foreign"]
 
 
 def test_another_producers_part_is_404_everywhere(client, logged_in, send, foreign_part):
@@ -295,8 +320,8 @@ def test_list_by_tab_with_counts_address_and_payout(client, logged_in, send, pai
 
 @pytest.mark.parametrize("query", ["state=shipped", "state=%3Cscript%3E", "state=" + "x" * 5000, "state=",
                                    "page=-3", "page=abc", "page=99999999999999999999999", "state=new&page=2"])
-def test_list_with_odd_parameters_shows_the_new_tab(client, logged_in, paid_part, query):
-    part = paid_part()
+def test_list_with_odd_parameters_shows_the_new_tab(client, seller, world, query):
+    part = world["delivery"]
     response = client.get(f"/dashboard/orders?{query}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -333,8 +358,8 @@ def test_timeline_shows_this_part_and_the_order_but_not_another_shop(client, log
 
 @pytest.mark.parametrize("size, expected", [("", "a4"), ("a4", "a4"), ("a6", "a6"), ("A6", "a4"),
                                             ("<x>", "a4")])
-def test_packing_slip(client, logged_in, send, paid_part, size, expected):
-    part = paid_part()
+def test_packing_slip(client, seller, send, world, size, expected):
+    part = world["delivery"]
     _shipped(send, part)
     response = client.get(f"/dashboard/orders/{part.id}/slip?size={size}")
     html = response.get_data(as_text=True)

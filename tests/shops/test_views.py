@@ -18,6 +18,7 @@ from marketplace.shops import service as shops
 from marketplace.shops.models import Shop
 from tests.pages import page_html
 from tests.shops.images import distinct_jpegs, gif_bytes, jpeg_bytes, media_files
+from tests.worlds import module_world
 
 DISTRICT = "64.02.06"  # Tenggarong
 
@@ -197,13 +198,14 @@ def test_an_empty_file_input_is_no_photo(client, shop, logged_in, send):
 def test_a_bad_photo_saves_nothing_and_keeps_the_typing(app, client, shop, logged_in, send, bad, message):
     typed = product_form(title="Madu <b>asli</b> Loa Kulu", description="Baris satu\r\n\r\n<script>x</script>",
                          price_idr="Rp 15.000")
+    images_before = count(ProductImage)
     response = send("/dashboard/products/new", {**typed, "photo": [file(jpeg_bytes(), "bagus.jpg"), bad]})
     assert response.status_code == 422
     assert message in error_of(response, "photo") and bad[1] in error_of(response, "photo")
     body = response.get_data(as_text=True)
     assert 'value="Madu &lt;b&gt;asli&lt;/b&gt; Loa Kulu"' in body and 'value="Rp 15.000"' in body
     assert "&lt;script&gt;x&lt;/script&gt;" in body and "<script>x" not in body
-    assert count(Product, Product.shop_id == shop.id) == 0 and count(ProductImage) == 0
+    assert count(Product, Product.shop_id == shop.id) == 0 and count(ProductImage) == images_before
     assert media_files(media_root(app)) == []
 
 
@@ -448,12 +450,23 @@ def producer_routes(product_id, image_id):
             ("POST", f"{base}/photos/{image_id}/delete"), ("POST", f"{base}/photos/{image_id}/alt")]
 
 
-@pytest.fixture
-def victim(make_shop, make_product):
-    """Another producer's shop with a draft listing of two photos."""
-    product = make_product(shop=make_shop(), status="draft")
+def build_world(make):
+    """Another producer's shop with a draft listing of two photos (their files are in the module's folder: no
+    refused request reaches them)."""
+    product = make.product(shop=make.shop(), status="draft")
     images = add_photos(product, 2)
-    return product, images[1]
+    return {"victim": product, "victim_image": images[1]}
+
+
+# Built once for the module: the access tests aim at it (55 of them each made it, photos included), each test
+# rolled back to it.
+world_built, app, world = module_world(build_world)
+
+
+@pytest.fixture
+def victim(world):
+    """Another producer's shop with a draft listing of two photos: (listing, its second photo)."""
+    return world["victim"], world["victim_image"]
 
 
 def attempt(client, send, method, path, token=True):
