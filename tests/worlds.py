@@ -1,12 +1,11 @@
 """Rows that the tests of one module share, built once for the module instead of once per test.
 
 `world_built, app, world = module_world(build)` in a test module: `build(makers)` makes the rows (through the real
-services, with makers.user, makers.shop, makers.product and makers.order; makers.app is the app) and returns
-them as a dict. They are
-made in a transaction of a connection of their own, which is never committed and is rolled back after the
-module's last test. Every test of the module works in a savepoint of that transaction, rolled back at its end, so
-each test sees the world exactly as built, whatever the tests before it changed; `world` gives the test the
-built rows again, read in its own session.
+services, with makers.user, makers.shop, makers.product and makers.order; makers.app is the app) and returns them
+as a dict. They are made in a transaction of a connection of their own, which is never committed and is rolled
+back after the module's last test. Every test of the module works in a savepoint of that transaction, rolled back
+at its end, so each test sees the world exactly as built, whatever the tests before it changed; `world` gives the
+test the built rows again, read in its own session.
 
 Only for modules whose every test can run on that connection: none may open a connection of its own to write
 (with SQLite the world's transaction holds the database's write lock until the module ends), none may be marked
