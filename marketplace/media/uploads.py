@@ -107,6 +107,10 @@ def add_part(upload, offset, data):
         return False
     if offset < upload.received_bytes and offset + len(data) <= upload.received_bytes:
         return upload.received_bytes == upload.size_bytes  # a retry of a part whose answer was lost
+    if not data and offset == upload.received_bytes == upload.size_bytes:
+        # Whole, not through the pipeline: the phone found it so (another page of it sent the last part, whose
+        # answer it never saw, or the photo child died) and asks for what follows the end, which is nothing.
+        return True
     if offset != upload.received_bytes:
         raise InvalidState(_("Bagian foto tidak berurutan; lanjutkan dari bagian terakhir yang diterima."))
     if not 0 < len(data) <= PART_BYTES or offset + len(data) > upload.size_bytes:

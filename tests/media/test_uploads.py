@@ -164,3 +164,24 @@ def test_a_photo_child_that_dies_keeps_the_file_whole_for_the_last_part_sent_aga
                        headers={"X-CSRFToken": fresh_token(client), "Content-Type": "application/octet-stream"})
     assert again.status_code == 200 and again.get_json()["done"]
     assert counts() == (1, 0)
+
+
+def test_a_phone_that_finds_the_file_whole_but_unfinished_finishes_it_with_the_empty_part_at_its_end(client,
+                                                                                                     producer):
+    """A page reloaded while its last part was in the pipeline asks where to carry on: at the end, so the slice
+    it sends is empty. That finishes the photo instead of refusing the draft."""
+    data = _large_png()
+    child = worker.run(os.getpid)
+    killer = threading.Thread(target=_kill_once_busy, args=(child,))
+    killer.start()
+    token, answer = upload(client, data)
+    killer.join()
+    assert answer.status_code == 503
+    headers = {"X-CSRFToken": fresh_token(client)}
+    status = client.post(f"/api/uploads/{token}", json={"size": len(data)}, headers=headers).get_json()
+    assert status["offset"] == len(data) and not status["done"]
+    rest = data[status["offset"]:status["offset"] + status["part_bytes"]]  # the phone's slice: nothing
+    finished = client.put(f"/api/uploads/{token}/parts/{status['offset']}", data=rest,
+                          headers={**headers, "Content-Type": "application/octet-stream"})
+    assert finished.status_code == 200 and finished.get_json()["done"]
+    assert counts() == (1, 0)
