@@ -142,6 +142,11 @@ def finish_upload(upload, storage):
     first query), and it is let go before the seconds of decoding, so buyers do not queue behind this photo.
     A photo child that died (ChildFailed) leaves the upload whole and waiting, for the last part sent again."""
     data = assembled(upload)
+    if len(data) != upload.size_bytes:
+        db.session.refresh(upload)
+        if upload.is_done:  # another page of the same phone finished it after our part was committed
+            release_transaction(db.session)
+            return upload
     release_transaction(db.session)
     try:
         stored = process_upload(intake.take(data).data, storage)
