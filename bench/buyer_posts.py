@@ -116,29 +116,20 @@ def alone(app, user_id, product_ids, requests, show):
 def parallel(app, buyer_ids, product_ids, seconds):
     """(add-to-cart latencies, checkout latencies, wall seconds, CPU seconds) of buyers looping in threads."""
     clients = [_client(app, user_id) for user_id in buyer_ids]
-    stop, barrier, results = threading.Event(), threading.Barrier(len(clients) + 1), []
 
-    def buyer(client, offset):
+    def buyer(client, offset, stop):
         adds, checkouts = [], []
-        barrier.wait()
         n = 0
         while not stop.is_set():
             adds.append(_timed(_add, client, product_ids[(offset + n) % len(product_ids)]))
             checkouts.append(_timed(_checkout, client))
             n += 1
-        results.append((adds, checkouts))
+        return adds, checkouts
 
-    threads = [threading.Thread(target=buyer, args=(client, i)) for i, client in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    cpu, started = time.process_time(), time.perf_counter()
-    time.sleep(seconds)
-    stop.set()
-    for thread in threads:
-        thread.join()
-    return ([t for adds, _c in results for t in adds], [t for _a, checkouts in results for t in checkouts],
-            time.perf_counter() - started, time.process_time() - cpu)
+    results, wall, cpu = checkout.in_threads(
+        [lambda stop, client=client, offset=i: buyer(client, offset, stop) for i, client in enumerate(clients)],
+        seconds)
+    return [t for adds, _c in results for t in adds], [t for _a, checkouts in results for t in checkouts], wall, cpu
 
 
 def run(name, url, files, args, **config):
@@ -169,9 +160,7 @@ def main():
     parser.add_argument("--products", type=int, default=6)
     parser.add_argument("--requests", type=int, default=30, help="requests of each kind by one buyer alone")
     parser.add_argument("--statements", action="store_true", help="list the statements of one request of each")
-    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL",
-                                                             "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--no-postgres", action="store_true")
+    checkout.database_arguments(parser)
     checkout.on_both_databases(run, parser.parse_args())
 
 

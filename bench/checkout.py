@@ -141,20 +141,17 @@ def _buyer_loop(app, user_id, offset, product_ids, stop):
     return orders, carts
 
 
-def bench_checkout(app, buyer_ids, product_ids, seconds, processes=False):
-    """(orders per second, place_order latencies, cart latencies, CPU seconds of the buyers) for parallel buyers
-    looping for `seconds`: threads of this process, or with `processes` one forked process each (as gunicorn's
-    sync workers), whose TRACE totals are added to this process's."""
-    if processes:
-        return _in_processes(app, buyer_ids, product_ids, seconds)
+def in_threads(loops, seconds):
+    """(each loop's result, wall seconds, this process's CPU seconds): loop(stop) in a thread each, all started
+    together and stopped after `seconds`."""
     results, stop = [], threading.Event()
-    barrier = threading.Barrier(len(buyer_ids) + 1)
+    barrier = threading.Barrier(len(loops) + 1)
 
-    def buyer(user_id, offset):
+    def start(loop):
         barrier.wait()
-        results.append(_buyer_loop(app, user_id, offset, product_ids, stop))
+        results.append(loop(stop))
 
-    threads = [threading.Thread(target=buyer, args=(user_id, i)) for i, user_id in enumerate(buyer_ids)]
+    threads = [threading.Thread(target=start, args=(loop,)) for loop in loops]
     for thread in threads:
         thread.start()
     barrier.wait()
@@ -163,7 +160,18 @@ def bench_checkout(app, buyer_ids, product_ids, seconds, processes=False):
     stop.set()
     for thread in threads:
         thread.join()
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return results, time.perf_counter() - started, time.process_time() - cpu
+
+
+def bench_checkout(app, buyer_ids, product_ids, seconds, processes=False):
+    """(orders per second, place_order latencies, cart latencies, CPU seconds of the buyers) for parallel buyers
+    looping for `seconds`: threads of this process, or with `processes` one forked process each (as gunicorn's
+    sync workers), whose TRACE totals are added to this process's."""
+    if processes:
+        return _in_processes(app, buyer_ids, product_ids, seconds)
+    results, elapsed, cpu = in_threads(
+        [lambda stop, user_id=user_id, offset=i: _buyer_loop(app, user_id, offset, product_ids, stop)
+         for i, user_id in enumerate(buyer_ids)], seconds)
     orders = [latency for mine, _carts in results for latency in mine]
     return len(orders) / elapsed, orders, [latency for _mine, carts in results for latency in carts], cpu
 
@@ -375,15 +383,20 @@ def main():
     parser.add_argument("--buyers", type=int, default=8)
     parser.add_argument("--products", type=int, default=6)
     parser.add_argument("--webhooks", type=int, default=300)
-    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL",
-                                                             "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--no-postgres", action="store_true")
+    database_arguments(parser)
     parser.add_argument("--processes", action="store_true", help="one process per buyer instead of a thread")
     parser.add_argument("--emails", action="store_true",
                         help="verified buyers: place_order writes the order-placed email and its commit sends it")
     parser.add_argument("--busy-handler", action="store_true",
                         help="also run SQLite without the writer queue, first, for a same-run comparison")
     on_both_databases(run, parser.parse_args())
+
+
+def database_arguments(parser):
+    """--postgres URL (the server for a throw-away database) and --no-postgres, for on_both_databases."""
+    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL",
+                                                             "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--no-postgres", action="store_true")
 
 
 def on_both_databases(run, args):

@@ -171,9 +171,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--checkouts", type=int, default=150)
-    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL",
-                                                             "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--no-postgres", action="store_true")
+    checkout.database_arguments(parser)
     checkout.on_both_databases(run, parser.parse_args())
 
 

@@ -37,7 +37,7 @@ def login_as(auth, make_user):
         if role == "anonymous":
             return
         user = shop.owner if role == "owner" else make_user("producer" if role == "other_producer" else role)
-        auth.login(user.email)
+        assert auth.login(user.email).status_code == 302
 
     return login
 

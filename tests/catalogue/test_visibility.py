@@ -4,7 +4,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.catalogue.test_views import ROLES, STATUSES, _suspend, body, product_path
+from tests.catalogue.test_views import ROLES, STATUSES, _suspend, body, login_as, product_path  # noqa: F401 (a fixture)
 from tests.worlds import module_world
 
 
@@ -17,19 +17,6 @@ def build_world(make):
 
 # Built once for the module (its 93 tests each built a shop and a listing), each test rolled back to it.
 world_built, app, world = module_world(build_world)
-
-
-@pytest.fixture
-def login_as(auth, make_user):
-    """login_as(role, shop) logs in as that role relative to the shop (owner = the shop's producer)."""
-
-    def login(role, shop):
-        if role == "anonymous":
-            return
-        user = shop.owner if role == "owner" else make_user("producer" if role == "other_producer" else role)
-        assert auth.login(user.email).status_code == 302
-
-    return login
 
 
 @pytest.mark.parametrize("role", ROLES)

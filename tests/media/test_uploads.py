@@ -147,7 +147,8 @@ def _large_png():
     return buffer.getvalue()
 
 
-def test_a_photo_child_that_dies_keeps_the_file_whole_for_the_last_part_sent_again(client, producer):
+def _whole_but_unfinished(client):
+    """(data, token, answer) of an upload whose last part arrived while its photo child was killed."""
     data = _large_png()
     child = worker.run(os.getpid)
     killer = threading.Thread(target=_kill_once_busy, args=(child,))
@@ -155,6 +156,11 @@ def test_a_photo_child_that_dies_keeps_the_file_whole_for_the_last_part_sent_aga
     token, answer = upload(client, data)
     killer.join()
     assert answer.status_code == 503
+    return data, token, answer
+
+
+def test_a_photo_child_that_dies_keeps_the_file_whole_for_the_last_part_sent_again(client, producer):
+    data, token, answer = _whole_but_unfinished(client)
     assert answer.get_json()["error"].startswith("Foto ini tidak dapat diolah.")
     assert answer.get_json()["offset"] == len(data) and not answer.get_json()["done"]
     assert counts()[0] == 1 and not db.session.scalar(select(PhotoUpload)).is_done
@@ -170,13 +176,7 @@ def test_a_phone_that_finds_the_file_whole_but_unfinished_finishes_it_with_the_e
                                                                                                      producer):
     """A page reloaded while its last part was in the pipeline asks where to carry on: at the end, so the slice
     it sends is empty. That finishes the photo instead of refusing the draft."""
-    data = _large_png()
-    child = worker.run(os.getpid)
-    killer = threading.Thread(target=_kill_once_busy, args=(child,))
-    killer.start()
-    token, answer = upload(client, data)
-    killer.join()
-    assert answer.status_code == 503
+    data, token, _answer = _whole_but_unfinished(client)
     headers = {"X-CSRFToken": fresh_token(client)}
     status = client.post(f"/api/uploads/{token}", json={"size": len(data)}, headers=headers).get_json()
     assert status["offset"] == len(data) and not status["done"]
