@@ -5,7 +5,7 @@ from datetime import datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -67,7 +67,7 @@ def home():
         cached = _home_cache().get(key)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
-    html = shared_page(_home_inputs, _home_page, logged_in=True)
+    html = shared_page(_home_rows, _home_page, logged_in=True)
     # Rendering may have put something personal in the session (a CSRF token, a flash): never share that.
     if cacheable and not session.modified and not session:
         _home_cache()[key] = (time.monotonic() + current_app.config["HOME_PAGE_CACHE_SECONDS"], html)
@@ -80,8 +80,24 @@ def _home_inputs():
     return tuple(queries.newest_cards(HOME_CARDS)), categories, tuple(queries.district_counts())
 
 
+def _home_rows():
+    """The home page's rows: for a logged-in visitor without a query string, those this process read within the
+    last HOME_PAGE_CACHE_SECONDS (their page may lag a new listing by the seconds the rendering shared by visitors
+    without a session already does, and reads only who they are and their header's counts); else read now."""
+    if "home_rows" not in g:
+        seconds = current_app.config["HOME_PAGE_CACHE_SECONDS"]
+        if seconds <= 0 or request.query_string or not current_user.is_authenticated:
+            g.home_rows = _home_inputs()
+        else:
+            kept = current_app.extensions.get("home_page_rows")
+            if kept is None or kept[0] <= time.monotonic():
+                kept = current_app.extensions["home_page_rows"] = (time.monotonic() + seconds, _home_inputs())
+            g.home_rows = kept[1]
+    return g.home_rows
+
+
 def _home_page():
-    cards, categories, districts = inputs = _home_inputs()
+    cards, categories, districts = inputs = _home_rows()
     # The content is everybody's: a logged-in buyer's page differs only in its header.
     content = shared_fragment(("home", inputs), lambda: render_template(
         "catalogue/_home_content.html", cards=cards, categories=categories, districts=districts))

@@ -42,3 +42,23 @@ def test_cache_can_be_switched_off(app, make_product, make_user):
     make_product(title="Kopi Liberika Bubuk")
     assert "Kopi Liberika Bubuk" in app.test_client().get("/").get_data(as_text=True)
     assert "home_page_cache" not in app.extensions
+
+
+def test_logged_in_visitors_share_the_home_pages_rows_for_the_cache_time(app, client, auth, make_user, make_product,
+                                                                         count_queries):
+    make_product(title="Gula Aren Cetak")
+    auth.login(make_user(name="Ibu Rahmah").email)
+    assert "Gula Aren Cetak" in client.get("/").get_data(as_text=True)
+    pending = make_product(status="pending", title="Amplang Baru Sekali")
+    moderation.approve_product(pending, make_user("admin"))
+    db.session.commit()
+    # Within the cache time the page is drawn from the rows read for it before: only who the visitor is and
+    # their header's counts are read...
+    kept, statements = count_queries(lambda: client.get("/"))
+    html = kept.get_data(as_text=True)
+    assert "Ibu Rahmah" in html and "Amplang Baru Sekali" not in html
+    # ...a query string reads them afresh, and so does everyone once they expire.
+    fresh, statements_fresh = count_queries(lambda: client.get("/?lang=id"))
+    assert "Amplang Baru Sekali" in fresh.get_data(as_text=True) and statements_fresh >= statements + 3
+    app.extensions["home_page_rows"] = (0, app.extensions["home_page_rows"][1])
+    assert "Amplang Baru Sekali" in client.get("/").get_data(as_text=True)
