@@ -158,7 +158,7 @@ def shared_app(database_url, tmp_path_factory):
 
 
 # What one test may leave in the shared app: caches keyed by files of its tmp_path, counted requests.
-_PER_TEST_STATE = ("pasar_search", "home_page_cache", "home_page_rows", "pasardesa_stripe")
+_PER_TEST_STATE = ("pasar_search", "home_page_cache", "home_page_rows", "catalogue_categories", "pasardesa_stripe")
 
 
 @contextmanager

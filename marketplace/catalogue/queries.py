@@ -9,13 +9,14 @@ They are the busiest pages, so two costs are avoided:
   to make, nothing to flush on a read-only page, no Result to build, several times cheaper per query.
 """
 import re
+import time
 from dataclasses import dataclass
 from functools import cache
 from math import ceil
 from typing import NamedTuple
 
-from flask import g
-from sqlalchemy import bindparam, func, select, true
+from flask import current_app, g, has_app_context
+from sqlalchemy import bindparam, event, func, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import database, regions
@@ -194,7 +195,7 @@ def category_page_inputs(slug, page_number):
 
 
 def shop_page_inputs(slug, page_number):
-    """The rows a shop page is drawn from (the shop, its rating, the page's cards), or None."""
+    """The rows a shop page is drawn from (the shop with its rating, the page's cards), or None."""
     if not _SLUG.fullmatch(slug):
         return None
     found = _rows(_shop_row_select(), slug=slug)
@@ -202,13 +203,14 @@ def shop_page_inputs(slug, page_number):
         return None
     shop = found[0]
     page = page_key(_paginate("shop", page_number, shop_id=shop[0]))
-    return None if page is None else (shop, reviews.shop_rating_summary(shop[0]), page)
+    return None if page is None else (shop, reviews.summary_of(*shop[-2:]), page)
 
 
 @cache
 def _shop_row_select():
-    return select(Shop.id, *(column for column in Shop.__table__.c if column.key != "id")).where(
-        Shop.slug == bindparam("slug"))
+    # The rating's sum and count come last, in the same statement: a round trip fewer on PostgreSQL.
+    return select(Shop.id, *(column for column in Shop.__table__.c if column.key != "id"),
+                  *reviews.shop_rating_columns(Shop.id)).where(Shop.slug == bindparam("slug"))
 
 
 @cache
@@ -217,26 +219,59 @@ def _category_select():
             .order_by(Category.position, Category.id))
 
 
-def categories():
-    """Every category as a CategoryLink in display order, read once per request."""
-    if "catalogue_categories" not in g:
-        g.catalogue_categories = [CategoryLink(*row) for row in _rows(_category_select())]
-    return g.catalogue_categories
+def categories(fresh=False):
+    """Every category as a CategoryLink in display order: the rows this process read within the last
+    HOME_PAGE_CACHE_SECONDS (the tree changes with a deployment, not with the day's trade: a rename made by
+    another process shows within those seconds, one made here at once, see forget_categories), the same for the
+    whole request. `fresh` reads them now, once per request: for a slug that the kept tree does not know."""
+    if "catalogue_categories" in g and (not fresh or g.catalogue_categories_fresh):
+        return g.catalogue_categories
+    seconds = current_app.config["HOME_PAGE_CACHE_SECONDS"]
+    kept = current_app.extensions.get(_KEPT_CATEGORIES)
+    now = time.monotonic()
+    if fresh or seconds <= 0 or kept is None or kept[0] <= now:
+        kept = (now + seconds, [CategoryLink(*row) for row in _rows(_category_select())])
+        if seconds > 0:
+            current_app.extensions[_KEPT_CATEGORIES] = kept
+        fresh = True
+    g.catalogue_categories, g.catalogue_categories_fresh = kept[1], fresh
+    g.pop("catalogue_category_tree", None)
+    return kept[1]
 
 
-def category_tree():
-    """[(top-level CategoryLink, [its children])] in display order, read once per request."""
+_KEPT_CATEGORIES = "catalogue_categories"
+
+
+@event.listens_for(Category, "after_insert")
+@event.listens_for(Category, "after_update")
+@event.listens_for(Category, "after_delete")
+def forget_categories(_mapper, _connection, _category):
+    """A category written by this process: its next read of the tree reads it afresh."""
+    if has_app_context():
+        current_app.extensions.pop(_KEPT_CATEGORIES, None)
+        g.pop("catalogue_categories", None)
+        g.pop("catalogue_category_tree", None)
+
+
+def category_tree(fresh=False):
+    """[(top-level CategoryLink, [its children])] in display order, from categories(fresh)."""
+    links = categories(fresh)
     if "catalogue_category_tree" not in g:
         children = {}
-        for link in categories():
+        for link in links:
             children.setdefault(link.parent_id, []).append(link)
         g.catalogue_category_tree = [(top, children.get(top.id, [])) for top in children.get(None, [])]
     return g.catalogue_category_tree
 
 
 def find_category(slug):
-    """(category, its parent or None, its children) for a slug, or None."""
-    for top, children in category_tree():
+    """(category, its parent or None, its children) for a slug, or None; a slug the kept tree does not know
+    is looked for again in the tree read now (a category added by another process a moment ago)."""
+    return _find_category(slug, category_tree()) or _find_category(slug, category_tree(fresh=True))
+
+
+def _find_category(slug, tree):
+    for top, children in tree:
         if top.slug == slug:
             return top, None, children
         for child in children:

@@ -122,6 +122,11 @@ def hide_review(admin, review, reason):
 
 def _summary(statement, owner_id):
     ((total, count),) = driver_rows(db.session, statement, {"id": owner_id})
+    return summary_of(total, count)
+
+
+def summary_of(total, count):
+    """(average stars rounded to one decimal or None, count) from the sum of the stars and their count."""
     if not count:
         return None, 0
     # Exact decimal arithmetic: 4.25 shows as 4.3, as people round, not 4.2 as binary floats would.
@@ -137,6 +142,14 @@ def rating_summary(product_id):
 def shop_rating_summary(shop_id):
     """(average stars rounded to one decimal or None, number of visible reviews) over a shop's listings."""
     return _summary(_summary_select("shop"), shop_id)
+
+
+def shop_rating_columns(shop_id_column):
+    """The sum and count of a shop's visible stars as two scalar subqueries correlated to `shop_id_column`, for
+    a select of shops that wants its rating in the same statement (summary_of makes the summary)."""
+    visible = (Review.shop_id == shop_id_column) & Review.hidden.is_(False)
+    return (select(func.sum(Review.rating)).where(visible).scalar_subquery(),
+            select(func.count(Review.id)).where(visible).scalar_subquery())
 
 
 def visible_reviews(product_id, limit=PUBLIC_LIMIT):

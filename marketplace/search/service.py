@@ -125,7 +125,8 @@ def _category(raw):
     raw = (raw or "").strip()
     if not raw:
         return None
-    if not any(link.slug == raw[:60] for link in queries.categories()):
+    if not any(link.slug == raw[:60] for link in queries.categories()) and not any(
+            link.slug == raw[:60] for link in queries.categories(fresh=True)):
         raise InvalidInput(_("Kategori tidak dikenal."), field="category")
     return raw
 

@@ -111,3 +111,20 @@ def test_a_kept_product_page_follows_its_reviews(app, make_review, make_product,
     db.session.commit()
     html = _text(visitor.get(_product_url(product)))
     assert "Kurang manis" not in html and "5,0" in html and "(1 ulasan)" in html
+
+
+def test_a_shop_page_reads_its_rating_with_the_shop_and_follows_it(app, make_review, make_product, make_user,
+                                                                   count_queries):
+    """The shop's row and its stars come in one statement, then the page's cards: a kept page costs two."""
+    product = make_product()
+    visitor = app.test_client()
+    make_review(rating=5, product=product)
+    low = make_review(rating=2, product=product)
+    shop_url = f"/toko/{product.shop.slug}"
+    assert "3,5" in _text(visitor.get(shop_url))
+    page, statements = count_queries(lambda: visitor.get(shop_url))
+    assert "3,5" in _text(page) and "(2 ulasan)" in _text(page) and statements == 2
+    service.hide_review(make_user("admin"), low, "Tidak pantas")
+    db.session.commit()
+    html = _text(visitor.get(shop_url))
+    assert "5,0" in html and "(1 ulasan)" in html
