@@ -81,12 +81,12 @@ def _import_models():
 
 def _init_extensions(app):
     from . import i18n
-    from .accounts.service import load_user_from_session
     from .csrf import CookielessSessionInterface
     from .database import configure_pool, configure_sqlite
     from .media.limits import upload_limit
     from .media.urls import media_src, media_srcset, media_url
     from .orders.messaging import courier_name
+    from .orders.views import load_user
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from . import links, static_files
     from .notifications import sending
@@ -107,7 +107,7 @@ def _init_extensions(app):
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
-    login_manager.user_loader(load_user_from_session)
+    login_manager.user_loader(load_user)
     i18n.init_i18n(app)
     app.add_template_global(media_url)
     app.add_template_global(media_srcset)

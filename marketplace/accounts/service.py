@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 
+from ..database import driver_instance
 from ..errors import InvalidInput, NotAllowed
 from ..extensions import db
 from ..links import site_url_for
@@ -114,19 +115,29 @@ def rotate_session_token(user):
 
 def load_user_from_session(stored_id):
     """Flask-Login's loader: the user only if the stored token is still current."""
+    found = load_user_with(stored_id)
+    return found and found[0]
+
+
+def load_user_with(stored_id, column=None):
+    """(user, the value of `column`) if the stored token is still current, else None. `column` is a function
+    that builds a scalar subquery correlated to User (a page header's count, say): it is read in the same
+    statement as the user, a round trip fewer on PostgreSQL; without it the value is None."""
     user_id, _sep, token = (stored_id or "").partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.scalars(_user_select(), {"id": int(user_id)}).first()
+    user, others = driver_instance(db.session, User, _user_select(column), {"id": int(user_id)})
     if user is None or not hmac.compare_digest(user.session_token, token):
         return None
-    return user
+    return user, others[0] if column is not None else None
 
 
 @cache
-def _user_select():
-    # Every request of a logged-in user loads them: the select is built once (session.get builds its own anew).
-    return select(User).where(User.id == bindparam("id"))
+def _user_select(column=None):
+    # Every request of a logged-in user loads them: the select is built once and run by the driver
+    # (database.driver_instance), which cost a third of an ORM query.
+    statement = select(*User.__table__.columns).where(User.id == bindparam("id"))
+    return statement if column is None else statement.add_columns(column())
 
 
 def count_users():

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import joinedload
 
+from ..accounts.models import User
 from ..catalogue.models import Product
 from ..database import driver_rows
 from ..errors import InvalidInput
@@ -215,6 +216,12 @@ def cart_size(cart):
         # Nothing to flush (every page but a cart change): the driver's cursor, several times cheaper.
         return driver_rows(session, _cart_size_select(), {"user_id": cart.user_id})[0][0]
     return sum(quantity for quantity, _price in cart.lines().values())
+
+
+def cart_size_of_user():
+    """A buyer's cart size as a scalar subquery correlated to User: read with the user in one statement
+    (accounts.service.load_user_with) for a public page's header."""
+    return select(func.coalesce(func.sum(CartItem.quantity), 0)).where(CartItem.user_id == User.id).scalar_subquery()
 
 
 @cache

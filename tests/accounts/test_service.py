@@ -1,10 +1,14 @@
 """Account rules through the real service and database."""
+from datetime import datetime, timezone
+
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import select
 
 from marketplace.accounts import service
 from marketplace.accounts.models import User
 from marketplace.errors import InvalidInput, NotAllowed
+from marketplace.shops.models import Shop
 from marketplace.extensions import db
 from tests.conftest import TEST_PASSWORD
 
@@ -71,6 +75,36 @@ def test_session_loader_checks_token(app, make_user):
     assert service.load_user_from_session(str(user.id)) is None
     assert service.load_user_from_session("abc:def") is None
     assert service.load_user_from_session("") is None
+
+
+def test_the_session_loader_gives_the_user_an_orm_query_would(app, make_user, make_shop, count_queries):
+    """The loader reads the row by the driver (database.driver_instance): the user must be the same as one an
+    ORM query loads, in the session's identity map, with every value of its proper type."""
+    owner = make_user("producer", name="Pak Darto")
+    owner.email_verified_at = datetime(2026, 12, 1, 3, 4, 5, tzinfo=timezone.utc)
+    make_shop(owner=owner)
+    db.session.commit()
+    stored, user_id = owner.get_id(), owner.id
+    expected = {column.key: getattr(owner, column.key) for column in User.__table__.columns}
+    db.session.expunge_all()
+    (user, loaded) = count_queries(lambda: service.load_user_from_session(stored))
+    assert loaded == 1 and user in db.session and not db.session.dirty
+    assert {column.key: getattr(user, column.key) for column in User.__table__.columns} == expected
+    assert user.created_at.tzinfo is not None and user.email_verified_at.tzinfo is not None
+    # In the identity map: a relation to the user resolves to this very object.
+    assert user.is_producer and db.session.scalars(select(Shop).where(Shop.owner_id == user_id)).one().owner is user
+    # The same identity in the session is the same object; one a commit expired is refreshed by the same read.
+    assert service.load_user_from_session(stored) is user
+    db.session.commit()
+    again, reads = count_queries(lambda: service.load_user_from_session(stored))
+    assert again is user and reads == 1 and user.name == "Pak Darto"
+    _name, more = count_queries(lambda: (user.name, user.created_at, user.session_token))
+    assert more == 0
+    # A change to it is written like any other.
+    user.name = "Pak Darto Wibowo"
+    db.session.commit()
+    db.session.expunge_all()
+    assert db.session.get(User, user_id).name == "Pak Darto Wibowo"
 
 def test_production_cost_meets_owasp_asvs(app):
     """The default settings (not the cheap test ones) give argon2id m=19 MiB, t=2, p=1."""

@@ -2,6 +2,7 @@
 import re
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy import update as sa_update
 
@@ -60,6 +61,34 @@ def test_visitor_adds_to_cart_without_javascript(client, make_product):
     page = client.get("/cart").get_data(as_text=True)
     assert "Amplang Pedas Daun Jeruk" in page and "Rp54.000" in page
     assert 'Keranjang <span class="cart-count">(2)' in page
+
+
+def test_a_public_page_reads_the_buyer_and_their_cart_count_in_one_statement(app, client, auth, make_user,
+                                                                              make_product):
+    product = make_product(title="Kerupuk Ikan Pipih")
+    auth.login(make_user().email)
+    _add(client, product.id, "3")
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = client.get(f"/toko/{product.shop.slug}/{product.slug}").get_data(as_text=True)
+        assert 'Keranjang <span class="cart-count">(3)' in page
+        carts_read = [statement for statement in statements if "cart_item" in statement]
+        assert len(carts_read) == 1 and carts_read[0].startswith(("SELECT user.id", 'SELECT "user".id'))
+        # The count is the request's own: a change shows on the next page, and a page that is not a public
+        # one (the cart) reads it by itself.
+        _add(client, product.id, "1")
+        assert 'Keranjang <span class="cart-count">(4)' in client.get("/").get_data(as_text=True)
+        del statements[:]
+        assert 'Keranjang <span class="cart-count">(4)' in client.get("/cart").get_data(as_text=True)
+        assert not any(statement.startswith(("SELECT user.id", 'SELECT "user".id')) and "cart_item" in statement
+                       for statement in statements)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_next_cannot_leave_the_site(client, make_product):
