@@ -13,7 +13,7 @@ from flask.globals import _cv_request
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError, OperationalError
-from sqlalchemy.orm import Session, make_transient_to_detached, scoped_session
+from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detached, scoped_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 READ_ONLY_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -407,6 +407,7 @@ def _instance_columns(model, dialect):
     try:
         return _instance_columns_of[(model, dialect.name)]
     except KeyError:
+        configure_mappers()  # a process's first query may be this one: new_instance() needs the mapper set up
         table = model.__table__
         mapper = model.__mapper__
         keys = [mapper.get_property_by_column(column).key for column in table.columns]

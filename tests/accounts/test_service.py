@@ -113,3 +113,35 @@ def test_production_cost_meets_owasp_asvs(app):
     production_like = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
     with production_like.app_context():
         assert "$argon2id$v=19$m=19456,t=2,p=1$" in service.hash_password(TEST_PASSWORD)
+
+
+FIRST_QUERY = """
+import sys
+from sqlalchemy import insert
+from marketplace import create_app
+from marketplace.accounts import service
+from marketplace.accounts.models import User
+from marketplace.extensions import db
+
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "x", "MEDIA_ROOT": sys.argv[2],
+                  "SEARCH_INDEX_DIR": sys.argv[2] + "/index"})
+with app.app_context():
+    db.create_all()
+    db.session.execute(insert(User.__table__).values(
+        id=7, email="pertama@example.com", name="Ibu Pertama", phone="", role="buyer", password_hash="x",
+        session_token="token", locale="id"))
+    db.session.commit()
+    print(service.load_user_from_session("7:token").name)
+"""
+
+
+def test_a_process_whose_first_query_loads_a_user(tmp_path):
+    """A new gunicorn worker's first request may be a logged-in user's: the loader must not rely on an earlier
+    ORM query having set the mappers up."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", FIRST_QUERY, f"sqlite:///{tmp_path}/first.db", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "Ibu Pertama"
