@@ -3,7 +3,7 @@
 Every page is requested through the app's test client, with the cookie bench/pages.py would send, in batches
 that take every page in turn; each figure is the median of its batches. CPU time
 (time.process_time) is attributed exclusively: a query run while a template renders counts as a query.
-- queries: inside Session.execute/scalar(s), Connection.execute and database.driver_rows (building,
+- queries: inside Session.execute/scalar(s), Connection.execute, database.driver_rows and driver_instance (building,
   compiling, running the statement, and the ORM loading its rows; iterating a plain result afterwards falls
   into the caller);
 - templates: inside Flask's rendering of a template (context processors included);
@@ -66,11 +66,15 @@ def instrument(app, clock):
             setattr(cls, name, clock.timed("queries", getattr(cls, name)))
     from marketplace import database
 
-    # The driver's own reads (database.driver_rows), wherever a module imported it by name.
-    timed_rows = clock.timed("queries", database.driver_rows)
-    for module in list(sys.modules.values()):
-        if getattr(module, "driver_rows", None) is database.driver_rows:
-            module.driver_rows = timed_rows
+    # The driver's own reads (database.driver_rows, and driver_instance, which uses it), wherever a module
+    # imported them by name; database itself among those modules (compared with the originals, not with what
+    # database holds by then).
+    for name in ("driver_rows", "driver_instance"):
+        original = getattr(database, name)
+        timed = clock.timed("queries", original)
+        for module in list(sys.modules.values()):
+            if getattr(module, name, None) is original:
+                setattr(module, name, timed)
     flask.templating._render = clock.timed("templates", flask.templating._render)
     for registry in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
         for key, functions in registry.items():
