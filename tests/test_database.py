@@ -179,6 +179,26 @@ def test_another_processs_writer_is_waited_for_then_passed(probe_app):
     assert _names(probe_app) == ["other process", "ours"]
 
 
+def test_a_process_waiting_for_the_lock_file_is_woken_by_the_kernel_not_by_tries(probe_app, monkeypatch):
+    """While another process holds the turn for 0.3 s, this one waits in flock() itself: one try that finds it
+    taken, then one blocking call. Trying every few milliseconds let the process that had just let go take it
+    again while the others slept (8 workers checking out at once: the slowest 5% waited over 200 ms)."""
+    calls = []
+
+    def counted(file, operation):
+        calls.append(operation)
+        return real_flock(file, operation)
+
+    real_flock = database.fcntl.flock
+    monkeypatch.setattr(database.fcntl, "flock", counted)
+    child = _in_another_process(probe_app, "other process", hold=0.3)
+    _writer(probe_app, "ours")()
+    child.join(5)
+    tries = [op for op in calls if op == database.fcntl.LOCK_EX | database.fcntl.LOCK_NB]
+    assert len(tries) == 1 and database.fcntl.LOCK_EX in calls
+    assert _names(probe_app) == ["other process", "ours"]
+
+
 def test_a_writer_outside_the_queue_is_waited_for_by_sqlites_busy_handler(probe_app, tmp_path):
     """The sqlite3 shell, or any program without the queue, holding the write lock for 0.3 s."""
     other = sqlite3.connect(f"{tmp_path}/lock.db", isolation_level=None)
