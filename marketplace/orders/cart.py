@@ -221,13 +221,17 @@ def cart_size(cart):
 def cart_size_of_user():
     """A buyer's cart size as a scalar subquery correlated to User: read with the user in one statement
     (accounts.service.load_user_with) for a public page's header."""
-    return select(func.coalesce(func.sum(CartItem.quantity), 0)).where(CartItem.user_id == User.id).scalar_subquery()
+    return _pieces_of(User.id).scalar_subquery()
 
 
 @cache
 def _cart_size_select():
     # Every page's header asks this of a logged-in buyer: built once (building it cost more than running it).
-    return select(func.coalesce(func.sum(CartItem.quantity), 0)).where(CartItem.user_id == bindparam("user_id"))
+    return _pieces_of(bindparam("user_id"))
+
+
+def _pieces_of(user_id):
+    return select(func.coalesce(func.sum(CartItem.quantity), 0)).where(CartItem.user_id == user_id)
 
 
 @dataclass

@@ -125,8 +125,7 @@ def _category(raw):
     raw = (raw or "").strip()
     if not raw:
         return None
-    if not any(link.slug == raw[:60] for link in queries.categories()) and not any(
-            link.slug == raw[:60] for link in queries.categories(fresh=True)):
+    if queries.find_category(raw[:60]) is None:  # it looks in the tree as it is now before saying no
         raise InvalidInput(_("Kategori tidak dikenal."), field="category")
     return raw
 
