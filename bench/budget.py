@@ -3,7 +3,7 @@
 Every page is requested through the app's test client, with the cookie bench/pages.py would send, in batches
 that take every page in turn; each figure is the median of its batches. CPU time
 (time.process_time) is attributed exclusively: a query run while a template renders counts as a query.
-- queries: inside Session.execute/scalar(s), Connection.execute, database.driver_rows and driver_instance (building,
+- queries: inside Session.execute/scalar(s), Connection.execute, driver_reads.driver_rows and driver_instance (building,
   compiling, running the statement, and the ORM loading its rows; iterating a plain result afterwards falls
   into the caller);
 - templates: inside Flask's rendering of a template (context processors included);
@@ -64,13 +64,13 @@ def instrument(app, clock):
     for cls, names in ((Session, ("execute", "scalar", "scalars")), (Connection, ("execute",))):
         for name in names:
             setattr(cls, name, clock.timed("queries", getattr(cls, name)))
-    from marketplace import database
+    from marketplace import driver_reads
 
-    # The driver's own reads (database.driver_rows, and driver_instance, which uses it), wherever a module
-    # imported them by name; database itself among those modules (compared with the originals, not with what
-    # database holds by then).
+    # The driver's own reads (driver_reads.driver_rows, and driver_instance, which uses it), wherever a module
+    # imported them by name; driver_reads itself among those modules (compared with the originals, not with what
+    # driver_reads holds by then).
     for name in ("driver_rows", "driver_instance"):
-        original = getattr(database, name)
+        original = getattr(driver_reads, name)
         timed = clock.timed("queries", original)
         for module in list(sys.modules.values()):
             if getattr(module, name, None) is original:

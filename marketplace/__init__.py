@@ -82,7 +82,8 @@ def _import_models():
 def _init_extensions(app):
     from . import i18n
     from .csrf import CookielessSessionInterface
-    from .database import configure_pool, configure_sqlite
+    from .database import configure_pool
+    from .sqlite_writes import configure_sqlite
     from .media.limits import upload_limit
     from .media.urls import media_src, media_srcset, media_url
     from .orders.messaging import courier_name

@@ -160,7 +160,7 @@ def _age_idle_connections(engine, seconds):
 def test_driver_rows_match_sqlalchemys_and_refuse_an_expanding_in(app):
     from sqlalchemy import bindparam
 
-    from marketplace.database import driver_rows
+    from marketplace.driver_reads import driver_rows
 
     statement = (select(Category.slug, Category.name_id).where(Category.parent_id.is_(None),
                                                                 Category.slug != bindparam("left_out"))

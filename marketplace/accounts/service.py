@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
 
-from ..database import driver_instance
+from ..driver_reads import driver_instance
 from ..errors import InvalidInput, NotAllowed
 from ..extensions import db
 from ..links import site_url_for
@@ -135,7 +135,7 @@ def load_user_with(stored_id, column=None):
 @cache
 def _user_select(column=None):
     # Every request of a logged-in user loads them: the select is built once and run by the driver
-    # (database.driver_instance), which cost a third of an ORM query.
+    # (driver_reads.driver_instance), which cost a third of an ORM query.
     statement = select(*User.__table__.columns).where(User.id == bindparam("id"))
     return statement if column is None else statement.add_columns(column())
 

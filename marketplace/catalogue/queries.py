@@ -5,7 +5,7 @@ a correlated subquery: a page of 24 cards costs one query plus one count, whatev
 They are the busiest pages, so two costs are avoided:
 - building a select costs more than running it on 24 rows, so each listing's select is built once per
   process, with bind parameters (a constant, like a compiled regex: nothing is shared between requests);
-- rows are read by the driver's cursor on the session's connection (database.driver_rows): no entities
+- rows are read by the driver's cursor on the session's connection (driver_reads.driver_rows): no entities
   to make, nothing to flush on a read-only page, no Result to build, several times cheaper per query.
 """
 import re
@@ -19,7 +19,7 @@ from flask import current_app, g, has_app_context
 from sqlalchemy import bindparam, event, func, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
-from .. import database, regions
+from .. import driver_reads, regions
 from ..accounts.models import User
 from ..extensions import db
 from ..reviews import service as reviews
@@ -95,7 +95,7 @@ class Page:
 
 
 def _rows(statement, **params):
-    return database.driver_rows(db.session, statement, params)
+    return driver_reads.driver_rows(db.session, statement, params)
 
 
 def _card_select(base, condition):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
 from ..catalogue.models import Product
-from ..database import driver_rows
+from ..driver_reads import driver_rows
 from ..errors import InvalidInput
 from ..extensions import db
 from .models import MAX_QUANTITY, CartItem

@@ -3,7 +3,7 @@
 Every stock change is one relative, conditional UPDATE of the product row, so concurrent buyers, releases and
 restocks never overwrite each other: `stock = stock - n WHERE stock >= n` cannot oversell, and on PostgreSQL
 the second of two writers re-checks the condition after the first commits. On SQLite the engine begins every
-transaction with BEGIN IMMEDIATE (marketplace/database.py), so writers queue. Rows are always updated in
+transaction with BEGIN IMMEDIATE (marketplace/sqlite_writes.py), so writers queue. Rows are always updated in
 product-id order, so two carts holding the same products in another order cannot deadlock.
 """
 import re

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..database import driver_rows
+from ..driver_reads import driver_rows
 from ..errors import InvalidInput, InvalidState, NotAllowed
 from ..extensions import db
 from ..models_base import utcnow

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam
 from .. import regions
 from ..catalogue import queries
 from ..catalogue.models import Product
-from ..database import driver_rows
+from ..driver_reads import driver_rows
 from ..errors import InvalidInput
 from ..extensions import db
 from ..text import parse_rupiah

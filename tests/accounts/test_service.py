@@ -78,7 +78,7 @@ def test_session_loader_checks_token(app, make_user):
 
 
 def test_the_session_loader_gives_the_user_an_orm_query_would(app, make_user, make_shop, count_queries):
-    """The loader reads the row by the driver (database.driver_instance): the user must be the same as one an
+    """The loader reads the row by the driver (driver_reads.driver_instance): the user must be the same as one an
     ORM query loads, in the session's identity map, with every value of its proper type."""
     owner = make_user("producer", name="Pak Darto")
     owner.email_verified_at = datetime(2026, 12, 1, 3, 4, 5, tzinfo=timezone.utc)

@@ -8,8 +8,9 @@ import time
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from marketplace import create_app, database
-from marketplace.database import side_session, writer_queue_for
+from marketplace import create_app, sqlite_writes
+from marketplace.database import side_session
+from marketplace.sqlite_writes import writer_queue_for
 from marketplace.extensions import db
 
 
@@ -189,13 +190,13 @@ def test_a_process_waiting_for_the_lock_file_is_woken_by_the_kernel_not_by_tries
         calls.append(operation)
         return real_flock(file, operation)
 
-    real_flock = database.fcntl.flock
-    monkeypatch.setattr(database.fcntl, "flock", counted)
+    real_flock = sqlite_writes.fcntl.flock
+    monkeypatch.setattr(sqlite_writes.fcntl, "flock", counted)
     child = _in_another_process(probe_app, "other process", hold=0.3)
     _writer(probe_app, "ours")()
     child.join(5)
-    tries = [op for op in calls if op == database.fcntl.LOCK_EX | database.fcntl.LOCK_NB]
-    assert len(tries) == 1 and database.fcntl.LOCK_EX in calls
+    tries = [op for op in calls if op == sqlite_writes.fcntl.LOCK_EX | sqlite_writes.fcntl.LOCK_NB]
+    assert len(tries) == 1 and sqlite_writes.fcntl.LOCK_EX in calls
     assert _names(probe_app) == ["other process", "ours"]
 
 
@@ -217,7 +218,7 @@ def test_a_writer_outside_the_queue_is_waited_for_by_sqlites_busy_handler(probe_
 
 
 def test_waiting_longer_than_the_busy_timeout_fails_and_gives_the_turn_back(probe_app, tmp_path, monkeypatch):
-    monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(sqlite_writes, "BUSY_TIMEOUT_S", 0.2)
     child = _in_another_process(probe_app, "other process", hold=1.0)
     with probe_app.app_context():
         with pytest.raises(OperationalError, match="database is locked"):
@@ -234,7 +235,7 @@ def test_a_second_session_inside_a_write_fails_instead_of_waiting_for_itself(pro
     """A session of its own opened while the thread's own write transaction holds the lock cannot get it: it
     fails after the busy timeout, as without the queue, rather than waiting for its own thread for ever; a
     savepoint in the same session is fine."""
-    monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(sqlite_writes, "BUSY_TIMEOUT_S", 0.2)
     with probe_app.app_context():
         db.session.execute(db.text("INSERT INTO probe (name) VALUES ('outer')"))
         with db.session.begin_nested():
@@ -267,6 +268,6 @@ def test_without_the_queue_writers_wait_in_sqlites_busy_handler(tmp_path):
                       "TESTING": True, "SQLITE_WRITER_QUEUE": False})
     with app.app_context():
         db.session.execute(db.text("SELECT 1"))
-        assert not isinstance(db.session.connection().connection.driver_connection, database.QueuedConnection)
+        assert not isinstance(db.session.connection().connection.driver_connection, sqlite_writes.QueuedConnection)
         db.session.rollback()
         db.engine.dispose()
