@@ -1,15 +1,18 @@
 """Benchmark: orders placed per second by 8 parallel buyers, and webhook handling time. Not a test.
 
     python bench/checkout.py [--seconds 10] [--buyers 8] [--webhooks 300] [--postgres URL | --no-postgres]
-                             [--busy-handler] [--processes] [--emails]
+                             [--busy-handler] [--shapes threads,processes | --processes] [--emails]
 
 For SQLite (a WAL file in a temporary directory) and PostgreSQL (a throw-away database created on the server
 given by --postgres, default $TEST_DATABASE_URL or postgresql+psycopg://postgres@127.0.0.1:5432/test):
 
-- checkout: each of the buyers runs in its own thread, app context and database session, and loops: put two
+- checkout, in each shape asked for (--shapes; both by default, threads first): the buyers as threads of this
+  process (one interpreter lock among them), then as one forked process each (as gunicorn's sync workers serve
+  the production example's buyers). Each buyer has its own app context and database session, and loops: put two
   products in the cart (one transaction), place the order through orders.service.place_order (one
   transaction: order, shop orders, items, stock reservation). All buyers want the same few products, so the
   conditional stock updates contend. Reported: orders per second (wall clock) and place_order p50/p95.
+  The last lines give PostgreSQL's orders/s as a share of SQLite's in each shape (same run).
   Also reported: per order, place_order's and the commit's time, the part of it inside the database driver
   (round trips and lock waits), the statements it runs, and the buyer thread's own CPU time in each (Python,
   the driver's work; not the waits for the GIL, a lock or the disk). CPU per order (this process, and on a
@@ -164,16 +167,21 @@ def in_threads(loops, seconds):
 
 
 def bench_checkout(app, buyer_ids, product_ids, seconds, processes=False):
-    """(orders per second, place_order latencies, cart latencies, CPU seconds of the buyers) for parallel buyers
-    looping for `seconds`: threads of this process, or with `processes` one forked process each (as gunicorn's
-    sync workers), whose TRACE totals are added to this process's."""
+    """(orders per second, place_order latencies, cart latencies, CPU seconds of the buyers, CPU seconds of their
+    PostgreSQL server processes or None) for parallel buyers looping for `seconds`: threads of this process, or
+    with `processes` one forked process each (as gunicorn's sync workers), whose TRACE totals are added to this
+    process's."""
     if processes:
         return _in_processes(app, buyer_ids, product_ids, seconds)
+    with app.app_context():
+        db.engine.dispose()  # the buyers' connections, and their server processes, are new
     results, elapsed, cpu = in_threads(
         [lambda stop, user_id=user_id, offset=i: _buyer_loop(app, user_id, offset, product_ids, stop)
          for i, user_id in enumerate(buyer_ids)], seconds)
     orders = [latency for mine, _carts in results for latency in mine]
-    return len(orders) / elapsed, orders, [latency for _mine, carts in results for latency in carts], cpu
+    with app.app_context():  # the threads' connections are still in the pool, their server processes with them
+        server = _server_cpu(app)
+    return len(orders) / elapsed, orders, [latency for _mine, carts in results for latency in carts], cpu, server
 
 
 def _in_processes(app, buyer_ids, product_ids, seconds):
@@ -189,7 +197,10 @@ def _in_processes(app, buyer_ids, product_ids, seconds):
         barrier.wait()
         cpu = time.process_time()
         orders, carts = _buyer_loop(app, user_id, offset, product_ids, stop)
-        out.put((orders, carts, dict(TRACE.totals), time.process_time() - cpu))
+        cpu = time.process_time() - cpu
+        with app.app_context():
+            server = _server_cpu(app, own=True)
+        out.put((orders, carts, dict(TRACE.totals), cpu, server))
 
     children = [context.Process(target=buyer, args=(user_id, i)) for i, user_id in enumerate(buyer_ids)]
     for child in children:
@@ -202,12 +213,13 @@ def _in_processes(app, buyer_ids, product_ids, seconds):
     elapsed = time.perf_counter() - started
     for child in children:
         child.join()
-    for _orders, _carts, totals, _cpu in results:
+    for _orders, _carts, totals, _cpu, _server in results:
         for key, value in totals.items():
             TRACE.add(*key, value)
-    orders = [latency for mine, _carts, _totals, _cpu in results for latency in mine]
-    return (len(orders) / elapsed, orders, [latency for _mine, carts, _t, _c in results for latency in carts],
-            sum(cpu for *_rest, cpu in results))
+    orders = [latency for mine, *_rest in results for latency in mine]
+    servers = [server for *_rest, server in results]
+    return (len(orders) / elapsed, orders, [latency for _mine, carts, *_rest in results for latency in carts],
+            sum(cpu for *_rest, cpu, _server in results), None if None in servers else sum(servers))
 
 
 def bench_webhooks(app, buyer_ids, product_ids, count):
@@ -331,13 +343,15 @@ def _percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def _server_cpu(app):
-    """CPU seconds used so far by the PostgreSQL server processes serving this app's database, when the server runs
-    on this machine (None otherwise, and on SQLite)."""
+def _server_cpu(app, own=False):
+    """CPU seconds used so far by the PostgreSQL server processes serving this app's database (with `own`, only
+    the one serving this process's pooled connection), when the server runs on this machine (None otherwise, and
+    on SQLite)."""
     if db.engine.dialect.name != "postgresql":
         return None
     with db.engine.connect() as conn:
-        pids = conn.scalars(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).all()
+        pids = conn.scalars(sa.text("SELECT pg_backend_pid()" if own else
+                                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).all()
     total, tick = 0, os.sysconf("SC_CLK_TCK")
     for pid in pids:
         try:
@@ -350,31 +364,39 @@ def _server_cpu(app):
 
 
 def run(name, url, files, args, **config):
-    """Bench one database and print its figures."""
+    """Bench one database in each shape of args.shapes, print its figures: {shape: orders per second}."""
     app = _app(url, files, **config)
     buyer_ids, product_ids = _seed(app, args.buyers, args.products, verified=args.emails)
     with app.app_context():
         TRACE.install(db.engine)
-        db.engine.dispose()  # the buyers' connections, and their server processes, are new
-    rate, checkout, carts, cpu = bench_checkout(app, buyer_ids, product_ids, args.seconds, args.processes)
+    rates = {}
+    for shape in args.shapes:
+        rates[shape] = _run_shape(app, name, buyer_ids, product_ids, args, shape)
+    webhooks = bench_webhooks(app, buyer_ids, product_ids, args.webhooks) if args.webhooks else None
     with app.app_context():
-        server = _server_cpu(app)
+        db.engine.dispose()
+    if webhooks:
+        print(f"{name:10} webhook:  p50 {statistics.median(webhooks) * 1000:.1f} ms, "
+              f"p95 {_percentile(webhooks, 0.95) * 1000:.1f} ms ({len(webhooks)} deliveries, sequential)")
+    return rates
+
+
+def _run_shape(app, name, buyer_ids, product_ids, args, shape):
+    """Orders per second of the buyers as `shape` ('threads' or 'processes'), with its figures printed."""
+    rate, checkout, carts, cpu, server = bench_checkout(app, buyer_ids, product_ids, args.seconds,
+                                                        shape == "processes")
+    name = f"{name} ({shape})"
     TRACE.report(name, len(checkout))
     print(f"{name:10} CPU per order (cart, place_order, commit): {cpu * 1000 / len(checkout):.2f} ms in the buyers"
           + (f", {server * 1000 / len(checkout):.2f} ms in PostgreSQL's server processes" if server else "")
           + f"; load average {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
-    webhooks = bench_webhooks(app, buyer_ids, product_ids, args.webhooks) if args.webhooks else None
-    with app.app_context():
-        db.engine.dispose()
     ms = 1000
     print(f"{name:10} checkout: {rate:7.1f} orders/s with {args.buyers} parallel buyers "
-          f"({'processes' if args.processes else 'threads'}; {len(checkout)} orders in {args.seconds:.0f} s; "
+          f"({len(checkout)} orders in {args.seconds:.0f} s; "
           f"place_order p50 {statistics.median(checkout) * ms:.1f} ms, p95 {_percentile(checkout, 0.95) * ms:.1f} ms,"
           f" p99 {_percentile(checkout, 0.99) * ms:.1f} ms; filling the cart p50 {statistics.median(carts) * ms:.1f} ms,"
           f" p95 {_percentile(carts, 0.95) * ms:.1f} ms)")
-    if webhooks:
-        print(f"{name:10} webhook:  p50 {statistics.median(webhooks) * ms:.1f} ms, "
-              f"p95 {_percentile(webhooks, 0.95) * ms:.1f} ms ({len(webhooks)} deliveries, sequential)")
+    return rate
 
 
 def main():
@@ -384,12 +406,22 @@ def main():
     parser.add_argument("--products", type=int, default=6)
     parser.add_argument("--webhooks", type=int, default=300)
     database_arguments(parser)
-    parser.add_argument("--processes", action="store_true", help="one process per buyer instead of a thread")
+    parser.add_argument("--shapes", default="threads,processes", type=lambda text: text.split(","),
+                        help="the buyers as 'threads' of one process, 'processes' (one each), or both (the default)")
+    parser.add_argument("--processes", dest="shapes", action="store_const", const=["processes"],
+                        help="only one process per buyer")
     parser.add_argument("--emails", action="store_true",
                         help="verified buyers: place_order writes the order-placed email and its commit sends it")
     parser.add_argument("--busy-handler", action="store_true",
                         help="also run SQLite without the writer queue, first, for a same-run comparison")
-    on_both_databases(run, parser.parse_args())
+    args = parser.parse_args()
+    if not set(args.shapes) <= {"threads", "processes"}:
+        parser.error("--shapes takes threads, processes or both, separated by a comma")
+    rates = on_both_databases(run, args)
+    if "PostgreSQL" in rates and "SQLite" in rates:
+        for shape in args.shapes:
+            print(f"{shape:10} PostgreSQL's orders/s are {rates['PostgreSQL'][shape] / rates['SQLite'][shape]:.2f} "
+                  f"of SQLite's ({rates['PostgreSQL'][shape]:.1f} against {rates['SQLite'][shape]:.1f}, same run)")
 
 
 def database_arguments(parser):
@@ -400,24 +432,29 @@ def database_arguments(parser):
 
 
 def on_both_databases(run, args):
-    """run(name, url, files, args) on a SQLite file, then on a throw-away database on args.postgres's server."""
+    """run(name, url, files, args) on a SQLite file, then on a throw-away database on args.postgres's server:
+    {name: what run returned}."""
+    results = {}
     with tempfile.TemporaryDirectory() as files:
         if getattr(args, "busy_handler", False):
-            run("SQLite/busy", f"sqlite:///{files}/busy.db", files, args, SQLITE_WRITER_QUEUE=False)
-        run("SQLite", f"sqlite:///{files}/bench.db", files, args)
+            results["SQLite/busy"] = run("SQLite/busy", f"sqlite:///{files}/busy.db", files, args,
+                                         SQLITE_WRITER_QUEUE=False)
+        results["SQLite"] = run("SQLite", f"sqlite:///{files}/bench.db", files, args)
         if args.no_postgres:
-            return
+            return results
         base = make_url(args.postgres)
         name = f"pasardesa_bench_{uuid.uuid4().hex[:8]}"
         admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         try:
-            run("PostgreSQL", base.set(database=name).render_as_string(hide_password=False), files, args)
+            results["PostgreSQL"] = run("PostgreSQL", base.set(database=name).render_as_string(hide_password=False),
+                                        files, args)
         finally:
             with admin.connect() as conn:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+    return results
 
 
 if __name__ == "__main__":
