@@ -1,7 +1,7 @@
 """Benchmark: a buyer's two POSTs, add to cart and checkout, through the whole app. Not a test.
 
     python bench/buyer_posts.py [--seconds 10] [--buyers 8] [--requests 30] [--postgres URL | --no-postgres]
-                                [--statements]
+                                [--statements] [--shapes threads,processes | --processes]
 
 bench/checkout.py times place_order alone; this one times what a buyer's browser asks for: POST /cart/add and
 POST /checkout (Stripe by the local stand-in: the order, its payment attempt, the Checkout Session, the
@@ -10,8 +10,10 @@ sends it, login, the access line), on SQLite (WAL, temporary directory) and on a
 
 - one buyer alone: per request, the SQL statements, the transactions begun (each one a turn at SQLite's write
   lock for a POST) and the CPU time of this process; --statements lists every statement of one request of each.
-- the buyers in parallel, one thread each, looping add to cart + checkout for --seconds: p50/p95 of each POST,
-  checkouts per second, and this process's CPU per checkout (the figure to compare on a busy machine).
+- the buyers in parallel, looping add to cart + checkout for --seconds, in each shape asked for (--shapes; both
+  by default): one thread each in this process, then one forked process each (as gunicorn's sync workers serve
+  them): p50/p95 of each POST, checkouts per second, and the buyers' CPU per checkout (the figure to compare on
+  a busy machine); last, PostgreSQL's checkouts per second as a share of SQLite's in each shape, same run.
 """
 import argparse
 import collections
@@ -113,8 +115,9 @@ def alone(app, user_id, product_ids, requests, show):
     return {name: (s / requests, b / requests, cpu * 1000 / requests) for name, (s, b, cpu) in totals.items()}
 
 
-def parallel(app, buyer_ids, product_ids, seconds):
-    """(add-to-cart latencies, checkout latencies, wall seconds, CPU seconds) of buyers looping in threads."""
+def parallel(app, buyer_ids, product_ids, seconds, shape):
+    """(add-to-cart latencies, checkout latencies, wall seconds, CPU seconds) of buyers looping as threads of this
+    process or as one process each (shape 'threads' or 'processes')."""
     clients = [_client(app, user_id) for user_id in buyer_ids]
 
     def buyer(client, offset, stop):
@@ -126,14 +129,18 @@ def parallel(app, buyer_ids, product_ids, seconds):
             n += 1
         return adds, checkouts
 
-    results, wall, cpu = checkout.in_threads(
-        [lambda stop, client=client, offset=i: buyer(client, offset, stop) for i, client in enumerate(clients)],
-        seconds)
+    loops = [lambda stop, client=client, offset=i: buyer(client, offset, stop) for i, client in enumerate(clients)]
+    if shape == "processes":
+        results, wall, cpu = checkout.in_processes(app, loops, seconds)
+    else:
+        with app.app_context():
+            db.engine.dispose()  # the buyers' connections are new, as in the processes
+        results, wall, cpu = checkout.in_threads(loops, seconds)
     return [t for adds, _c in results for t in adds], [t for _a, checkouts in results for t in checkouts], wall, cpu
 
 
 def run(name, url, files, args, **config):
-    """Bench one database and print its figures."""
+    """Bench one database and print its figures: {shape: checkouts per second}."""
     app = checkout._app(url, files, **config)
     buyer_ids, product_ids = checkout._seed(app, args.buyers, args.products, verified=True)
     with app.app_context():
@@ -142,15 +149,19 @@ def run(name, url, files, args, **config):
                                                 args.statements).items():
         print(f"{name:10} {post:11} alone: {statements:5.1f} statements, {begun:.1f} transactions, "
               f"{cpu:5.2f} ms CPU per request")
-    adds, checkouts, wall, cpu = parallel(app, buyer_ids, product_ids, args.seconds)
+    rates = {}
+    for shape in args.shapes:
+        adds, checkouts, wall, cpu = parallel(app, buyer_ids, product_ids, args.seconds, shape)
+        rates[shape] = len(checkouts) / wall
+        ms, pct = 1000, checkout._percentile
+        print(f"{name:10} {args.buyers} buyers as {shape}: {rates[shape]:6.1f} checkouts/s; add to cart p50 "
+              f"{statistics.median(adds) * ms:.1f} ms, p95 {pct(adds, 0.95) * ms:.1f} ms; checkout p50 "
+              f"{statistics.median(checkouts) * ms:.1f} ms, p95 {pct(checkouts, 0.95) * ms:.1f} ms; "
+              f"CPU {cpu * ms / len(checkouts):.2f} ms per add + checkout; load average "
+              + " ".join(f"{value:.1f}" for value in os.getloadavg()))
     with app.app_context():
         db.engine.dispose()
-    ms, pct = 1000, checkout._percentile
-    print(f"{name:10} {args.buyers} buyers: {len(checkouts) / wall:6.1f} checkouts/s; add to cart p50 "
-          f"{statistics.median(adds) * ms:.1f} ms, p95 {pct(adds, 0.95) * ms:.1f} ms; checkout p50 "
-          f"{statistics.median(checkouts) * ms:.1f} ms, p95 {pct(checkouts, 0.95) * ms:.1f} ms; "
-          f"CPU {cpu * ms / len(checkouts):.2f} ms per add + checkout; load average "
-          + " ".join(f"{value:.1f}" for value in os.getloadavg()))
+    return rates
 
 
 def main():
@@ -161,7 +172,10 @@ def main():
     parser.add_argument("--requests", type=int, default=30, help="requests of each kind by one buyer alone")
     parser.add_argument("--statements", action="store_true", help="list the statements of one request of each")
     checkout.database_arguments(parser)
-    checkout.on_both_databases(run, parser.parse_args())
+    checkout.shape_arguments(parser)
+    args = parser.parse_args()
+    checkout.check_shapes(parser, args)
+    checkout.print_shares(checkout.on_both_databases(run, args), args.shapes, "checkouts/s")
 
 
 if __name__ == "__main__":

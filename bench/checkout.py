@@ -185,41 +185,53 @@ def bench_checkout(app, buyer_ids, product_ids, seconds, processes=False):
 
 
 def _in_processes(app, buyer_ids, product_ids, seconds):
+    def buyer(stop, user_id, offset):
+        TRACE.totals.clear()
+        orders, carts = _buyer_loop(app, user_id, offset, product_ids, stop)
+        with app.app_context():
+            server = _server_cpu(app, own=True)
+        return orders, carts, dict(TRACE.totals), server
+
+    results, elapsed, cpu = in_processes(
+        app, [lambda stop, user_id=user_id, offset=i: buyer(stop, user_id, offset)
+              for i, user_id in enumerate(buyer_ids)], seconds)
+    for _orders, _carts, totals, _server in results:
+        for key, value in totals.items():
+            TRACE.add(*key, value)
+    orders = [latency for mine, *_rest in results for latency in mine]
+    servers = [server for *_rest, server in results]
+    return (len(orders) / elapsed, orders, [latency for _mine, carts, *_rest in results for latency in carts],
+            cpu, None if None in servers else sum(servers))
+
+
+def in_processes(app, loops, seconds):
+    """(each loop's result, wall seconds, the processes' CPU seconds): loop(stop) in a forked process each (as
+    gunicorn's sync workers), all started together and stopped after `seconds`; a result must pickle."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
-    stop, barrier, out = context.Event(), context.Barrier(len(buyer_ids) + 1), context.Queue()
+    stop, barrier, out = context.Event(), context.Barrier(len(loops) + 1), context.Queue()
 
-    def buyer(user_id, offset):
+    def child(loop):
         with app.app_context():
             db.engine.dispose(close=False)  # the parent's pooled connections are not this process's
-        TRACE.totals.clear()
         barrier.wait()
         cpu = time.process_time()
-        orders, carts = _buyer_loop(app, user_id, offset, product_ids, stop)
-        cpu = time.process_time() - cpu
-        with app.app_context():
-            server = _server_cpu(app, own=True)
-        out.put((orders, carts, dict(TRACE.totals), cpu, server))
+        result = loop(stop)
+        out.put((result, time.process_time() - cpu))
 
-    children = [context.Process(target=buyer, args=(user_id, i)) for i, user_id in enumerate(buyer_ids)]
-    for child in children:
-        child.start()
+    children = [context.Process(target=child, args=(loop,)) for loop in loops]
+    for each in children:
+        each.start()
     barrier.wait()
     started = time.perf_counter()
     time.sleep(seconds)
     stop.set()
     results = [out.get() for _child in children]
     elapsed = time.perf_counter() - started
-    for child in children:
-        child.join()
-    for _orders, _carts, totals, _cpu, _server in results:
-        for key, value in totals.items():
-            TRACE.add(*key, value)
-    orders = [latency for mine, *_rest in results for latency in mine]
-    servers = [server for *_rest, server in results]
-    return (len(orders) / elapsed, orders, [latency for _mine, carts, *_rest in results for latency in carts],
-            sum(cpu for *_rest, cpu, _server in results), None if None in servers else sum(servers))
+    for each in children:
+        each.join()
+    return [result for result, _cpu in results], elapsed, sum(cpu for _result, cpu in results)
 
 
 def bench_webhooks(app, buyer_ids, product_ids, count):
@@ -406,22 +418,36 @@ def main():
     parser.add_argument("--products", type=int, default=6)
     parser.add_argument("--webhooks", type=int, default=300)
     database_arguments(parser)
-    parser.add_argument("--shapes", default="threads,processes", type=lambda text: text.split(","),
-                        help="the buyers as 'threads' of one process, 'processes' (one each), or both (the default)")
-    parser.add_argument("--processes", dest="shapes", action="store_const", const=["processes"],
-                        help="only one process per buyer")
+    shape_arguments(parser)
     parser.add_argument("--emails", action="store_true",
                         help="verified buyers: place_order writes the order-placed email and its commit sends it")
     parser.add_argument("--busy-handler", action="store_true",
                         help="also run SQLite without the writer queue, first, for a same-run comparison")
     args = parser.parse_args()
-    if not set(args.shapes) <= {"threads", "processes"}:
+    check_shapes(parser, args)
+    print_shares(on_both_databases(run, args), args.shapes, "orders/s")
+
+
+def shape_arguments(parser):
+    """--shapes and --processes: the buyers as threads of this process, one process each, or both in turn."""
+    parser.add_argument("--shapes", default="threads,processes", type=lambda text: text.split(","),
+                        help="the buyers as 'threads' of one process, 'processes' (one each), or both (the default)")
+    parser.add_argument("--processes", dest="shapes", action="store_const", const=["processes"],
+                        help="only one process per buyer")
+
+
+def check_shapes(parser, args):
+    if not args.shapes or not set(args.shapes) <= {"threads", "processes"}:
         parser.error("--shapes takes threads, processes or both, separated by a comma")
-    rates = on_both_databases(run, args)
+
+
+def print_shares(rates, shapes, unit):
+    """PostgreSQL's rate as a share of SQLite's in each shape, from on_both_databases' {name: {shape: rate}}."""
     if "PostgreSQL" in rates and "SQLite" in rates:
-        for shape in args.shapes:
-            print(f"{shape:10} PostgreSQL's orders/s are {rates['PostgreSQL'][shape] / rates['SQLite'][shape]:.2f} "
-                  f"of SQLite's ({rates['PostgreSQL'][shape]:.1f} against {rates['SQLite'][shape]:.1f}, same run)")
+        for shape in shapes:
+            ours, theirs = rates["PostgreSQL"][shape], rates["SQLite"][shape]
+            print(f"{shape:10} PostgreSQL's {unit} are {ours / theirs:.2f} of SQLite's ({ours:.1f} against "
+                  f"{theirs:.1f}, same run)")
 
 
 def database_arguments(parser):
