@@ -174,7 +174,6 @@ def main():
     checkout.database_arguments(parser)
     checkout.shape_arguments(parser)
     args = parser.parse_args()
-    checkout.check_shapes(parser, args)
     checkout.print_shares(checkout.on_both_databases(run, args), args.shapes, "checkouts/s")
 
 

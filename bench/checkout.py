@@ -424,21 +424,22 @@ def main():
     parser.add_argument("--busy-handler", action="store_true",
                         help="also run SQLite without the writer queue, first, for a same-run comparison")
     args = parser.parse_args()
-    check_shapes(parser, args)
     print_shares(on_both_databases(run, args), args.shapes, "orders/s")
 
 
 def shape_arguments(parser):
     """--shapes and --processes: the buyers as threads of this process, one process each, or both in turn."""
-    parser.add_argument("--shapes", default="threads,processes", type=lambda text: text.split(","),
+    parser.add_argument("--shapes", default="threads,processes", type=_shapes,
                         help="the buyers as 'threads' of one process, 'processes' (one each), or both (the default)")
     parser.add_argument("--processes", dest="shapes", action="store_const", const=["processes"],
                         help="only one process per buyer")
 
 
-def check_shapes(parser, args):
-    if not args.shapes or not set(args.shapes) <= {"threads", "processes"}:
-        parser.error("--shapes takes threads, processes or both, separated by a comma")
+def _shapes(text):
+    shapes = text.split(",")
+    if not set(shapes) <= {"threads", "processes"}:
+        raise argparse.ArgumentTypeError("threads, processes or both, separated by a comma")
+    return shapes
 
 
 def print_shares(rates, shapes, unit):

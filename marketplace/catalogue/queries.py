@@ -226,20 +226,28 @@ def categories(fresh=False):
     whole request. `fresh` reads them now, once per request: for a slug that the kept tree does not know."""
     if "catalogue_categories" in g and (not fresh or g.catalogue_categories_fresh):
         return g.catalogue_categories
-    seconds = current_app.config["HOME_PAGE_CACHE_SECONDS"]
-    kept = current_app.extensions.get(_KEPT_CATEGORIES)
-    now = time.monotonic()
-    if fresh or seconds <= 0 or kept is None or kept[0] <= now:
-        kept = (now + seconds, [CategoryLink(*row) for row in _rows(_category_select())])
-        if seconds > 0:
-            current_app.extensions[_KEPT_CATEGORIES] = kept
-        fresh = True
-    g.catalogue_categories, g.catalogue_categories_fresh = kept[1], fresh
+    links, g.catalogue_categories_fresh = kept_for_a_while(
+        _KEPT_CATEGORIES, lambda: [CategoryLink(*row) for row in _rows(_category_select())], fresh)
+    g.catalogue_categories = links
     g.pop("catalogue_category_tree", None)
-    return kept[1]
+    return links
 
 
 _KEPT_CATEGORIES = "catalogue_categories"
+
+
+def kept_for_a_while(name, read, fresh=False):
+    """(read()'s value as this process read it within the last HOME_PAGE_CACHE_SECONDS, whether it was read
+    now), kept under `name` in the app's extensions; `fresh`, or a cache time of 0, reads it now."""
+    seconds = current_app.config["HOME_PAGE_CACHE_SECONDS"]
+    kept = current_app.extensions.get(name)
+    now = time.monotonic()
+    if not fresh and seconds > 0 and kept is not None and kept[0] > now:
+        return kept[1], False
+    value = read()
+    if seconds > 0:
+        current_app.extensions[name] = (now + seconds, value)
+    return value, True
 
 
 @event.listens_for(Category, "after_insert")

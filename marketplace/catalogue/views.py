@@ -85,14 +85,10 @@ def _home_rows():
     last HOME_PAGE_CACHE_SECONDS (their page may lag a new listing by the seconds the rendering shared by visitors
     without a session already does, and reads only who they are and their header's counts); else read now."""
     if "home_rows" not in g:
-        seconds = current_app.config["HOME_PAGE_CACHE_SECONDS"]
-        if seconds <= 0 or request.query_string or not current_user.is_authenticated:
+        if request.query_string or not current_user.is_authenticated:
             g.home_rows = _home_inputs()
         else:
-            kept = current_app.extensions.get("home_page_rows")
-            if kept is None or kept[0] <= time.monotonic():
-                kept = current_app.extensions["home_page_rows"] = (time.monotonic() + seconds, _home_inputs())
-            g.home_rows = kept[1]
+            g.home_rows = queries.kept_for_a_while("home_page_rows", _home_inputs)[0]
     return g.home_rows
 
 

@@ -147,7 +147,7 @@ def shop_rating_summary(shop_id):
 def shop_rating_columns(shop_id_column):
     """The sum and count of a shop's visible stars as two scalar subqueries correlated to `shop_id_column`, for
     a select of shops that wants its rating in the same statement (summary_of makes the summary)."""
-    visible = (Review.shop_id == shop_id_column) & Review.hidden.is_(False)
+    visible = _visible_stars(Review.shop_id, shop_id_column)
     return (select(func.sum(Review.rating)).where(visible).scalar_subquery(),
             select(func.count(Review.id)).where(visible).scalar_subquery())
 
@@ -169,8 +169,12 @@ def _visible_select():
 @cache
 def _summary_select(of):
     column = Review.product_id if of == "product" else Review.shop_id
-    return select(func.sum(Review.rating), func.count(Review.id)).where(column == bindparam("id"),
-                                                                          Review.hidden.is_(False))
+    return select(func.sum(Review.rating), func.count(Review.id)).where(_visible_stars(column, bindparam("id")))
+
+
+def _visible_stars(column, owner):
+    """The reviews whose stars a rating counts: those of the owner (a listing or a shop) not hidden."""
+    return (column == owner) & Review.hidden.is_(False)
 
 
 def reviewable_items(buyer, order):
